@@ -1,0 +1,39 @@
+output "vpc_id" {
+  description = "ID of the VPC."
+  value       = aws_vpc.this.id
+}
+
+output "vpc_cidr_block" {
+  description = "IPv4 CIDR block of the VPC."
+  value       = aws_vpc.this.cidr_block
+}
+
+output "availability_zones" {
+  description = "Availability zones used, in subnet order."
+  value       = local.azs
+}
+
+output "public_subnet_ids" {
+  description = "IDs of the public subnets, one per availability zone (for the load balancer and the NAT gateway)."
+  value       = aws_subnet.public[*].id
+}
+
+output "private_subnet_ids" {
+  description = "IDs of the private subnets, one per availability zone (for the tasks; no public IPs)."
+  value       = aws_subnet.private[*].id
+}
+
+output "private_route_table_id" {
+  description = "ID of the route table shared by the private subnets."
+  value       = aws_route_table.private.id
+}
+
+output "private_egress" {
+  description = "The egress mode in use: nat_gateway, vpc_endpoints or none."
+  value       = var.private_egress
+}
+
+output "endpoint_security_group_id" {
+  description = "Security group of the interface endpoints (null unless private_egress is vpc_endpoints)."
+  value       = one(aws_security_group.endpoints[*].id)
+}
