@@ -1,0 +1,71 @@
+# product-search container image (ECR / ECS Fargate).
+#
+# Stage 1 builds the server with Debian's toolchain and runs the unit tests;
+# stage 2 is FROM scratch and holds only the stripped binary, the shared
+# libraries the dynamic loader resolves for it (ldd), the loader itself and a
+# two-line /etc/passwd. No shell, no package manager, no curl: the health check
+# is the server's own `--healthcheck`.
+#
+# Build with `make image` (scripts/build-image.sh): docker build when a Docker
+# daemon answers, otherwise podman build --isolation chroot --pull=never
+# --format docker on a locally debootstrapped debian:bookworm-slim
+# (scripts/make-base-image.sh). The docker format keeps HEALTHCHECK, which
+# the OCI image config has no field for.
+
+ARG DEBIAN_IMAGE=docker.io/library/debian:bookworm-slim
+
+FROM ${DEBIAN_IMAGE} AS build
+
+ARG DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+        gcc make libc6-dev binutils pkg-config \
+        libmicrohttpd-dev libcjson-dev check \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /src
+COPY . .
+
+ARG VERSION=0.0.0-dev
+# Build, then run the Check unit tests (they start a real server on
+# 127.0.0.1 with port 0); a failing test fails the image build.
+RUN make -j"$(nproc)" VERSION="${VERSION}" \
+ && make test VERSION="${VERSION}"
+
+# Assemble the runtime root: the binary, every shared object ldd resolves
+# (copied to the same path, symlinks dereferenced), the ELF interpreter, and
+# the passwd/group entries for the numeric user 10001.
+RUN set -eu; \
+    bin=build/product-search; \
+    rootfs=/rootfs; \
+    mkdir -p "$rootfs/usr/local/bin" "$rootfs/etc" "$rootfs/tmp"; \
+    chmod 1777 "$rootfs/tmp"; \
+    install -m 0755 -s "$bin" "$rootfs/usr/local/bin/product-search"; \
+    for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do \
+        cp --parents -L "$lib" "$rootfs/"; \
+    done; \
+    interp="$(readelf -l "$bin" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')"; \
+    test -e "$rootfs$interp"; \
+    printf 'root:x:0:0:root:/:/sbin/nologin\napp:x:10001:10001:product-search:/nonexistent:/sbin/nologin\n' > "$rootfs/etc/passwd"; \
+    printf 'root:x:0:\napp:x:10001:\n' > "$rootfs/etc/group"; \
+    echo "runtime files:"; find "$rootfs" -type f -exec ls -l {} +; du -sh "$rootfs"
+
+FROM scratch
+
+ARG VERSION=0.0.0-dev
+ARG REVISION=unknown
+ARG SOURCE=unknown
+LABEL org.opencontainers.image.title="product-search" \
+      org.opencontainers.image.description="Product search HTTP service (C, libmicrohttpd)" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
+
+COPY --from=build /rootfs/ /
+
+USER 10001:10001
+EXPOSE 8080
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+    CMD ["/usr/local/bin/product-search", "--healthcheck"]
+ENTRYPOINT ["/usr/local/bin/product-search"]

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Build the product-search container image (called by `make image`).
+#
+# Uses `docker build` when a Docker daemon answers `docker info`; otherwise
+# `podman build --isolation chroot --pull=never --format docker`, after
+# creating the debian:bookworm-slim base locally if it is missing
+# (scripts/make-base-image.sh). Tags IMAGE:latest and IMAGE:<git short rev>.
+#
+# Environment: IMAGE (default product-search), VERSION (default: git describe),
+#              CONTAINER_ENGINE=docker|podman to force an engine,
+#              BUILD_TIMEOUT seconds (default 1800).
+set -euo pipefail
+
+die() { echo "build-image: $*" >&2; exit 1; }
+
+[ $# -eq 0 ] || die "takes no arguments (configure with IMAGE, VERSION, CONTAINER_ENGINE)"
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+[ -f Dockerfile ] || die "no Dockerfile in $ROOT"
+command -v git >/dev/null 2>&1 || die "git is not installed (needed for the revision tag)"
+
+IMAGE="${IMAGE:-product-search}"
+BUILD_TIMEOUT="${BUILD_TIMEOUT:-1800}"
+REVISION="$(git rev-parse HEAD 2>/dev/null)" || die "$ROOT is not a git checkout with a commit"
+SHORT_REV="$(git rev-parse --short HEAD)"
+VERSION="${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo "$SHORT_REV")}"
+SOURCE="$(git config --get remote.origin.url 2>/dev/null || true)"
+SOURCE="${SOURCE:-unknown}"
+if ! git diff --quiet HEAD -- 2>/dev/null; then
+    echo "build-image: warning: the work tree has uncommitted changes; tag $SHORT_REV is the last commit"
+fi
+
+ENGINE="${CONTAINER_ENGINE:-}"
+if [ -z "$ENGINE" ]; then
+    if command -v docker >/dev/null 2>&1 && timeout 10 docker info >/dev/null 2>&1; then
+        ENGINE=docker
+    else
+        ENGINE=podman
+    fi
+fi
+
+BUILD_ARGS=(
+    --build-arg "VERSION=$VERSION"
+    --build-arg "REVISION=$REVISION"
+    --build-arg "SOURCE=$SOURCE"
+    --tag "$IMAGE:latest"
+    --tag "$IMAGE:$SHORT_REV"
+)
+
+case "$ENGINE" in
+    docker)
+        echo "build-image: docker build ($IMAGE:latest, $IMAGE:$SHORT_REV, version $VERSION)"
+        timeout "$BUILD_TIMEOUT" docker build "${BUILD_ARGS[@]}" .
+        size="$(docker image inspect --format '{{.Size}}' "$IMAGE:latest")"
+        ;;
+    podman)
+        command -v podman >/dev/null 2>&1 ||
+            die "no Docker daemon answers and podman is not installed (apt-get install podman buildah debootstrap)"
+        "$ROOT/scripts/make-base-image.sh"
+        echo "build-image: podman build --isolation chroot --pull=never --format docker ($IMAGE:latest, $IMAGE:$SHORT_REV, version $VERSION)"
+        timeout "$BUILD_TIMEOUT" podman build --isolation chroot --pull=never --format docker \
+            "${BUILD_ARGS[@]}" .
+        size="$(podman image inspect --format '{{.Size}}' "$IMAGE:latest")"
+        ;;
+    *)
+        die "CONTAINER_ENGINE must be docker or podman, not '$ENGINE'"
+        ;;
+esac
+
+echo "build-image: built $IMAGE:latest and $IMAGE:$SHORT_REV with $ENGINE, $size bytes uncompressed"
