@@ -1,0 +1,120 @@
+variable "localstack_endpoint" {
+  description = "URL of LocalStack's edge port, used for every AWS service endpoint and in the invoke URLs."
+  type        = string
+  default     = "http://localhost:4566"
+
+  validation {
+    condition     = can(regex("^https?://[^/:?#\\s]+(:[0-9]{1,5})?/?$", var.localstack_endpoint))
+    error_message = "localstack_endpoint must be a scheme, host and optional port, e.g. http://localhost:4566."
+  }
+}
+
+variable "region" {
+  description = "AWS region LocalStack emulates."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must look like an AWS region, e.g. us-east-1."
+  }
+}
+
+variable "name" {
+  description = "Name prefix of every resource."
+  type        = string
+  default     = "product-search"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.name))
+    error_message = "name must be 2-21 characters: lower-case letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "backend_url" {
+  description = "The service as LocalStack (and the Lambda containers) reach it: its compose host name and port."
+  type        = string
+  default     = "http://product-search:8080"
+
+  validation {
+    condition     = can(regex("^https?://[^/?#\\s]+$", var.backend_url))
+    error_message = "backend_url must be a scheme, host and port without a path, e.g. http://product-search:8080."
+  }
+}
+
+variable "stage_name" {
+  description = "API Gateway stage name; the first path segment after the API in every invoke URL."
+  type        = string
+  default     = "local"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,128}$", var.stage_name))
+    error_message = "stage_name must be 1-128 characters: letters, digits, '_' and '-'."
+  }
+}
+
+variable "private_egress" {
+  description = "Egress of the private subnets, passed to the network module; \"none\" by default since LocalStack runs containers on the host's network anyway."
+  type        = string
+  default     = "none"
+
+  validation {
+    condition     = contains(["nat_gateway", "vpc_endpoints", "none"], var.private_egress)
+    error_message = "private_egress must be one of: nat_gateway, vpc_endpoints, none."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch Logs keeps the service's and the Lambda proxy's logs."
+  type        = number
+  default     = 7
+}
+
+# --- the original route, for comparison ---
+
+variable "lambda_proxy" {
+  description = "Also deploy the original route: a second REST API whose AWS_PROXY integration invokes a Lambda function that forwards to the service."
+  type        = bool
+  default     = false
+}
+
+variable "lambda_runtime" {
+  description = "Runtime of the Lambda proxy (Python 3, standard library only)."
+  type        = string
+  default     = "python3.12"
+
+  validation {
+    condition     = can(regex("^python3\\.[0-9]+$", var.lambda_runtime))
+    error_message = "lambda_runtime must be a Python 3 runtime, e.g. python3.12."
+  }
+}
+
+variable "lambda_proxy_timeout_s" {
+  description = "Seconds the Lambda proxy waits for the service before answering 502 (PROXY_TIMEOUT_S); the function's own timeout is 3 s longer."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.lambda_proxy_timeout_s >= 1 && var.lambda_proxy_timeout_s <= 25 && floor(var.lambda_proxy_timeout_s) == var.lambda_proxy_timeout_s
+    error_message = "lambda_proxy_timeout_s must be a whole number from 1 to 25 (API Gateway gives up after 29 s)."
+  }
+}
+
+variable "lambda_memory_mb" {
+  description = "Memory of the Lambda proxy function."
+  type        = number
+  default     = 128
+
+  validation {
+    condition     = var.lambda_memory_mb >= 128 && var.lambda_memory_mb <= 10240
+    error_message = "lambda_memory_mb must be from 128 to 10240."
+  }
+}
+
+# --- LocalStack Pro only ---
+
+variable "enable_pro_services" {
+  description = "Also create the ECR repository, ECS cluster and service, ALB and autoscaling of the AWS env (same modules). Needs LocalStack Pro (LOCALSTACK_AUTH_TOKEN)."
+  type        = bool
+  default     = false
+}
