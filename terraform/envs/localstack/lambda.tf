@@ -35,7 +35,7 @@ data "aws_iam_policy_document" "lambda_logs" {
   statement {
     effect    = "Allow"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${module.lambda_logs[0].arn}:*"]
+    resources = ["${one(module.lambda_logs[*].arn)}:*"]
   }
 }
 

@@ -7,7 +7,10 @@
 
 locals {
   direct_invoke_url = "${local.endpoint}/restapis/${module.api_direct.rest_api_id}/${module.api_direct.stage_name}/_user_request_"
-  lambda_invoke_url = var.lambda_proxy ? "${local.endpoint}/restapis/${module.api_lambda[0].rest_api_id}/${module.api_lambda[0].stage_name}/_user_request_" : null
+
+  lambda_api_id     = one(module.api_lambda[*].rest_api_id)
+  lambda_stage      = one(module.api_lambda[*].stage_name)
+  lambda_invoke_url = var.lambda_proxy ? "${local.endpoint}/restapis/${local.lambda_api_id}/${local.lambda_stage}/_user_request_" : null
 }
 
 output "direct_invoke_url" {
@@ -37,7 +40,7 @@ output "lambda_invoke_url" {
 
 output "lambda_invoke_url_hostname" {
   description = "The same base URL in LocalStack's host style; null unless lambda_proxy = true."
-  value       = var.lambda_proxy ? "${local.endpoint_parts[0]}://${module.api_lambda[0].rest_api_id}.execute-api.localhost.localstack.cloud:${local.endpoint_port}/${module.api_lambda[0].stage_name}" : null
+  value       = var.lambda_proxy ? "${local.endpoint_parts[0]}://${local.lambda_api_id}.execute-api.localhost.localstack.cloud:${local.endpoint_port}/${local.lambda_stage}" : null
 }
 
 output "lambda_search_url" {
@@ -59,7 +62,7 @@ output "rest_api_ids" {
   description = "IDs of the REST APIs, by route."
   value = {
     direct = module.api_direct.rest_api_id
-    lambda = one(module.api_lambda[*].rest_api_id)
+    lambda = local.lambda_api_id
   }
 }
 
