@@ -1,0 +1,159 @@
+# ECS cluster (Container Insights), the Fargate task definition of the server
+# and the service behind the load balancer, in the private subnets.
+
+locals {
+  # SIGTERM -> /health turns 503 for drain_s -> listener closes -> in-flight requests finish.
+  stop_timeout = coalesce(var.stop_timeout_s, min(120, var.drain_s + 10))
+
+  environment = merge(var.environment, {
+    PORT    = tostring(var.container_port)
+    DRAIN_S = tostring(var.drain_s)
+  })
+
+  container = {
+    name                   = var.name
+    image                  = var.image
+    essential              = true
+    user                   = "10001:10001"
+    readonlyRootFilesystem = true
+    stopTimeout            = local.stop_timeout
+    portMappings = [{
+      containerPort = var.container_port
+      protocol      = "tcp"
+      name          = "http"
+      appProtocol   = "http"
+    }]
+    environment = [for k in sort(keys(local.environment)) : { name = k, value = local.environment[k] }]
+    healthCheck = {
+      command     = ["CMD", "/usr/local/bin/product-search", "--healthcheck"]
+      interval    = 10
+      timeout     = 5
+      retries     = 3
+      startPeriod = 10
+    }
+    ulimits = [{
+      name      = "nofile"
+      softLimit = 65535
+      hardLimit = 65535
+    }]
+    linuxParameters = {
+      capabilities = { drop = ["ALL"] }
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = var.log_group_name
+        awslogs-region        = var.region
+        awslogs-stream-prefix = "ecs"
+        mode                  = "non-blocking"
+        max-buffer-size       = "4m"
+      }
+    }
+  }
+}
+
+resource "aws_ecs_cluster" "this" {
+  name = var.name
+
+  setting {
+    name  = "containerInsights"
+    value = var.container_insights
+  }
+
+  tags = var.tags
+}
+
+resource "aws_ecs_cluster_capacity_providers" "this" {
+  cluster_name       = aws_ecs_cluster.this.name
+  capacity_providers = ["FARGATE"]
+
+  default_capacity_provider_strategy {
+    capacity_provider = "FARGATE"
+    weight            = 1
+  }
+}
+
+resource "aws_ecs_task_definition" "this" {
+  family                   = var.name
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = tostring(var.cpu)
+  memory                   = tostring(var.memory)
+  execution_role_arn       = var.execution_role_arn
+  task_role_arn            = var.task_role_arn
+  container_definitions    = jsonencode([local.container])
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = var.cpu_architecture
+  }
+
+  tags = var.tags
+}
+
+resource "aws_security_group" "service" {
+  name        = "${var.name}-service"
+  description = "${var.name} tasks: container port from the load balancer only"
+  vpc_id      = var.vpc_id
+
+  tags = merge(var.tags, { Name = "${var.name}-service" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "from_alb" {
+  security_group_id            = aws_security_group.service.id
+  description                  = "Container port from the load balancer"
+  referenced_security_group_id = var.alb_security_group_id
+  ip_protocol                  = "tcp"
+  from_port                    = var.container_port
+  to_port                      = var.container_port
+}
+
+# HTTPS out: ECR, S3 (image layers) and CloudWatch Logs, through the NAT gateway or the VPC endpoints.
+resource "aws_vpc_security_group_egress_rule" "https" {
+  security_group_id = aws_security_group.service.id
+  description       = "HTTPS to ECR, S3 and CloudWatch Logs"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+}
+
+resource "aws_ecs_service" "this" {
+  name                              = var.name
+  cluster                           = aws_ecs_cluster.this.id
+  task_definition                   = aws_ecs_task_definition.this.arn
+  desired_count                     = var.desired_count
+  launch_type                       = "FARGATE"
+  platform_version                  = "LATEST"
+  health_check_grace_period_seconds = var.health_check_grace_period_s
+  enable_ecs_managed_tags           = true
+  propagate_tags                    = "SERVICE"
+  wait_for_steady_state             = true
+
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  network_configuration {
+    subnets          = var.private_subnet_ids
+    security_groups  = [aws_security_group.service.id]
+    assign_public_ip = false
+  }
+
+  load_balancer {
+    target_group_arn = var.target_group_arn
+    container_name   = var.name
+    container_port   = var.container_port
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    # Autoscaling owns the running count after the first apply.
+    ignore_changes = [desired_count]
+  }
+}

@@ -1,0 +1,180 @@
+variable "name" {
+  description = "Name of the cluster, service, task family and container."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z][a-zA-Z0-9_-]{0,200}$", var.name))
+    error_message = "name must start with a letter and hold only letters, digits, '-' and '_' (at most 201 characters)."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the log group (for the awslogs driver)."
+  type        = string
+}
+
+variable "image" {
+  description = "Full container image reference, e.g. <account>.dkr.ecr.<region>.amazonaws.com/product-search:<git-sha>."
+  type        = string
+
+  validation {
+    condition     = length(var.image) > 0 && !can(regex("\\s", var.image))
+    error_message = "image must be a non-empty image reference without white space."
+  }
+}
+
+variable "cpu" {
+  description = "Task CPU units (256 = 0.25 vCPU)."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096, 8192, 16384], var.cpu)
+    error_message = "cpu must be a Fargate size: 256, 512, 1024, 2048, 4096, 8192 or 16384."
+  }
+}
+
+variable "memory" {
+  description = "Task memory in MiB; must be a combination Fargate allows for the chosen cpu (256 CPU: 512, 1024 or 2048)."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.memory >= 512 && var.memory <= 122880 && var.memory % 512 == 0
+    error_message = "memory must be a multiple of 512 MiB from 512 to 122880."
+  }
+}
+
+variable "cpu_architecture" {
+  description = "X86_64, or ARM64 (Graviton, about 20 % cheaper; needs an arm64 image)."
+  type        = string
+  default     = "X86_64"
+
+  validation {
+    condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
+    error_message = "cpu_architecture must be X86_64 or ARM64."
+  }
+}
+
+variable "container_port" {
+  description = "Port the server listens on inside the container (passed as PORT)."
+  type        = number
+  default     = 8080
+
+  validation {
+    condition     = var.container_port >= 1 && var.container_port <= 65535
+    error_message = "container_port must be from 1 to 65535."
+  }
+}
+
+variable "environment" {
+  description = "Server settings passed as environment variables (THREADS, SCAN_LIMIT, MAX_RESULTS, CONN_LIMIT, CONN_TIMEOUT_S, DRAIN_S, ACCESS_LOG, PRODUCT_COUNT, ...). PORT is set from container_port."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = !contains(keys(var.environment), "PORT")
+    error_message = "Set the port through container_port, not environment.PORT."
+  }
+}
+
+variable "drain_s" {
+  description = "The server's DRAIN_S: seconds /health answers 503 after SIGTERM before the listener closes."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.drain_s >= 0 && var.drain_s <= 110
+    error_message = "drain_s must be from 0 to 110 (Fargate's stopTimeout is at most 120 s)."
+  }
+}
+
+variable "stop_timeout_s" {
+  description = "Seconds ECS waits after SIGTERM before SIGKILL (Fargate maximum 120). Null: drain_s plus 10 s for in-flight requests."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.stop_timeout_s == null || (var.stop_timeout_s >= 2 && var.stop_timeout_s <= 120)
+    error_message = "stop_timeout_s must be null or from 2 to 120."
+  }
+}
+
+variable "desired_count" {
+  description = "Tasks to run at first (autoscaling adjusts it afterwards; changes made by autoscaling are not reverted)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.desired_count >= 0 && floor(var.desired_count) == var.desired_count
+    error_message = "desired_count must be a whole number >= 0."
+  }
+}
+
+variable "health_check_grace_period_s" {
+  description = "Seconds after a task starts during which failed load balancer health checks are ignored."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.health_check_grace_period_s >= 0 && var.health_check_grace_period_s <= 2147483647
+    error_message = "health_check_grace_period_s must be >= 0."
+  }
+}
+
+variable "container_insights" {
+  description = "Container Insights on the cluster: enhanced, enabled or disabled."
+  type        = string
+  default     = "enabled"
+
+  validation {
+    condition     = contains(["enhanced", "enabled", "disabled"], var.container_insights)
+    error_message = "container_insights must be enhanced, enabled or disabled."
+  }
+}
+
+variable "vpc_id" {
+  description = "VPC of the tasks' security group."
+  type        = string
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets the tasks run in (no public IPs)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.private_subnet_ids) >= 1
+    error_message = "Give at least one private subnet."
+  }
+}
+
+variable "alb_security_group_id" {
+  description = "Security group of the load balancer: the only source admitted to the container port."
+  type        = string
+}
+
+variable "target_group_arn" {
+  description = "ARN of the ip target group the service registers its tasks in."
+  type        = string
+}
+
+variable "execution_role_arn" {
+  description = "Task execution role (pulls the image, writes logs)."
+  type        = string
+}
+
+variable "task_role_arn" {
+  description = "Task role of the application."
+  type        = string
+}
+
+variable "log_group_name" {
+  description = "CloudWatch Logs group for the awslogs driver."
+  type        = string
+}
+
+variable "tags" {
+  description = "Extra tags for every resource of this module."
+  type        = map(string)
+  default     = {}
+}
