@@ -23,7 +23,7 @@ class Checker {
   }
 
   rel(file) {
-    return path.relative(this.cwd, file) || file;
+    return path.relative(this.cwd, file) || '.';
   }
 
   report(file, line, rule, message) {
@@ -305,7 +305,9 @@ class Checker {
 
   resolve(mod, f, ref, ctx) {
     const parts = ref.split('.');
-    const [root, a, b] = parts;
+    const [root, a] = parts;
+    // module.x[0].out and module.x["k"].out: the output is the first non-index segment
+    const b = parts.slice(2).find((p) => !/^(\d+|".*")$/.test(p));
     const where = (msg) => this.report(f.file, ctx.line, 'reference', msg);
     if (GLOBAL_ROOTS.has(root) || ctx.iters.includes(root)) return;
     if (root === 'var') {
