@@ -81,19 +81,29 @@ out:
     return ret;
 }
 
-/* Answers every request with the constant response. Any upload is consumed
- * first, so keep-alive connections stay open. */
+/* Answers every request with the constant response.
+ *
+ * The first call for a request only marks it seen: libmicrohttpd 0.9.75
+ * answers "Connection: close" to a response queued in that first call (it
+ * cannot yet know the request has no body), which would turn every
+ * keep-alive request into a new connection. Any upload is consumed, then the
+ * response is queued on a later call. */
 static enum MHD_Result handle(void *cls, struct MHD_Connection *connection,
                               const char *url, const char *method,
                               const char *version, const char *upload_data,
                               size_t *upload_data_size, void **req_cls)
 {
+    static int seen; /* its address marks a request already called once */
+
     (void)cls;
     (void)url;
     (void)method;
     (void)version;
     (void)upload_data;
-    (void)req_cls;
+    if (*req_cls == NULL) {
+        *req_cls = &seen;
+        return MHD_YES;
+    }
     if (*upload_data_size != 0) {
         *upload_data_size = 0;
         return MHD_YES;

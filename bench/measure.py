@@ -1,0 +1,184 @@
+#!/usr/bin/python3
+"""Measurements for bench/run.sh that a shell does poorly (SPEC section 5).
+
+Subcommands, each printing one JSON object on stdout:
+  sample-body       a SPEC-shaped response to q=alpha (10 products), used as
+                    the constant body when the server itself is not benchmarked
+  ready PORT -- CMD start CMD several times; milliseconds from spawn to the
+                    first 200 on GET /health, polled every 0.2 ms
+  scan PORT         full-catalog scan times: search_time_ns over the SPEC 5
+                    query mix, many requests each, on a server with SCAN_LIMIT=0
+
+Exit status: 0 ok, 1 when the server misbehaves (crash, non-200, wrong
+answer), 2 on bad usage. Standard library only; run with /usr/bin/python3.
+"""
+
+import argparse
+import http.client
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+
+BRANDS = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta",
+          "Theta", "Iota", "Kappa"]
+CATEGORIES = ["Electronics", "Books", "Home", "Sports", "Clothing", "Toys",
+              "Garden", "Food", "Health", "Automotive", "Beauty", "Office"]
+ADJECTIVES = ["Durable", "Compact", "Premium", "Classic", "Lightweight",
+              "Smart", "Handcrafted", "Eco-friendly"]
+
+# The SPEC 5 query mix for the full-catalog scan figure.
+SCAN_QUERIES = ["alpha", "zzz-none", "Electronics", "kappa 99"]
+
+
+class BenchError(Exception):
+    """The server did something a benchmark must count as an error."""
+
+
+def product(i):
+    """Product i (1-based) of the generated catalog, as SPEC section 1 says."""
+    brand = BRANDS[(i - 1) % 10]
+    category = CATEGORIES[(i - 1) % 12]
+    cents = 100 + (i * 7919) % 99900
+    return ("{" f'"id":{i},"name":"Product {brand} {i}",'
+            f'"category":"{category}",'
+            f'"description":"{ADJECTIVES[(i - 1) % 8]} {category.lower()} '
+            f'item by {brand}.","brand":"{brand}",'
+            f'"price":{cents // 100}.{cents % 100:02d}' "}")
+
+
+def cmd_sample_body(_args):
+    """Prints what the server answers to q=alpha with default settings."""
+    ids = [i for i in range(1, 101) if BRANDS[(i - 1) % 10] == "Alpha"]
+    body = ('{"products":[' + ",".join(product(i) for i in ids) + "]," +
+            f'"total_found":{len(ids)},"checked":100,'
+            '"search_time":"3.2\u00b5s","search_time_ns":3200}')
+    sys.stdout.write(body)
+    return 0
+
+
+def health_ok(port):
+    """True when GET /health on 127.0.0.1:port answers 200 right now."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n"
+                         b"Connection: close\r\n\r\n")
+            return sock.recv(16).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+
+def stop(proc, what):
+    """SIGTERM proc and require a clean exit (status 0)."""
+    proc.terminate()
+    try:
+        status = proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise BenchError(f"{what}: did not exit within 15 s of SIGTERM")
+    if status != 0:
+        raise BenchError(f"{what}: exit status {status} after SIGTERM")
+
+
+def cmd_ready(args):
+    """Spawn-to-first-200 on /health, args.runs times; the median counts."""
+    times_ms = []
+    for run in range(args.runs):
+        start = time.perf_counter_ns()
+        proc = subprocess.Popen(args.command, stdout=subprocess.DEVNULL)
+        try:
+            while not health_ok(args.port):
+                if proc.poll() is not None:
+                    raise BenchError(f"ready run {run + 1}: server exited "
+                                     f"with status {proc.returncode}")
+                if time.perf_counter_ns() - start > args.timeout * 1e9:
+                    raise BenchError(f"ready run {run + 1}: no 200 on /health "
+                                     f"within {args.timeout} s")
+                time.sleep(0.0002)
+            times_ms.append((time.perf_counter_ns() - start) / 1e6)
+        finally:
+            if proc.poll() is None:
+                stop(proc, f"ready run {run + 1}")
+            elif proc.returncode != 0:
+                raise BenchError(f"ready run {run + 1}: exit status "
+                                 f"{proc.returncode}")
+    json.dump({"runs_ms": [round(t, 2) for t in times_ms],
+               "median_ms": round(statistics.median(times_ms), 2)}, sys.stdout)
+    return 0
+
+
+def get_json(conn, path):
+    """GET path on a keep-alive connection; the parsed body of a 200."""
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    body = resp.read()
+    if resp.status != 200:
+        raise BenchError(f"GET {path}: status {resp.status}")
+    try:
+        return json.loads(body)
+    except ValueError as err:
+        raise BenchError(f"GET {path}: body is not JSON ({err})") from err
+
+
+def cmd_scan(args):
+    """Median search_time_ns of full scans over the SPEC 5 query mix."""
+    conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
+    catalog = get_json(conn, "/health").get("products")
+    if not isinstance(catalog, int) or catalog < 1:
+        raise BenchError(f"/health gives no product count: {catalog!r}")
+    per_query = {q: [] for q in SCAN_QUERIES}
+    found = {}
+    # Interleave the queries, so that a slow stretch of the machine does
+    # not land on one query only.
+    for _ in range(args.requests):
+        for query in SCAN_QUERIES:
+            path = "/products/search?" + urllib.parse.urlencode({"q": query})
+            answer = get_json(conn, path)
+            if answer.get("checked") != catalog:
+                raise BenchError(f"q={query}: checked {answer.get('checked')}"
+                                 f", expected the whole catalog ({catalog});"
+                                 " is SCAN_LIMIT=0 honoured?")
+            found[query] = answer.get("total_found")
+            per_query[query].append(int(answer["search_time_ns"]))
+    conn.close()
+    every = [t for times in per_query.values() for t in times]
+    json.dump({
+        "catalog": catalog,
+        "requests_per_query": args.requests,
+        "median_ns": int(statistics.median(every)),
+        "per_query": {q: {"median_ns": int(statistics.median(times)),
+                          "min_ns": min(times), "max_ns": max(times),
+                          "total_found": found[q]}
+                      for q, times in per_query.items()},
+    }, sys.stdout)
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    sub.add_parser("sample-body").set_defaults(run=cmd_sample_body)
+    ready = sub.add_parser("ready")
+    ready.add_argument("port", type=int)
+    ready.add_argument("command", nargs="+")
+    ready.add_argument("--runs", type=int, default=7)
+    ready.add_argument("--timeout", type=float, default=30.0)
+    ready.set_defaults(run=cmd_ready)
+    scan = sub.add_parser("scan")
+    scan.add_argument("port", type=int)
+    scan.add_argument("--requests", type=int, default=200)
+    scan.set_defaults(run=cmd_scan)
+    args = parser.parse_args()
+    try:
+        return args.run(args)
+    except (BenchError, OSError, http.client.HTTPException) as err:
+        print(f"measure.py {args.what}: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,307 @@
+#!/usr/bin/env bash
+# bench/run.sh: the SPEC section 5 benchmark, side by side with its yardsticks.
+#
+# Contenders: product-search (build/product-search), the ceiling (a bare
+# libmicrohttpd program answering a constant body, bench/ceiling.c) and nginx
+# (Debian's, serving the same body as a static file). Server on CPU 0 with one
+# thread, wrk on CPU 1 with 50 keep-alive connections and bench/search.lua,
+# interleaved rounds, medians. Then: time to ready, peak memory under load,
+# the full-catalog scan time, and a 2-thread scaling table.
+#
+# Loopback only; inside a private network namespace when `unshare -n` works.
+# Writes results.md, results.json and results.png under bench/results/
+# (bench/results/tmp/ for smoke runs), prints the table.
+# Exit status: 0, or 1 when a contender had errors or crashed (never on
+# timing), 2 on bad settings or missing tools.
+#
+# Settings (environment):
+#   BENCH_SMOKE=1       a few seconds per phase (CI); results go to results/tmp
+#   DURATION=10         seconds per measured wrk run (after a WARMUP=2 s run)
+#   ROUNDS=3            interleaved rounds of the main table
+#   CONNECTIONS=50      wrk connections in the main table
+#   SCALE_CONNECTIONS="50 500 2000"   connections for the THREADS=2 table
+#   CONTENDERS="product-search ceiling nginx"
+#   READY_RUNS=7        starts for the time-to-ready median
+#   SCAN_REQUESTS=200   requests per query for the full-catalog scan median
+#   RESULTS_DIR=bench/results
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SELF="$ROOT/bench/run.sh"
+PY=/usr/bin/python3
+SERVER="$ROOT/build/product-search"
+CEILING="$ROOT/build/bench/ceiling"
+
+die() { echo "bench: $*" >&2; exit 2; }
+note() { echo "bench: $*" >&2; }
+
+if [[ ${BENCH_SMOKE:-0} == 1 ]]; then
+    : "${DURATION:=2}" "${WARMUP:=1}" "${ROUNDS:=1}" "${READY_RUNS:=3}"
+    : "${SCAN_REQUESTS:=10}" "${RESULTS_DIR:=$ROOT/bench/results/tmp}"
+else
+    : "${DURATION:=10}" "${WARMUP:=2}" "${ROUNDS:=3}" "${READY_RUNS:=7}"
+    : "${SCAN_REQUESTS:=200}" "${RESULTS_DIR:=$ROOT/bench/results}"
+fi
+: "${CONNECTIONS:=50}" "${SCALE_CONNECTIONS:=50 500 2000}"
+: "${CONTENDERS:=product-search ceiling nginx}"
+
+for setting in DURATION WARMUP ROUNDS READY_RUNS SCAN_REQUESTS CONNECTIONS; do
+    [[ ${!setting} =~ ^[1-9][0-9]*$ ]] ||
+        die "$setting must be a positive integer, got '${!setting}'"
+done
+for c in $SCALE_CONNECTIONS; do
+    [[ $c =~ ^[1-9][0-9]*$ ]] || die "SCALE_CONNECTIONS: '$c' is not a positive integer"
+done
+read -r -a CONTENDER_LIST <<<"$CONTENDERS"
+[[ ${#CONTENDER_LIST[@]} -gt 0 ]] || die "CONTENDERS is empty"
+for c in "${CONTENDER_LIST[@]}"; do
+    case $c in
+    product-search | ceiling | nginx) ;;
+    *) die "CONTENDERS: unknown contender '$c' (product-search, ceiling, nginx)" ;;
+    esac
+done
+has_contender() { [[ " $CONTENDERS " == *" $1 "* ]]; }
+
+# --- 1. Build, then re-enter in a private network namespace ---------------
+if [[ -z ${BENCH_NETNS:-} ]]; then
+    for tool in wrk taskset curl cc pkg-config; do
+        command -v "$tool" >/dev/null || die "$tool not found (apt-get install wrk util-linux curl gcc pkg-config)"
+    done
+    if has_contender nginx; then
+        command -v nginx >/dev/null || die "nginx not found (apt-get install nginx-light)"
+    fi
+    "$PY" -c 'import matplotlib' 2>/dev/null ||
+        die "$PY cannot import matplotlib (apt-get install python3-matplotlib)"
+    if has_contender product-search; then
+        echo "bench: building build/product-search (make)"
+        make -C "$ROOT" -s >/dev/null || die "make failed; build/product-search is needed"
+        [[ -x $SERVER ]] || die "make did not produce $SERVER"
+    fi
+    echo "bench: building build/bench/ceiling"
+    mkdir -p "$ROOT/build/bench"
+    # shellcheck disable=SC2046 # pkg-config prints several words on purpose
+    cc -std=c11 -O2 -g -Wall -Wextra -Wpedantic $(pkg-config --cflags libmicrohttpd) \
+        -o "$CEILING" "$ROOT/bench/ceiling.c" $(pkg-config --libs libmicrohttpd) -pthread ||
+        die "cannot compile bench/ceiling.c (apt-get install libmicrohttpd-dev)"
+
+    if command -v ip >/dev/null && unshare -n true 2>/dev/null; then
+        export BENCH_NETNS=private
+        exec unshare -n "$SELF" "$@"
+    fi
+    export BENCH_NETNS=shared
+    note "unshare -n is not available here: running on the host's loopback (other local traffic can disturb the figures)"
+fi
+if [[ $BENCH_NETNS == private ]]; then
+    ip link set lo up || die "cannot bring lo up in the private network namespace"
+fi
+
+# --- 2. Machine set-up ----------------------------------------------------
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [[ $(ulimit -n) != unlimited && $(ulimit -n) -lt 4500 ]]; then
+    note "open files limited to $(ulimit -n): the 2,000-connection runs may fail"
+fi
+if [[ $(nproc) -ge 2 ]]; then
+    SERVER_CPU=0 CLIENT_CPU=1
+else
+    SERVER_CPU=0 CLIENT_CPU=0
+    note "only one CPU: server and wrk share it"
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
+chmod 755 "$WORK" # nginx workers may run as another user and read body.json
+RUNS="$WORK/runs.jsonl"
+: >"$RUNS"
+CPID=""
+cleanup() {
+    if [[ -n $CPID ]] && kill -0 "$CPID" 2>/dev/null; then
+        kill -TERM "$CPID" 2>/dev/null || true
+        wait "$CPID" 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_contender NAME THREADS PIN(yes|no) PORT [VAR=VALUE...]: starts it in
+# the background, sets CPID, waits until /health answers 200.
+start_contender() {
+    local name=$1 threads=$2 pin=$3 port=$4
+    shift 4
+    local -a prefix=()
+    [[ $pin == yes ]] && prefix=(taskset -c "$SERVER_CPU")
+    local log="$WORK/$name.log"
+    case $name in
+    product-search)
+        env THREADS="$threads" PORT="$port" BIND=127.0.0.1 "$@" \
+            "${prefix[@]}" "$SERVER" >"$log" 2>&1 &
+        ;;
+    ceiling)
+        "${prefix[@]}" "$CEILING" --port "$port" --threads "$threads" \
+            "$WORK/body.json" >"$log" 2>&1 &
+        ;;
+    nginx)
+        local affinity="# no CPU affinity"
+        if [[ $pin == yes ]]; then
+            # nginx reads the mask as binary digits, CPU 0 rightmost.
+            local mask=1 i
+            for ((i = 0; i < SERVER_CPU; i++)); do mask+=0; done
+            affinity="worker_cpu_affinity $mask;"
+        fi
+        sed -e "s|@PREFIX@|$WORK|g" -e "s|@PORT@|$port|g" \
+            -e "s|@WORKERS@|$threads|g" -e "s|@CPU_AFFINITY@|$affinity|g" \
+            "$ROOT/bench/nginx.conf" >"$WORK/nginx.conf"
+        "${prefix[@]}" nginx -p "$WORK" -c "$WORK/nginx.conf" >"$log" 2>&1 &
+        ;;
+    esac
+    CPID=$!
+    local i
+    for ((i = 0; i < 3000; i++)); do
+        if curl -fs -o /dev/null "http://127.0.0.1:$port/health"; then
+            return 0
+        fi
+        if ! kill -0 "$CPID" 2>/dev/null; then
+            echo "bench: $name exited during start-up:" >&2
+            tail -n 5 "$log" >&2
+            CPID=""
+            return 1
+        fi
+        sleep 0.01
+    done
+    echo "bench: $name did not answer /health within 30 s" >&2
+    return 1
+}
+
+# stop_contender NAME: SIGTERM, and require exit status 0. Returns 1 when the
+# process had already died (a crash) or exited with another status.
+stop_contender() {
+    local name=$1 status=0
+    if ! kill -0 "$CPID" 2>/dev/null; then
+        wait "$CPID" 2>/dev/null || status=$?
+        echo "bench: $name died under load (status $status):" >&2
+        tail -n 5 "$WORK/$name.log" >&2
+        CPID=""
+        return 1
+    fi
+    kill -TERM "$CPID"
+    wait "$CPID" || status=$?
+    CPID=""
+    if [[ $status -ne 0 ]]; then
+        echo "bench: $name exited with status $status after SIGTERM:" >&2
+        tail -n 5 "$WORK/$name.log" >&2
+        return 1
+    fi
+}
+
+# bench_one PHASE ROUND NAME THREADS PIN CONNECTIONS: one wrk run against a
+# fresh contender, appended to $RUNS as one JSON line.
+bench_one() {
+    local phase=$1 round=$2 name=$3 threads=$4 pin=$5 conns=$6
+    local port wrk_threads=1 result crashed=false hwm=null
+    local -a wrk_prefix=()
+    port=$(free_port)
+    [[ $pin == yes ]] && wrk_prefix=(taskset -c "$CLIENT_CPU")
+    [[ $pin == no ]] && wrk_threads=2
+    printf 'bench: %-6s round %s  %-15s THREADS=%s  %5s connections ... ' \
+        "$phase" "$round" "$name" "$threads" "$conns"
+    if ! start_contender "$name" "$threads" "$pin" "$port"; then
+        echo "did not start"
+        printf '{"phase":"%s","round":%s,"contender":"%s","threads":%s,"connections":%s,"crashed":true,"wrk":null,"vmhwm_kb":null}\n' \
+            "$phase" "$round" "$name" "$threads" "$conns" >>"$RUNS"
+        return 0
+    fi
+    local url="http://127.0.0.1:$port"
+    if [[ $round == 1 && $phase == main ]] &&
+        ! curl -sv -o /dev/null -o /dev/null "$url/health" "$url/health" 2>&1 | grep -q 'Re-using'; then
+        note "WARNING: $name closed a keep-alive connection after one request (Connection: close?); wrk will reconnect for every request"
+    fi
+    local -a wrk_cmd=(wrk "-t$wrk_threads" "-c$conns" --timeout 5s -s "$ROOT/bench/search.lua")
+    "${wrk_prefix[@]}" "${wrk_cmd[@]}" "-d${WARMUP}s" "$url" >/dev/null 2>&1 || true
+    "${wrk_prefix[@]}" "${wrk_cmd[@]}" "-d${DURATION}s" "$url" >"$WORK/wrk.out" 2>&1 || true
+    result=$(sed -n 's/^BENCH_RESULT //p' "$WORK/wrk.out")
+    if [[ -z $result ]]; then
+        echo "bench: wrk gave no result:" >&2
+        cat "$WORK/wrk.out" >&2
+        result=null
+    fi
+    if [[ $name == product-search && -r /proc/$CPID/status ]]; then
+        hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$CPID/status")
+    fi
+    stop_contender "$name" || crashed=true
+    printf '{"phase":"%s","round":%s,"contender":"%s","threads":%s,"connections":%s,"crashed":%s,"wrk":%s,"vmhwm_kb":%s}\n' \
+        "$phase" "$round" "$name" "$threads" "$conns" "$crashed" "$result" "$hwm" >>"$RUNS"
+    if [[ $result == null ]]; then
+        echo "no result"
+    else
+        "$PY" -c 'import json, sys
+r = json.loads(sys.argv[1])
+errors = sum(v for k, v in r.items() if k.startswith("errors_"))
+print("%9.0f req/s  p99 %6.2f ms  errors %d"
+      % (r["requests"] * 1e6 / r["duration_us"], r["p99_us"] / 1000, errors))' "$result"
+    fi
+}
+
+EXTRA="{}"
+# --- 3. The body every yardstick answers: one real search response --------
+if has_contender product-search; then
+    port=$(free_port)
+    start_contender product-search 1 yes "$port" || die "product-search does not start"
+    curl -fsS -o "$WORK/body.json" "http://127.0.0.1:$port/products/search?q=alpha" ||
+        die "product-search does not answer /products/search?q=alpha"
+    stop_contender product-search || die "product-search did not stop cleanly"
+else
+    "$PY" "$ROOT/bench/measure.py" sample-body >"$WORK/body.json"
+fi
+chmod 644 "$WORK/body.json"
+echo "bench: constant body for the yardsticks: $(wc -c <"$WORK/body.json") bytes (the answer to q=alpha)"
+
+# --- 4. Main table: THREADS=1 pinned, interleaved rounds ------------------
+for ((round = 1; round <= ROUNDS; round++)); do
+    for name in "${CONTENDER_LIST[@]}"; do
+        bench_one main "$round" "$name" 1 yes "$CONNECTIONS"
+    done
+done
+
+# --- 5. Time to ready, full-catalog scan (product-search only) ------------
+READY=null SCAN=null
+if has_contender product-search; then
+    port=$(free_port)
+    echo "bench: time to ready, $READY_RUNS starts, 100,000 products"
+    READY=$("$PY" "$ROOT/bench/measure.py" ready --runs "$READY_RUNS" "$port" -- \
+        taskset -c "$SERVER_CPU" env THREADS=1 PRODUCT_COUNT=100000 PORT="$port" \
+        BIND=127.0.0.1 "$SERVER") || READY='{"error":"failed"}'
+
+    echo "bench: full-catalog scan (SCAN_LIMIT=0), $SCAN_REQUESTS requests per query"
+    port=$(free_port)
+    if start_contender product-search 1 yes "$port" SCAN_LIMIT=0 PRODUCT_COUNT=100000; then
+        SCAN=$("$PY" "$ROOT/bench/measure.py" scan --requests "$SCAN_REQUESTS" "$port") ||
+            SCAN='{"error":"failed"}'
+        stop_contender product-search || SCAN='{"error":"crashed"}'
+    else
+        SCAN='{"error":"did not start"}'
+    fi
+fi
+
+# --- 6. Scaling: THREADS=2, no pinning ------------------------------------
+for conns in $SCALE_CONNECTIONS; do
+    for name in "${CONTENDER_LIST[@]}"; do
+        bench_one scale 1 "$name" 2 no "$conns"
+    done
+done
+
+# --- 7. Report ------------------------------------------------------------
+commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+EXTRA=$("$PY" -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
+    date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" commit "$commit" cpu "${cpu:-unknown}" \
+    cpus "$(nproc)" kernel "$(uname -r)" netns "$BENCH_NETNS" \
+    wrk "$(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)" \
+    nginx "$(nginx -v 2>&1 | sed 's/.*: //')" \
+    smoke "${BENCH_SMOKE:-0}" duration_s "$DURATION" warmup_s "$WARMUP" rounds "$ROUNDS" \
+    connections "$CONNECTIONS" body_bytes "$(wc -c <"$WORK/body.json")")
+mkdir -p "$RESULTS_DIR"
+"$PY" "$ROOT/bench/report.py" --runs "$RUNS" --ready "$READY" --scan "$SCAN" \
+    --meta "$EXTRA" --out "$RESULTS_DIR"
