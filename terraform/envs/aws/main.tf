@@ -1,0 +1,136 @@
+# product-search on AWS: ECR, a VPC, an internet-facing ALB, ECS Fargate tasks in
+# private subnets, target-tracking autoscaling, a dashboard and alarms.
+# Apply in two steps (scripts/deploy-aws.sh does both):
+#   terraform apply -target=module.ecr             # the repository, to push the image to
+#   terraform apply -var image_tag=<pushed tag>    # everything else
+
+locals {
+  tags = { Service = var.name }
+
+  server_environment = {
+    THREADS        = tostring(var.server_threads)
+    SCAN_LIMIT     = tostring(var.scan_limit)
+    MAX_RESULTS    = tostring(var.max_results)
+    CONN_LIMIT     = tostring(var.conn_limit)
+    CONN_TIMEOUT_S = tostring(var.conn_timeout_s)
+    ACCESS_LOG     = var.access_log ? "on" : "off"
+    PRODUCT_COUNT  = tostring(var.product_count)
+  }
+}
+
+module "ecr" {
+  source = "../../modules/ecr"
+
+  name             = var.name
+  keep_last_images = var.ecr_keep_last_images
+  force_delete     = var.ecr_force_delete
+  tags             = local.tags
+}
+
+# Stops a full apply without an image tag before anything is created.
+resource "terraform_data" "image_tag_given" {
+  input = var.image_tag
+
+  lifecycle {
+    precondition {
+      condition     = var.image_tag != null
+      error_message = "Set image_tag (the tag pushed to ECR), e.g. -var image_tag=$(git rev-parse --short HEAD), or use scripts/deploy-aws.sh."
+    }
+  }
+}
+
+module "network" {
+  source = "../../modules/network"
+
+  name           = var.name
+  private_egress = var.private_egress
+  tags           = local.tags
+}
+
+module "alb" {
+  source = "../../modules/alb"
+
+  name                    = var.name
+  vpc_id                  = module.network.vpc_id
+  public_subnet_ids       = module.network.public_subnet_ids
+  certificate_arn         = var.certificate_arn
+  target_port             = 8080
+  health_check_path       = "/health"
+  health_check_interval_s = var.health_check_interval_s
+  healthy_threshold       = var.healthy_threshold
+  deregistration_delay_s  = var.drain_s
+  idle_timeout_s          = var.conn_timeout_s - 5
+  tags                    = local.tags
+}
+
+module "iam" {
+  source = "../../modules/iam"
+
+  name = var.name
+  tags = local.tags
+}
+
+module "logs" {
+  source = "../../modules/logs"
+
+  name              = "/ecs/${var.name}"
+  retention_in_days = var.log_retention_days
+  tags              = local.tags
+}
+
+module "ecs_service" {
+  source = "../../modules/ecs_service"
+
+  name                        = var.name
+  region                      = var.region
+  image                       = "${module.ecr.repository_url}:${terraform_data.image_tag_given.output}"
+  cpu                         = var.task_cpu
+  memory                      = var.task_memory
+  cpu_architecture            = var.cpu_architecture
+  container_port              = 8080
+  environment                 = local.server_environment
+  drain_s                     = var.drain_s
+  desired_count               = var.desired_count
+  health_check_grace_period_s = var.health_check_grace_period_s
+  container_insights          = "enabled"
+  vpc_id                      = module.network.vpc_id
+  private_subnet_ids          = module.network.private_subnet_ids
+  alb_security_group_id       = module.alb.security_group_id
+  target_group_arn            = module.alb.target_group_arn
+  execution_role_arn          = module.iam.execution_role_arn
+  task_role_arn               = module.iam.task_role_arn
+  log_group_name              = module.logs.name
+  tags                        = local.tags
+
+  # The listener must exist before the service registers targets in its group.
+  depends_on = [module.alb]
+}
+
+module "autoscaling" {
+  source = "../../modules/autoscaling"
+
+  cluster_name            = module.ecs_service.cluster_name
+  service_name            = module.ecs_service.service_name
+  min_capacity            = var.min_capacity
+  max_capacity            = var.max_capacity
+  cpu_target_percent      = var.cpu_target_percent
+  scale_in_cooldown_s     = var.scale_in_cooldown_s
+  scale_out_cooldown_s    = var.scale_out_cooldown_s
+  requests_per_target     = var.requests_per_target
+  alb_arn_suffix          = module.alb.arn_suffix
+  target_group_arn_suffix = module.alb.target_group_arn_suffix
+}
+
+module "observability" {
+  source = "../../modules/observability"
+
+  name                    = var.name
+  region                  = var.region
+  alb_arn_suffix          = module.alb.arn_suffix
+  target_group_arn_suffix = module.alb.target_group_arn_suffix
+  cluster_name            = module.ecs_service.cluster_name
+  service_name            = module.ecs_service.service_name
+  log_group_name          = module.logs.name
+  alarm_actions           = var.alarm_actions
+  tags                    = local.tags
+}
