@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Start LocalStack and the product-search container (terraform/envs/localstack/compose.yaml),
+# wait until both are healthy, apply terraform/envs/localstack against LocalStack,
+# check the API Gateway route end to end, and print the URLs.
+#
+# usage: scripts/localstack-up.sh [--lambda] [--pro]
+#   --lambda  also deploy the original API Gateway -> Lambda -> service route (lambda_proxy = true)
+#   --pro     also deploy ECR, ECS, ALB and autoscaling (enable_pro_services = true);
+#             needs LocalStack Pro: LOCALSTACK_AUTH_TOKEN and LOCALSTACK_IMAGE=localstack/localstack-pro:<version>
+#
+# environment: LOCALSTACK_PORT (4566), PRODUCT_SEARCH_PORT (8080), PRODUCT_SEARCH_IMAGE
+# (product-search:latest, built by `make image`), LOCALSTACK_IMAGE, LOCALSTACK_AUTH_TOKEN,
+# WAIT_S (seconds to wait for health, 180).
+set -euo pipefail
+
+prog=localstack-up
+die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+env_dir="$root/terraform/envs/localstack"
+compose_file="$env_dir/compose.yaml"
+
+lambda_proxy=false
+pro=false
+for arg in "$@"; do
+  case "$arg" in
+    --lambda) lambda_proxy=true ;;
+    --pro) pro=true ;;
+    -h | --help)
+      sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *) die "unknown argument '$arg' (usage: scripts/localstack-up.sh [--lambda] [--pro])" ;;
+  esac
+done
+
+ls_port="${LOCALSTACK_PORT:-4566}"
+svc_port="${PRODUCT_SEARCH_PORT:-8080}"
+wait_s="${WAIT_S:-180}"
+image="${PRODUCT_SEARCH_IMAGE:-product-search:latest}"
+for pair in "LOCALSTACK_PORT=$ls_port" "PRODUCT_SEARCH_PORT=$svc_port" "WAIT_S=$wait_s"; do
+  [[ "${pair#*=}" =~ ^[1-9][0-9]{0,4}$ ]] || die "${pair%%=*} must be a positive whole number, got '${pair#*=}'"
+done
+
+# --- what this needs on the machine: refuse early, one line each ---
+command -v docker >/dev/null 2>&1 ||
+  die "docker is not installed; install Docker Engine with the compose plugin (https://docs.docker.com/engine/install/)"
+if docker compose version >/dev/null 2>&1; then
+  compose=(docker compose)
+elif command -v docker-compose >/dev/null 2>&1 && docker-compose version >/dev/null 2>&1; then
+  compose=(docker-compose)
+else
+  die "docker compose is not available; install the Docker compose plugin (https://docs.docker.com/compose/install/)"
+fi
+command -v terraform >/dev/null 2>&1 ||
+  die "terraform is not installed; install Terraform >= 1.6 (https://developer.hashicorp.com/terraform/install)"
+command -v curl >/dev/null 2>&1 || die "curl is not installed; it is needed to wait for health"
+docker info >/dev/null 2>&1 ||
+  die "the Docker engine does not answer ('docker info' failed); start Docker or check DOCKER_HOST"
+docker image inspect "$image" >/dev/null 2>&1 ||
+  die "image $image not found; build it first with 'make image' (or set PRODUCT_SEARCH_IMAGE)"
+if [[ "$pro" == true && -z "${LOCALSTACK_AUTH_TOKEN:-}" ]]; then
+  die "--pro needs LocalStack Pro: set LOCALSTACK_AUTH_TOKEN (and LOCALSTACK_IMAGE=localstack/localstack-pro:<version>)"
+fi
+
+export LOCALSTACK_PORT="$ls_port" PRODUCT_SEARCH_PORT="$svc_port" PRODUCT_SEARCH_IMAGE="$image"
+dc() { "${compose[@]}" -p product-search-localstack -f "$compose_file" "$@"; }
+
+# wait_for NAME URL [EXTENDED-REGEX the body must match]
+wait_for() {
+  local name="$1" url="$2" pattern="${3:-}" deadline body
+  deadline=$((SECONDS + wait_s))
+  printf '%s: waiting for %s (%s) ...' "$prog" "$name" "$url"
+  while ((SECONDS < deadline)); do
+    if body="$(curl -fsS --max-time 3 "$url" 2>/dev/null)" &&
+      { [[ -z "$pattern" ]] || grep -Eq "$pattern" <<<"$body"; }; then
+      printf ' up\n'
+      return 0
+    fi
+    printf '.'
+    sleep 2
+  done
+  printf '\n'
+  die "$name did not become healthy within ${wait_s}s at $url (see: ${compose[*]} -p product-search-localstack -f $compose_file logs)"
+}
+
+echo "$prog: starting LocalStack (${LOCALSTACK_IMAGE:-localstack/localstack:4.14}) and $image"
+dc up -d
+endpoint="http://localhost:$ls_port"
+wait_for "LocalStack" "$endpoint/_localstack/health" '"apigateway": *"(available|running)"'
+wait_for "product-search" "http://127.0.0.1:$svc_port/health" '"status": *"ok"'
+
+export TF_IN_AUTOMATION=1
+echo "$prog: terraform init + apply in terraform/envs/localstack (lambda_proxy=$lambda_proxy, enable_pro_services=$pro)"
+terraform -chdir="$env_dir" init -input=false -no-color >/dev/null
+terraform -chdir="$env_dir" apply -input=false -auto-approve -no-color \
+  -var "localstack_endpoint=$endpoint" \
+  -var "lambda_proxy=$lambda_proxy" \
+  -var "enable_pro_services=$pro"
+
+out() { terraform -chdir="$env_dir" output -raw "$1"; }
+direct="$(out direct_invoke_url)"
+wait_for "the direct route (API Gateway HTTP_PROXY)" "$direct/health" '"status": *"ok"'
+
+echo
+echo "product-search on LocalStack"
+echo "  service, direct:         http://127.0.0.1:$svc_port/health"
+echo "  API Gateway -> service:  $direct/products/search?q=alpha"
+echo "                           $direct/health"
+if [[ "$lambda_proxy" == true ]]; then
+  via_lambda="$(out lambda_invoke_url)"
+  # The first call starts the Lambda container; give it the same patience as the rest.
+  wait_for "the Lambda route (API Gateway AWS_PROXY -> Lambda)" "$via_lambda/health" '"status": *"ok"'
+  echo "  API Gateway -> Lambda:   $via_lambda/products/search?q=alpha"
+  echo "                           $via_lambda/health"
+fi
+echo
+echo "load-test a route (HOST is the base URL, stage included, no trailing slash):"
+echo "  make loadtest HOST=$direct USERS=50 SPAWN_RATE=3 RUN_TIME=2m OUT=reports/localstack-direct"
+if [[ "$lambda_proxy" == true ]]; then
+  echo "  make loadtest HOST=$via_lambda USERS=50 SPAWN_RATE=3 RUN_TIME=2m OUT=reports/localstack-lambda"
+fi
+echo "stop everything: scripts/localstack-down.sh"
