@@ -1,0 +1,76 @@
+/* catalog: the products, one contiguous array plus one string arena; knows nothing of HTTP. */
+#ifndef PRODUCT_SEARCH_CATALOG_H
+#define PRODUCT_SEARCH_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    CATALOG_MAX_PRODUCTS = 10000000, /* PRODUCT_COUNT upper bound (SPEC 4) */
+    CATALOG_MAX_STRING = 4096,       /* longest field, in bytes */
+};
+
+/* A string stored in the catalog's arena. */
+struct catalog_str {
+    uint32_t off; /* byte offset into catalog.arena */
+    uint32_t len; /* length in bytes, no terminator counted (one is stored) */
+};
+
+/* One product; its strings live in the owning catalog's arena. */
+struct product {
+    uint64_t id;                     /* unique, positive */
+    uint64_t price_cents;            /* price in cents, never negative */
+    struct catalog_str name;         /* "Product Alpha 1" */
+    struct catalog_str category;     /* "Electronics" */
+    struct catalog_str description;  /* "Durable electronics item by Alpha." */
+    struct catalog_str brand;        /* "Alpha" */
+    uint8_t plain;                   /* bit per field: no JSON escaping needed */
+};
+
+/* Bits of product.plain: the field's bytes can be copied into JSON as they are. */
+enum catalog_plain {
+    CATALOG_PLAIN_NAME = 1 << 0,
+    CATALOG_PLAIN_CATEGORY = 1 << 1,
+    CATALOG_PLAIN_DESCRIPTION = 1 << 2,
+    CATALOG_PLAIN_BRAND = 1 << 3,
+};
+
+/* The whole catalog: products in load order, strings in one arena. */
+struct catalog {
+    struct product *items; /* count products, contiguous */
+    size_t count;          /* number of products */
+    size_t cap;            /* allocated slots in items */
+    char *arena;           /* every string, each NUL-terminated */
+    size_t arena_len;      /* bytes used in arena */
+    size_t arena_cap;      /* bytes allocated for arena */
+};
+
+/* Fills cat (caller-owned storage) with the SPEC 1 catalog of n products,
+ * byte-identical on every run. Returns 0, or -1 when n is out of range or
+ * memory runs out (cat is then empty). Release with catalog_deinit(). */
+int catalog_generate(struct catalog *cat, size_t n);
+
+/* Prepares an empty catalog able to take products with catalog_add(). */
+void catalog_init(struct catalog *cat);
+
+/* Appends one product, copying the four strings into the arena. Returns 0,
+ * or -1 when memory runs out or the arena would pass 4 GiB. */
+int catalog_add(struct catalog *cat, uint64_t id, uint64_t price_cents,
+                const char *name, size_t name_len,
+                const char *category, size_t category_len,
+                const char *description, size_t description_len,
+                const char *brand, size_t brand_len);
+
+/* Gives back unused capacity once loading is over. */
+void catalog_shrink(struct catalog *cat);
+
+/* Frees what the catalog owns and leaves it empty. */
+void catalog_deinit(struct catalog *cat);
+
+/* The bytes of s, NUL-terminated, valid while cat lives. */
+static inline const char *catalog_text(const struct catalog *cat, struct catalog_str s)
+{
+    return cat->arena + s.off;
+}
+
+#endif

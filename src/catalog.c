@@ -1,0 +1,195 @@
+/* catalog: generation of the SPEC 1 products into one array and one arena. */
+#include "catalog.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const BRANDS[] = {
+    "Alpha", "Beta", "Gamma", "Delta", "Epsilon",
+    "Zeta", "Eta", "Theta", "Iota", "Kappa",
+};
+static const char *const CATEGORIES[] = {
+    "Electronics", "Books", "Home", "Sports", "Clothing", "Toys",
+    "Garden", "Food", "Health", "Automotive", "Beauty", "Office",
+};
+static const char *const CATEGORIES_LOWER[] = {
+    "electronics", "books", "home", "sports", "clothing", "toys",
+    "garden", "food", "health", "automotive", "beauty", "office",
+};
+static const char *const ADJECTIVES[] = {
+    "Durable", "Compact", "Premium", "Classic",
+    "Lightweight", "Smart", "Handcrafted", "Eco-friendly",
+};
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+void catalog_init(struct catalog *cat)
+{
+    memset(cat, 0, sizeof(*cat));
+}
+
+void catalog_deinit(struct catalog *cat)
+{
+    free(cat->items);
+    free(cat->arena);
+    catalog_init(cat);
+}
+
+static int reserve_items(struct catalog *cat, size_t want)
+{
+    if (want <= cat->cap)
+        return 0;
+    size_t cap = cat->cap ? cat->cap * 2 : 1024;
+    while (cap < want)
+        cap *= 2;
+    struct product *items = realloc(cat->items, cap * sizeof(*items));
+    if (items == NULL)
+        return -1;
+    cat->items = items;
+    cat->cap = cap;
+    return 0;
+}
+
+static int reserve_arena(struct catalog *cat, size_t extra)
+{
+    size_t want = cat->arena_len + extra;
+    if (want > UINT32_MAX)
+        return -1; /* offsets are 32-bit */
+    if (want <= cat->arena_cap)
+        return 0;
+    size_t cap = cat->arena_cap ? cat->arena_cap * 2 : 64 * 1024;
+    while (cap < want)
+        cap *= 2;
+    if (cap > (size_t)UINT32_MAX + 1)
+        cap = (size_t)UINT32_MAX + 1;
+    char *arena = realloc(cat->arena, cap);
+    if (arena == NULL)
+        return -1;
+    cat->arena = arena;
+    cat->arena_cap = cap;
+    return 0;
+}
+
+/* True when the bytes need no escaping inside a JSON string. */
+static int json_plain(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            return 0;
+    }
+    return 1;
+}
+
+/* Copies len bytes plus a terminator into the arena (space reserved by the caller). */
+static struct catalog_str put(struct catalog *cat, const char *s, size_t len)
+{
+    struct catalog_str out = {(uint32_t)cat->arena_len, (uint32_t)len};
+    memcpy(cat->arena + cat->arena_len, s, len);
+    cat->arena[cat->arena_len + len] = '\0';
+    cat->arena_len += len + 1;
+    return out;
+}
+
+int catalog_add(struct catalog *cat, uint64_t id, uint64_t price_cents,
+                const char *name, size_t name_len,
+                const char *category, size_t category_len,
+                const char *description, size_t description_len,
+                const char *brand, size_t brand_len)
+{
+    if (reserve_items(cat, cat->count + 1) != 0 ||
+        reserve_arena(cat, name_len + category_len + description_len + brand_len + 4) != 0)
+        return -1;
+    struct product *p = &cat->items[cat->count++];
+    p->id = id;
+    p->price_cents = price_cents;
+    p->name = put(cat, name, name_len);
+    p->category = put(cat, category, category_len);
+    p->description = put(cat, description, description_len);
+    p->brand = put(cat, brand, brand_len);
+    p->plain = (uint8_t)((json_plain(name, name_len) ? CATALOG_PLAIN_NAME : 0) |
+                         (json_plain(category, category_len) ? CATALOG_PLAIN_CATEGORY : 0) |
+                         (json_plain(description, description_len) ? CATALOG_PLAIN_DESCRIPTION : 0) |
+                         (json_plain(brand, brand_len) ? CATALOG_PLAIN_BRAND : 0));
+    return 0;
+}
+
+void catalog_shrink(struct catalog *cat)
+{
+    if (cat->count > 0 && cat->count < cat->cap) {
+        struct product *items = realloc(cat->items, cat->count * sizeof(*items));
+        if (items != NULL) {
+            cat->items = items;
+            cat->cap = cat->count;
+        }
+    }
+    if (cat->arena_len > 0 && cat->arena_len < cat->arena_cap) {
+        char *arena = realloc(cat->arena, cat->arena_len);
+        if (arena != NULL) {
+            cat->arena = arena;
+            cat->arena_cap = cat->arena_len;
+        }
+    }
+}
+
+/* Writes the decimal digits of v at p; returns the end. */
+static char *put_u64(char *p, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0)
+        *p++ = tmp[--n];
+    return p;
+}
+
+static char *put_str(char *p, const char *s)
+{
+    size_t len = strlen(s);
+    memcpy(p, s, len);
+    return p + len;
+}
+
+/* Generation writes the fields with memcpy and a small integer formatter
+ * rather than snprintf: 400,000 formatted strings at start-up is the bulk
+ * of the time to ready. */
+int catalog_generate(struct catalog *cat, size_t n)
+{
+    catalog_init(cat);
+    if (n < 1 || n > CATALOG_MAX_PRODUCTS)
+        return -1;
+    /* Every field is at most 48 bytes; reserving once keeps the arena from
+     * growing by doubling (and from peaking at twice its size). */
+    if (reserve_items(cat, n) != 0 || reserve_arena(cat, n * 80) != 0) {
+        catalog_deinit(cat);
+        return -1;
+    }
+    char name[64], description[64];
+    for (size_t i = 1; i <= n; i++) {
+        const char *brand = BRANDS[(i - 1) % COUNT_OF(BRANDS)];
+        size_t c = (i - 1) % COUNT_OF(CATEGORIES);
+        char *end = put_str(put_str(name, "Product "), brand);
+        *end++ = ' ';
+        end = put_u64(end, i);
+        size_t name_len = (size_t)(end - name);
+
+        char *d = put_str(description, ADJECTIVES[(i - 1) % COUNT_OF(ADJECTIVES)]);
+        *d++ = ' ';
+        d = put_str(d, CATEGORIES_LOWER[c]);
+        d = put_str(d, " item by ");
+        d = put_str(d, brand);
+        *d++ = '.';
+
+        uint64_t price = 100 + ((uint64_t)i * 7919) % 99900;
+        if (catalog_add(cat, i, price, name, name_len, CATEGORIES[c], strlen(CATEGORIES[c]),
+                        description, (size_t)(d - description), brand, strlen(brand)) != 0) {
+            catalog_deinit(cat);
+            return -1;
+        }
+    }
+    catalog_shrink(cat);
+    return 0;
+}
