@@ -1,0 +1,25 @@
+/* log: JSON lines, one per event; info on stdout, errors on stderr. */
+#ifndef PRODUCT_SEARCH_LOG_H
+#define PRODUCT_SEARCH_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+/* Writes {"ts":...,"level":"info","event":event, ...fields} to stdout as one
+ * line. Consumes fields (an object, or NULL). */
+void log_info(const char *event, cJSON *fields);
+
+/* Writes {"ts":...,"level":"error","event":event,"message":message} to stderr. */
+void log_error(const char *event, const char *message);
+
+/* The access log line of one request, written with a single write(2) so
+ * lines from several threads never interleave. */
+void log_access(const char *method, const char *path, unsigned status, size_t bytes,
+                uint64_t duration_ns);
+
+/* Writes the current UTC time as 2026-01-02T03:04:05.678Z into buf (32 bytes). */
+void log_timestamp(char *buf);
+
+#endif

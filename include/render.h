@@ -1,0 +1,40 @@
+/* render: JSON bodies for the search answer, errors and health; no HTTP. */
+#ifndef PRODUCT_SEARCH_RENDER_H
+#define PRODUCT_SEARCH_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "search.h"
+
+enum {
+    RENDER_DURATION_MAX = 40, /* room for any render_duration() output */
+};
+
+/* Writes ns as a Go duration string ("850ns", "3.2µs", "1.25ms", "2m3.5s")
+ * into buf (at least RENDER_DURATION_MAX bytes), NUL-terminated; returns its length. */
+size_t render_duration(char *buf, uint64_t ns);
+
+/* Writes s[0..len) as a quoted JSON string into out, which must have room for
+ * render_json_string_max(len) bytes; returns the bytes written. */
+size_t render_json_string(char *out, const char *s, size_t len);
+
+/* Room render_json_string() may need for len bytes of input. */
+static inline size_t render_json_string_max(size_t len)
+{
+    return 6 * len + 2;
+}
+
+/* The search answer of SPEC 2 for res over cat, in one heap buffer the caller
+ * owns (free()); *len gets its length. NULL when memory runs out. */
+char *render_search(const struct catalog *cat, const struct search_result *res, size_t *len);
+
+/* One product as a JSON object, in a heap buffer the caller owns (free());
+ * the catalog export writes these as JSON Lines. NULL when memory runs out. */
+char *render_product(const struct catalog *cat, const struct product *p, size_t *len);
+
+/* {"error":code,"message":message} in a heap buffer the caller owns (free()). */
+char *render_error(const char *code, const char *message, size_t *len);
+
+#endif

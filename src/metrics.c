@@ -1,0 +1,156 @@
+/* metrics: lock-free counters rendered on demand. */
+#include "metrics.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef PRODUCT_SEARCH_VERSION
+#define PRODUCT_SEARCH_VERSION "dev"
+#endif
+#ifndef PRODUCT_SEARCH_REVISION
+#define PRODUCT_SEARCH_REVISION "unknown"
+#endif
+
+static const char *const ROUTES[METRICS_ROUTE_COUNT] = {
+    "/products/search", "/health", "/metrics", "other",
+};
+static const unsigned STATUSES[METRICS_STATUS_COUNT] = {200, 400, 404, 405, 413, 431, 500, 503};
+/* Upper bounds in nanoseconds; rendered in seconds. */
+static const uint64_t BOUNDS_NS[METRICS_BUCKET_COUNT] = {
+    50000, 100000, 250000, 500000, 1000000, 2500000, 5000000,
+    10000000, 25000000, 50000000, 100000000, 250000000, 500000000, 1000000000,
+};
+
+void metrics_init(struct metrics *m, size_t products)
+{
+    memset(m, 0, sizeof(*m));
+    m->products = products;
+}
+
+void metrics_begin(struct metrics *m)
+{
+    atomic_fetch_add_explicit(&m->in_flight, 1, memory_order_relaxed);
+}
+
+void metrics_end(struct metrics *m)
+{
+    atomic_fetch_sub_explicit(&m->in_flight, 1, memory_order_relaxed);
+}
+
+void metrics_observe(struct metrics *m, enum metrics_route route, unsigned status,
+                     uint64_t duration_ns)
+{
+    size_t s = 0;
+    while (s < METRICS_STATUS_COUNT && STATUSES[s] != status)
+        s++;
+    size_t b = 0;
+    while (b < METRICS_BUCKET_COUNT && duration_ns > BOUNDS_NS[b])
+        b++;
+    atomic_fetch_add_explicit(&m->requests[route][s], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->buckets[route][b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->latency_ns[route], duration_ns, memory_order_relaxed);
+}
+
+/* A growing text buffer; a failed append marks it failed. */
+struct text {
+    char *buf;  /* the text so far */
+    size_t len; /* bytes used */
+    size_t cap; /* bytes allocated */
+    int failed; /* an allocation failed */
+};
+
+static void append(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void append(struct text *t, const char *fmt, ...)
+{
+    if (t->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->failed = 1;
+            return;
+        }
+        if ((size_t)n < t->cap - t->len) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = t->cap * 2 + (size_t)n;
+        char *buf = realloc(t->buf, cap);
+        if (buf == NULL) {
+            t->failed = 1;
+            return;
+        }
+        t->buf = buf;
+        t->cap = cap;
+    }
+}
+
+static uint64_t load(atomic_uint_fast64_t *v)
+{
+    return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+char *metrics_render(struct metrics *m, size_t *len)
+{
+    struct text t = {malloc(8192), 0, 8192, 0};
+    if (t.buf == NULL)
+        return NULL;
+    append(&t, "# HELP product_search_requests_total HTTP requests answered, by route and status code.\n"
+               "# TYPE product_search_requests_total counter\n");
+    for (size_t r = 0; r < METRICS_ROUTE_COUNT; r++) {
+        for (size_t s = 0; s <= METRICS_STATUS_COUNT; s++) {
+            uint64_t n = load(&m->requests[r][s]);
+            if (n == 0 && !(r == METRICS_ROUTE_SEARCH && s == 0))
+                continue;
+            if (s < METRICS_STATUS_COUNT)
+                append(&t, "product_search_requests_total{route=\"%s\",code=\"%u\"} %" PRIu64 "\n",
+                       ROUTES[r], STATUSES[s], n);
+            else
+                append(&t, "product_search_requests_total{route=\"%s\",code=\"other\"} %" PRIu64 "\n",
+                       ROUTES[r], n);
+        }
+    }
+    append(&t, "# HELP product_search_request_duration_seconds Time to answer a request, by route.\n"
+               "# TYPE product_search_request_duration_seconds histogram\n");
+    for (size_t r = 0; r < METRICS_ROUTE_COUNT; r++) {
+        uint64_t cumulative = 0;
+        for (size_t b = 0; b <= METRICS_BUCKET_COUNT; b++) {
+            cumulative += load(&m->buckets[r][b]);
+            if (b < METRICS_BUCKET_COUNT)
+                append(&t, "product_search_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %" PRIu64 "\n",
+                       ROUTES[r], (double)BOUNDS_NS[b] / 1e9, cumulative);
+            else
+                append(&t, "product_search_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %" PRIu64 "\n",
+                       ROUTES[r], cumulative);
+        }
+        append(&t, "product_search_request_duration_seconds_sum{route=\"%s\"} %.9f\n", ROUTES[r],
+               (double)load(&m->latency_ns[r]) / 1e9);
+        append(&t, "product_search_request_duration_seconds_count{route=\"%s\"} %" PRIu64 "\n",
+               ROUTES[r], cumulative);
+    }
+    append(&t, "# HELP product_search_requests_in_flight Requests being answered now.\n"
+               "# TYPE product_search_requests_in_flight gauge\n"
+               "product_search_requests_in_flight %" PRIdFAST64 "\n",
+           atomic_load_explicit(&m->in_flight, memory_order_relaxed));
+    append(&t, "# HELP product_search_products_loaded Products in the catalog.\n"
+               "# TYPE product_search_products_loaded gauge\n"
+               "product_search_products_loaded %zu\n",
+           m->products);
+    append(&t, "# HELP product_search_build_info Build of the running server.\n"
+               "# TYPE product_search_build_info gauge\n"
+               "product_search_build_info{version=\"%s\",revision=\"%s\"} 1\n",
+           PRODUCT_SEARCH_VERSION, PRODUCT_SEARCH_REVISION);
+    if (t.failed) {
+        free(t.buf);
+        return NULL;
+    }
+    *len = t.len;
+    return t.buf;
+}

@@ -1,0 +1,176 @@
+/* render: the JSON the service answers with, written straight into one buffer. */
+#include "render.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Formats v / 10^prec with the fraction's trailing zeros dropped, as Go's
+ * time.Duration.String does; returns the end of what it wrote. */
+static char *put_fixed(char *p, uint64_t v, unsigned prec)
+{
+    uint64_t scale = 1;
+    for (unsigned i = 0; i < prec; i++)
+        scale *= 10;
+    p += sprintf(p, "%" PRIu64, v / scale);
+    uint64_t frac = v % scale;
+    if (frac != 0) {
+        char digits[20];
+        unsigned n = prec;
+        while (frac % 10 == 0)
+            frac /= 10, n--;
+        snprintf(digits, sizeof(digits), "%0*" PRIu64, (int)n, frac);
+        *p++ = '.';
+        memcpy(p, digits, n);
+        p += n;
+    }
+    return p;
+}
+
+size_t render_duration(char *buf, uint64_t ns)
+{
+    char *p = buf;
+    if (ns == 0) {
+        p = stpcpy(p, "0s");
+    } else if (ns < 1000) {
+        p += sprintf(p, "%" PRIu64 "ns", ns);
+    } else if (ns < 1000000) {
+        p = stpcpy(put_fixed(p, ns, 3), "\xC2\xB5s"); /* U+00B5, as Go writes it */
+    } else if (ns < 1000000000) {
+        p = stpcpy(put_fixed(p, ns, 6), "ms");
+    } else {
+        uint64_t s = ns / 1000000000u, frac = ns % 1000000000u;
+        if (s >= 3600)
+            p += sprintf(p, "%" PRIu64 "h", s / 3600);
+        if (s >= 60)
+            p += sprintf(p, "%" PRIu64 "m", s / 60 % 60);
+        p = stpcpy(put_fixed(p, (s % 60) * 1000000000u + frac, 9), "s");
+    }
+    *p = '\0';
+    return (size_t)(p - buf);
+}
+
+size_t render_json_string(char *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *p = out;
+    *p++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *p++ = (char)c;
+            continue;
+        }
+        *p++ = '\\';
+        switch (c) {
+        case '"': *p++ = '"'; break;
+        case '\\': *p++ = '\\'; break;
+        case '\b': *p++ = 'b'; break;
+        case '\f': *p++ = 'f'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\r': *p++ = 'r'; break;
+        case '\t': *p++ = 't'; break;
+        default:
+            *p++ = 'u', *p++ = '0', *p++ = '0';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 15];
+        }
+    }
+    *p++ = '"';
+    return (size_t)(p - out);
+}
+
+/* A field copied as it is when the catalog marked it plain, escaped otherwise. */
+static char *put_field(char *p, const char *key, size_t key_len,
+                       const struct catalog *cat, struct catalog_str s, int plain)
+{
+    memcpy(p, key, key_len);
+    p += key_len;
+    const char *text = catalog_text(cat, s);
+    if (plain) {
+        *p++ = '"';
+        memcpy(p, text, s.len);
+        p += s.len;
+        *p++ = '"';
+        return p;
+    }
+    return p + render_json_string(p, text, s.len);
+}
+
+#define KEY(k) k, sizeof(k) - 1
+
+static size_t field_max(struct catalog_str s, int plain)
+{
+    return plain ? s.len + 2 : render_json_string_max(s.len);
+}
+
+/* Upper bound of put_product()'s output. */
+static size_t product_max(const struct product *p)
+{
+    return 128 + 2 * 20 +
+           field_max(p->name, p->plain & CATALOG_PLAIN_NAME) +
+           field_max(p->category, p->plain & CATALOG_PLAIN_CATEGORY) +
+           field_max(p->description, p->plain & CATALOG_PLAIN_DESCRIPTION) +
+           field_max(p->brand, p->plain & CATALOG_PLAIN_BRAND);
+}
+
+static char *put_product(char *w, const struct catalog *cat, const struct product *p)
+{
+    w += sprintf(w, "{\"id\":%" PRIu64, p->id);
+    w = put_field(w, KEY(",\"name\":"), cat, p->name, p->plain & CATALOG_PLAIN_NAME);
+    w = put_field(w, KEY(",\"category\":"), cat, p->category, p->plain & CATALOG_PLAIN_CATEGORY);
+    w = put_field(w, KEY(",\"description\":"), cat, p->description,
+                  p->plain & CATALOG_PLAIN_DESCRIPTION);
+    w = put_field(w, KEY(",\"brand\":"), cat, p->brand, p->plain & CATALOG_PLAIN_BRAND);
+    w += sprintf(w, ",\"price\":%" PRIu64 ".%02u}", p->price_cents / 100,
+                 (unsigned)(p->price_cents % 100));
+    return w;
+}
+
+char *render_search(const struct catalog *cat, const struct search_result *res, size_t *len)
+{
+    size_t cap = 192;
+    for (size_t i = 0; i < res->count; i++)
+        cap += product_max(&cat->items[res->idx[i]]) + 1;
+    char *buf = malloc(cap);
+    if (buf == NULL)
+        return NULL;
+    char *w = stpcpy(buf, "{\"products\":[");
+    for (size_t i = 0; i < res->count; i++) {
+        if (i > 0)
+            *w++ = ',';
+        w = put_product(w, cat, &cat->items[res->idx[i]]);
+    }
+    char dur[RENDER_DURATION_MAX];
+    render_duration(dur, res->elapsed_ns);
+    w += sprintf(w, "],\"total_found\":%zu,\"checked\":%zu,\"search_time\":\"%s\","
+                    "\"search_time_ns\":%" PRIu64 "}",
+                 res->total_found, res->checked, dur, res->elapsed_ns);
+    *len = (size_t)(w - buf);
+    return buf;
+}
+
+char *render_product(const struct catalog *cat, const struct product *p, size_t *len)
+{
+    char *buf = malloc(product_max(p));
+    if (buf == NULL)
+        return NULL;
+    *len = (size_t)(put_product(buf, cat, p) - buf);
+    return buf;
+}
+
+char *render_error(const char *code, const char *message, size_t *len)
+{
+    size_t code_len = strlen(code), message_len = strlen(message);
+    char *buf = malloc(32 + render_json_string_max(code_len) + render_json_string_max(message_len));
+    if (buf == NULL)
+        return NULL;
+    char *w = stpcpy(buf, "{\"error\":");
+    w += render_json_string(w, code, code_len);
+    w = stpcpy(w, ",\"message\":");
+    w += render_json_string(w, message, message_len);
+    w = stpcpy(w, "}");
+    *len = (size_t)(w - buf);
+    return buf;
+}
