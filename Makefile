@@ -1,0 +1,87 @@
+# product-search: `make` builds build/product-search; see README.md.
+
+PROG      := build/product-search
+VERSION   ?= 0.1.0
+REVISION  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wformat=2 -Wvla
+HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN_LD := -pie -Wl,-z,relro,-z,now
+PKGS      := libmicrohttpd libcjson
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -lcjson)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+# make SANITIZER=address,undefined test
+ifneq ($(SANITIZER),)
+  CFLAGS  += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS += -fsanitize=$(SANITIZER)
+  BUILD   := build/san
+else
+  BUILD   := build/obj
+endif
+
+ALL_CFLAGS = $(WARN) $(HARDEN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude \
+             -DPRODUCT_SEARCH_VERSION='"$(VERSION)"' -DPRODUCT_SEARCH_REVISION='"$(REVISION)"' \
+             $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+LIBS       = $(PKG_LIBS) -lpthread -lm
+
+ifeq ($(V),1)
+  Q :=
+else
+  Q := @
+endif
+
+LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+TEST_SRC := $(wildcard tests/*.c)
+TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
+TEST_BIN := $(BUILD)/check_all
+ifneq ($(SANITIZER),)
+  PROG_BUILT := $(BUILD)/product-search
+else
+  PROG_BUILT := $(PROG)
+endif
+
+.PHONY: all run test deps clean bench bench-smoke image loadtest compare tf-check fuzz valgrind
+
+all: $(PROG_BUILT)
+
+$(PROG_BUILT): $(BUILD)/main.o $(LIB_OBJ)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags check 2>/dev/null) -c -o $@ $<
+
+$(TEST_BIN): $(TEST_OBJ) $(LIB_OBJ)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LIBS) $(CHECK_LIBS)
+
+# Installs what is missing (Debian/Ubuntu), builds, serves 100,000 products on :8080.
+run:
+	$(Q)scripts/install-deps.sh
+	$(Q)$(MAKE) --no-print-directory all
+	exec $(PROG)
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+# The integration suites start build/product-search itself, so it is built first.
+test: $(PROG_BUILT) $(TEST_BIN)
+	$(Q)PRODUCT_SEARCH_BIN=$(PROG_BUILT) $(TEST_BIN)
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(TEST_OBJ:.o=.d)

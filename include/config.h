@@ -1,0 +1,45 @@
+/* config: the settings of SPEC 4, from the environment and the command line. */
+#ifndef PRODUCT_SEARCH_CONFIG_H
+#define PRODUCT_SEARCH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum {
+    CONFIG_ERROR_MAX = 256, /* room for one error line */
+};
+
+/* What the command line asks the program to do. */
+enum config_action {
+    CONFIG_RUN,            /* serve */
+    CONFIG_HELP,           /* print usage, exit 0 */
+    CONFIG_VERSION,        /* print the version, exit 0 */
+    CONFIG_HEALTHCHECK,    /* GET /health on the configured port, exit 0 or 1 */
+    CONFIG_EXPORT_CATALOG, /* write the catalog as JSON Lines to stdout */
+};
+
+/* The effective settings; see SPEC 4 for each. */
+struct config {
+    enum config_action action; /* what to do */
+    unsigned port;             /* PORT: TCP port, 0 = any free port */
+    char bind[64];             /* BIND: listen address, IPv4 or IPv6 literal */
+    unsigned threads;          /* THREADS: worker threads */
+    size_t product_count;      /* PRODUCT_COUNT: generated catalog size */
+    size_t scan_limit;         /* SCAN_LIMIT: products checked per search, 0 = all */
+    unsigned max_results;      /* MAX_RESULTS: default limit */
+    unsigned conn_limit;       /* CONN_LIMIT: open connections at most */
+    unsigned conn_timeout_s;   /* CONN_TIMEOUT_S: idle connection timeout */
+    unsigned drain_s;          /* DRAIN_S: seconds of 503 health before closing */
+    bool access_log;           /* ACCESS_LOG: one JSON line per request */
+    char products_file[4096];  /* PRODUCTS_FILE: catalog file, "" = generate */
+};
+
+/* Fills cfg from the defaults, then the environment, then argv (a flag wins
+ * over its variable). Returns 0, or -1 with one line naming the setting in
+ * err (CONFIG_ERROR_MAX bytes). */
+int config_parse(struct config *cfg, int argc, char **argv, char *err);
+
+/* The --help text. */
+const char *config_usage(void);
+
+#endif

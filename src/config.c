@@ -1,0 +1,242 @@
+/* config: one table of settings, read from the environment then the flags. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum kind { UINT, SIZE, BOOL, ADDR, PATH };
+
+/* One setting: its variable, its flag, how to read it and where it goes. */
+struct setting {
+    const char *env;  /* environment variable */
+    const char *flag; /* command-line flag */
+    enum kind kind;   /* how the value is read */
+    uint64_t min;     /* smallest accepted integer */
+    uint64_t max;     /* largest accepted integer */
+    size_t offset;    /* field in struct config */
+};
+
+#define FIELD(f) offsetof(struct config, f)
+
+static const struct setting SETTINGS[] = {
+    {"PORT", "--port", UINT, 0, 65535, FIELD(port)},
+    {"BIND", "--bind", ADDR, 0, 0, FIELD(bind)},
+    {"THREADS", "--threads", UINT, 1, 1024, FIELD(threads)},
+    {"PRODUCT_COUNT", "--product-count", SIZE, 1, 10000000, FIELD(product_count)},
+    {"SCAN_LIMIT", "--scan-limit", SIZE, 0, 10000000, FIELD(scan_limit)},
+    {"MAX_RESULTS", "--max-results", UINT, 1, 100, FIELD(max_results)},
+    {"CONN_LIMIT", "--conn-limit", UINT, 1, 1000000, FIELD(conn_limit)},
+    {"CONN_TIMEOUT_S", "--conn-timeout-s", UINT, 1, 86400, FIELD(conn_timeout_s)},
+    {"DRAIN_S", "--drain-s", UINT, 0, 3600, FIELD(drain_s)},
+    {"ACCESS_LOG", "--access-log", BOOL, 0, 0, FIELD(access_log)},
+    {"PRODUCTS_FILE", "--products-file", PATH, 0, 0, FIELD(products_file)},
+};
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *config_usage(void)
+{
+    return "Usage: product-search [options]\n"
+           "\n"
+           "Serves GET /products/search, /health and /metrics over HTTP.\n"
+           "Each option can also be set by its environment variable; the option wins.\n"
+           "\n"
+           "  --port N             PORT            TCP port, 0 = any free port (8080)\n"
+           "  --bind ADDR          BIND            listen address (0.0.0.0)\n"
+           "  --threads N          THREADS         worker threads (online CPUs)\n"
+           "  --product-count N    PRODUCT_COUNT   generated products, 1..10000000 (100000)\n"
+           "  --scan-limit N       SCAN_LIMIT      products checked per search, 0 = all (100)\n"
+           "  --max-results N      MAX_RESULTS     default limit, 1..100 (20)\n"
+           "  --conn-limit N       CONN_LIMIT      open connections at most (10000)\n"
+           "  --conn-timeout-s N   CONN_TIMEOUT_S  idle connection timeout, seconds (30)\n"
+           "  --drain-s N          DRAIN_S         seconds /health answers 503 before\n"
+           "                                       the listener closes on SIGTERM (0)\n"
+           "  --access-log on|off  ACCESS_LOG      one JSON line per request (off)\n"
+           "  --products-file PATH PRODUCTS_FILE   load the catalog from a JSON or JSON\n"
+           "                                       Lines file instead of generating it\n"
+           "\n"
+           "  --export-catalog     write the catalog as JSON Lines to stdout and exit\n"
+           "  --healthcheck        GET /health on the configured port; exit 0 when 200\n"
+           "  --version            print the version and exit\n"
+           "  --help               print this text and exit\n";
+}
+
+/* Strictly decimal digits, no sign or space, within [min, max]. */
+static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (*s == '\0')
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        v = v * 10 + (uint64_t)(*s - '0');
+        if (v > max)
+            return -1;
+    }
+    if (v < min)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+    static const char *const yes[] = {"1", "on", "true", "yes"};
+    static const char *const no[] = {"0", "off", "false", "no"};
+    for (size_t i = 0; i < COUNT_OF(yes); i++) {
+        if (strcasecmp(s, yes[i]) == 0)
+            return *out = true, 0;
+        if (strcasecmp(s, no[i]) == 0)
+            return *out = false, 0;
+    }
+    return -1;
+}
+
+/* The value as shown in an error: at most 40 bytes, non-printables as '?'. */
+static void shown(char *out, const char *value)
+{
+    size_t i = 0;
+    for (; value[i] && i < 40; i++)
+        out[i] = (value[i] >= 0x20 && value[i] < 0x7f) ? value[i] : '?';
+    if (value[i])
+        out[i++] = '.', out[i++] = '.', out[i++] = '.';
+    out[i] = '\0';
+}
+
+/* Stores value into cfg; on error writes the line that names the setting. */
+static int apply(struct config *cfg, const struct setting *s, const char *value,
+                 const char *origin, char *err)
+{
+    char *field = (char *)cfg + s->offset;
+    char show[48];
+    uint64_t v;
+    switch (s->kind) {
+    case UINT:
+    case SIZE:
+        if (parse_uint(value, s->min, s->max, &v) != 0)
+            goto invalid;
+        if (s->kind == UINT)
+            *(unsigned *)(void *)field = (unsigned)v;
+        else
+            *(size_t *)(void *)field = (size_t)v;
+        return 0;
+    case BOOL:
+        if (parse_bool(value, (bool *)(void *)field) != 0)
+            goto invalid;
+        return 0;
+    case ADDR: {
+        unsigned char buf[sizeof(struct in6_addr)];
+        if (strlen(value) >= sizeof(cfg->bind) ||
+            (inet_pton(AF_INET, value, buf) != 1 && inet_pton(AF_INET6, value, buf) != 1))
+            goto invalid;
+        strcpy(field, value);
+        return 0;
+    }
+    case PATH:
+        if (*value == '\0' || strlen(value) >= sizeof(cfg->products_file))
+            goto invalid;
+        strcpy(field, value);
+        return 0;
+    }
+invalid:
+    shown(show, value);
+    switch (s->kind) {
+    case BOOL:
+        snprintf(err, CONFIG_ERROR_MAX, "invalid %s \"%s\" (from %s): expected on or off",
+                 s->env, show, origin);
+        break;
+    case ADDR:
+        snprintf(err, CONFIG_ERROR_MAX,
+                 "invalid %s \"%s\" (from %s): expected an IPv4 or IPv6 address", s->env, show,
+                 origin);
+        break;
+    case PATH:
+        snprintf(err, CONFIG_ERROR_MAX, "invalid %s \"%s\" (from %s): expected a file path",
+                 s->env, show, origin);
+        break;
+    default:
+        snprintf(err, CONFIG_ERROR_MAX,
+                 "invalid %s \"%s\" (from %s): expected an integer from %llu to %llu", s->env,
+                 show, origin, (unsigned long long)s->min, (unsigned long long)s->max);
+    }
+    return -1;
+}
+
+static void set_defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->action = CONFIG_RUN;
+    cfg->port = 8080;
+    strcpy(cfg->bind, "0.0.0.0");
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->threads = (cpus < 1) ? 1 : (cpus > 1024 ? 1024 : (unsigned)cpus);
+    cfg->product_count = 100000;
+    cfg->scan_limit = 100;
+    cfg->max_results = 20;
+    cfg->conn_limit = 10000;
+    cfg->conn_timeout_s = 30;
+    cfg->drain_s = 0;
+    cfg->access_log = false;
+}
+
+int config_parse(struct config *cfg, int argc, char **argv, char *err)
+{
+    set_defaults(cfg);
+    for (size_t i = 0; i < COUNT_OF(SETTINGS); i++) {
+        const char *value = getenv(SETTINGS[i].env);
+        if (value != NULL && *value != '\0' &&
+            apply(cfg, &SETTINGS[i], value, "environment", err) != 0)
+            return -1;
+    }
+    for (int a = 1; a < argc; a++) {
+        const char *arg = argv[a];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            cfg->action = CONFIG_HELP;
+            continue;
+        }
+        if (strcmp(arg, "--version") == 0) {
+            cfg->action = CONFIG_VERSION;
+            continue;
+        }
+        if (strcmp(arg, "--healthcheck") == 0) {
+            cfg->action = CONFIG_HEALTHCHECK;
+            continue;
+        }
+        if (strcmp(arg, "--export-catalog") == 0) {
+            cfg->action = CONFIG_EXPORT_CATALOG;
+            continue;
+        }
+        const struct setting *s = NULL;
+        const char *value = NULL;
+        for (size_t i = 0; i < COUNT_OF(SETTINGS) && s == NULL; i++) {
+            size_t n = strlen(SETTINGS[i].flag);
+            if (strncmp(arg, SETTINGS[i].flag, n) != 0)
+                continue;
+            if (arg[n] == '=')
+                s = &SETTINGS[i], value = arg + n + 1;
+            else if (arg[n] == '\0')
+                s = &SETTINGS[i];
+        }
+        if (s == NULL) {
+            char show[48];
+            shown(show, arg);
+            snprintf(err, CONFIG_ERROR_MAX, "unknown option \"%s\" (see --help)", show);
+            return -1;
+        }
+        if (value == NULL) {
+            if (a + 1 >= argc) {
+                snprintf(err, CONFIG_ERROR_MAX, "missing value for %s (%s)", s->flag, s->env);
+                return -1;
+            }
+            value = argv[++a];
+        }
+        if (apply(cfg, s, value, s->flag, err) != 0)
+            return -1;
+    }
+    return 0;
+}

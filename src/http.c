@@ -1,0 +1,472 @@
+/* http: libmicrohttpd glue. One call of the access handler answers a request
+ * without a body; requests with one are read to the end and refused. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "log.h"
+#include "render.h"
+#include "text.h"
+
+enum {
+    BODY_MAX = 64 * 1024, /* a larger body is refused before it is read */
+};
+
+/* Markers stored in the per-request pointer: the request was counted, and
+ * whether its body is still being read. */
+static char REQ_COUNTED, REQ_IN_BODY;
+
+static const char JSON_TYPE[] = "application/json";
+
+/* A canned answer: its status and the body it is built from. */
+struct canned_spec {
+    unsigned status; /* HTTP status */
+    const char *code;    /* error code; NULL for the health bodies */
+    const char *message; /* error text, or the health body itself */
+};
+
+static const struct canned_spec CANNED[HTTP_CANNED_COUNT] = {
+    [HTTP_CANNED_HEALTH_OK] = {200, NULL, NULL}, /* built with the product count */
+    [HTTP_CANNED_HEALTH_DRAINING] = {503, NULL, "{\"status\":\"draining\"}"},
+    [HTTP_CANNED_Q_MISSING] = {400, "missing_query", "query parameter q is required"},
+    [HTTP_CANNED_Q_BLANK] = {400, "invalid_query", "q must not be empty or blank"},
+    [HTTP_CANNED_Q_TOO_LONG] = {400, "invalid_query",
+                                "q must be at most 256 bytes after trimming white space"},
+    [HTTP_CANNED_Q_NUL] = {400, "invalid_query", "q must not contain NUL bytes"},
+    [HTTP_CANNED_Q_BAD_UTF8] = {400, "invalid_query", "q must be valid UTF-8"},
+    [HTTP_CANNED_BAD_LIMIT] = {400, "invalid_limit", "limit must be an integer from 1 to 100"},
+    [HTTP_CANNED_NOT_FOUND] = {404, "not_found", "no such route; try /products/search?q=..."},
+    [HTTP_CANNED_METHOD] = {405, "method_not_allowed", "this route answers GET and HEAD only"},
+    [HTTP_CANNED_BODY] = {400, "body_not_allowed", "requests to this service carry no body"},
+    [HTTP_CANNED_BODY_TOO_LARGE] = {413, "body_not_allowed",
+                                    "requests to this service carry no body"},
+    [HTTP_CANNED_INTERNAL] = {500, "internal_error", "the server could not answer; try again"},
+};
+
+enum http_q_status http_check_q(const char *raw, size_t raw_len, const char **q, size_t *qlen)
+{
+    if (raw == NULL)
+        return HTTP_Q_MISSING;
+    text_trim_ascii(&raw, &raw_len);
+    if (raw_len == 0)
+        return HTTP_Q_BLANK;
+    if (raw_len > SEARCH_MAX_QUERY)
+        return HTTP_Q_TOO_LONG;
+    if (memchr(raw, '\0', raw_len) != NULL)
+        return HTTP_Q_NUL;
+    if (!text_utf8_valid(raw, raw_len))
+        return HTTP_Q_BAD_UTF8;
+    *q = raw;
+    *qlen = raw_len;
+    return HTTP_Q_OK;
+}
+
+int http_parse_limit(const char *s, size_t len, unsigned *out)
+{
+    unsigned v = 0;
+    if (s == NULL || len == 0 || len > 3)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    if (v < 1 || v > SEARCH_MAX_LIMIT)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A response owning buf (freed by libmicrohttpd) with the headers every
+ * answer carries; NULL, with buf freed, on failure. */
+static struct MHD_Response *response_take(char *buf, size_t len, const char *content_type)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, buf, &free);
+    if (r == NULL) {
+        free(buf);
+        return NULL;
+    }
+    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES ||
+        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") != MHD_YES) {
+        MHD_destroy_response(r);
+        return NULL;
+    }
+    return r;
+}
+
+static int build_canned(struct http_server *s)
+{
+    for (size_t i = 0; i < HTTP_CANNED_COUNT; i++) {
+        char *body;
+        size_t len;
+        if (i == HTTP_CANNED_HEALTH_OK) {
+            body = malloc(64);
+            if (body == NULL)
+                return -1;
+            len = (size_t)snprintf(body, 64, "{\"status\":\"ok\",\"products\":%zu}", s->cat->count);
+        } else if (CANNED[i].code == NULL) {
+            body = strdup(CANNED[i].message);
+            len = body ? strlen(body) : 0;
+        } else {
+            body = render_error(CANNED[i].code, CANNED[i].message, &len);
+        }
+        if (body == NULL || (s->canned[i] = response_take(body, len, JSON_TYPE)) == NULL)
+            return -1;
+        s->canned_len[i] = len;
+    }
+    if (MHD_add_response_header(s->canned[HTTP_CANNED_METHOD], MHD_HTTP_HEADER_ALLOW,
+                                "GET, HEAD") != MHD_YES)
+        return -1;
+    return 0;
+}
+
+static void destroy_canned(struct http_server *s)
+{
+    for (size_t i = 0; i < HTTP_CANNED_COUNT; i++) {
+        if (s->canned[i] != NULL)
+            MHD_destroy_response(s->canned[i]);
+        s->canned[i] = NULL;
+    }
+}
+
+/* One answer on its way: queues it, counts it, logs it. */
+static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c,
+                              enum metrics_route route, unsigned status,
+                              struct MHD_Response *r, size_t bytes, uint64_t start,
+                              const char *method, const char *url)
+{
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    uint64_t took = now_ns() - start;
+    metrics_observe(s->metrics, route, status, took);
+    if (s->cfg->access_log)
+        log_access(method, url, status, bytes, took);
+    return ret;
+}
+
+static enum MHD_Result answer_canned(struct http_server *s, struct MHD_Connection *c,
+                                     enum metrics_route route, enum http_canned which,
+                                     uint64_t start, const char *method, const char *url)
+{
+    return answer(s, c, route, CANNED[which].status, s->canned[which], s->canned_len[which],
+                  start, method, url);
+}
+
+static const enum http_canned Q_CANNED[] = {
+    [HTTP_Q_MISSING] = HTTP_CANNED_Q_MISSING,   [HTTP_Q_BLANK] = HTTP_CANNED_Q_BLANK,
+    [HTTP_Q_TOO_LONG] = HTTP_CANNED_Q_TOO_LONG, [HTTP_Q_NUL] = HTTP_CANNED_Q_NUL,
+    [HTTP_Q_BAD_UTF8] = HTTP_CANNED_Q_BAD_UTF8,
+};
+
+/* GET /products/search: validate, scan, render into one buffer. */
+static enum MHD_Result handle_search(struct http_server *s, struct MHD_Connection *c,
+                                     uint64_t start, const char *method, const char *url)
+{
+    const char *raw = NULL, *q = NULL;
+    size_t raw_len = 0, qlen = 0;
+    if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, "q", 1, &raw, &raw_len) !=
+        MHD_YES)
+        raw = NULL;
+    else if (raw == NULL)
+        raw = "", raw_len = 0; /* "?q" with no '=' */
+    enum http_q_status qs = http_check_q(raw, raw_len, &q, &qlen);
+    if (qs != HTTP_Q_OK)
+        return answer_canned(s, c, METRICS_ROUTE_SEARCH, Q_CANNED[qs], start, method, url);
+
+    unsigned limit = s->cfg->max_results;
+    const char *lim = NULL;
+    size_t lim_len = 0;
+    if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, "limit", 5, &lim, &lim_len) ==
+            MHD_YES &&
+        http_parse_limit(lim, lim_len, &limit) != 0)
+        return answer_canned(s, c, METRICS_ROUTE_SEARCH, HTTP_CANNED_BAD_LIMIT, start, method,
+                             url);
+
+    struct search_result res;
+    if (search_run(s->idx, q, qlen, s->cfg->scan_limit, limit, &res) != 0)
+        return answer_canned(s, c, METRICS_ROUTE_SEARCH, HTTP_CANNED_INTERNAL, start, method,
+                             url);
+    size_t len;
+    char *body = render_search(s->cat, &res, &len);
+    struct MHD_Response *r = body ? response_take(body, len, JSON_TYPE) : NULL;
+    if (r == NULL) {
+        log_error("response", "out of memory building a search answer");
+        return answer_canned(s, c, METRICS_ROUTE_SEARCH, HTTP_CANNED_INTERNAL, start, method,
+                             url);
+    }
+    enum MHD_Result ret = answer(s, c, METRICS_ROUTE_SEARCH, MHD_HTTP_OK, r, len, start, method,
+                                 url);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result handle_metrics(struct http_server *s, struct MHD_Connection *c,
+                                      uint64_t start, const char *method, const char *url)
+{
+    size_t len;
+    char *body = metrics_render(s->metrics, &len);
+    struct MHD_Response *r =
+        body ? response_take(body, len, "text/plain; version=0.0.4; charset=utf-8") : NULL;
+    if (r == NULL)
+        return answer_canned(s, c, METRICS_ROUTE_METRICS, HTTP_CANNED_INTERNAL, start, method,
+                             url);
+    enum MHD_Result ret = answer(s, c, METRICS_ROUTE_METRICS, MHD_HTTP_OK, r, len, start,
+                                 method, url);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* True when the request announces a body (chunked, or a non-zero length);
+ * *large when it is chunked or longer than BODY_MAX. */
+static bool has_body(struct MHD_Connection *c, bool *large)
+{
+    const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    *large = false;
+    if (te != NULL) {
+        *large = true;
+        return true;
+    }
+    if (cl == NULL)
+        return false;
+    unsigned long long n = strtoull(cl, NULL, 10);
+    *large = n > BODY_MAX;
+    return n > 0;
+}
+
+static enum MHD_Result route(struct http_server *s, struct MHD_Connection *c, const char *url,
+                             const char *method, uint64_t start)
+{
+    enum metrics_route rt;
+    if (strcmp(url, "/products/search") == 0)
+        rt = METRICS_ROUTE_SEARCH;
+    else if (strcmp(url, "/health") == 0)
+        rt = METRICS_ROUTE_HEALTH;
+    else if (strcmp(url, "/metrics") == 0)
+        rt = METRICS_ROUTE_METRICS;
+    else
+        return answer_canned(s, c, METRICS_ROUTE_OTHER, HTTP_CANNED_NOT_FOUND, start, method,
+                             url);
+    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+        return answer_canned(s, c, rt, HTTP_CANNED_METHOD, start, method, url);
+    switch (rt) {
+    case METRICS_ROUTE_SEARCH:
+        return handle_search(s, c, start, method, url);
+    case METRICS_ROUTE_HEALTH:
+        return answer_canned(s, c, rt,
+                             atomic_load(&s->draining) ? HTTP_CANNED_HEALTH_DRAINING
+                                                       : HTTP_CANNED_HEALTH_OK,
+                             start, method, url);
+    default:
+        return handle_metrics(s, c, start, method, url);
+    }
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version,
+                              const char *upload_data, size_t *upload_data_size, void **req_cls)
+{
+    struct http_server *s = cls;
+    uint64_t start = now_ns();
+    (void)version;
+    (void)upload_data;
+    if (*req_cls == NULL) {
+        metrics_begin(s->metrics);
+        *req_cls = &REQ_COUNTED;
+        bool large;
+        if (has_body(c, &large)) {
+            if (large) /* answered now; libmicrohttpd then closes the connection */
+                return answer_canned(s, c, METRICS_ROUTE_OTHER, HTTP_CANNED_BODY_TOO_LARGE,
+                                     start, method, url);
+            *req_cls = &REQ_IN_BODY;
+            return MHD_YES;
+        }
+        return route(s, c, url, method, start);
+    }
+    if (*upload_data_size != 0) {
+        *upload_data_size = 0; /* read and dropped, so keep-alive survives */
+        return MHD_YES;
+    }
+    if (*req_cls == &REQ_IN_BODY) {
+        *req_cls = &REQ_COUNTED;
+        return answer_canned(s, c, METRICS_ROUTE_OTHER, HTTP_CANNED_BODY, start, method, url);
+    }
+    return MHD_YES;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    struct http_server *s = cls;
+    (void)c;
+    (void)toe;
+    if (*req_cls != NULL)
+        metrics_end(s->metrics);
+    *req_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    (void)cls;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    log_error("libmicrohttpd", msg);
+}
+
+int http_server_start(struct http_server *s, const struct config *cfg, const struct catalog *cat,
+                      const struct search_index *idx, struct metrics *metrics, char *err)
+{
+    memset(s, 0, sizeof(*s));
+    s->cfg = cfg;
+    s->cat = cat;
+    s->idx = idx;
+    s->metrics = metrics;
+    atomic_init(&s->draining, false);
+    if (build_canned(s) != 0) {
+        snprintf(err, CONFIG_ERROR_MAX, "out of memory building the constant answers");
+        goto error;
+    }
+
+    struct sockaddr_storage addr;
+    memset(&addr, 0, sizeof(addr));
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
+    if (inet_pton(AF_INET, cfg->bind, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)cfg->port);
+    } else if (inet_pton(AF_INET6, cfg->bind, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)cfg->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        snprintf(err, CONFIG_ERROR_MAX, "invalid BIND \"%s\"", cfg->bind);
+        goto error;
+    }
+
+    /* The logger goes first so that option errors reach it; a pool is only
+     * asked for when there is more than one thread. */
+    struct MHD_OptionItem options[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)&mhd_log, NULL},
+        {MHD_OPTION_SOCK_ADDR, 0, &addr},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->conn_limit, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->conn_timeout_s, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)&completed, s},
+        {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
+        {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+         (intptr_t)cfg->threads, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, &handle, s,
+                                 MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+    if (s->daemon == NULL) {
+        snprintf(err, CONFIG_ERROR_MAX,
+                 "cannot listen on %s port %u (in use, or not allowed?)", cfg->bind, cfg->port);
+        goto error;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : cfg->port;
+    return 0;
+error:
+    destroy_canned(s);
+    return -1;
+}
+
+void http_server_drain(struct http_server *s)
+{
+    atomic_store(&s->draining, true);
+}
+
+void http_server_stop(struct http_server *s, unsigned wait_ms)
+{
+    if (s->daemon == NULL)
+        return;
+    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    for (unsigned waited = 0; waited < wait_ms; waited += 5) {
+        if (atomic_load_explicit(&s->metrics->in_flight, memory_order_relaxed) <= 0)
+            break;
+        struct timespec ts = {0, 5 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(s->daemon);
+    s->daemon = NULL;
+    destroy_canned(s);
+}
+
+int http_healthcheck(const struct config *cfg)
+{
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    memset(&addr, 0, sizeof(addr));
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
+    int family;
+    if (strcmp(cfg->bind, "0.0.0.0") == 0 || inet_pton(AF_INET, cfg->bind, &v4->sin_addr) == 1) {
+        if (strcmp(cfg->bind, "0.0.0.0") == 0)
+            v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)cfg->port);
+        family = AF_INET;
+        addr_len = sizeof(*v4);
+    } else {
+        if (strcmp(cfg->bind, "::") == 0)
+            v6->sin6_addr = in6addr_loopback;
+        else if (inet_pton(AF_INET6, cfg->bind, &v6->sin6_addr) != 1)
+            return 1;
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)cfg->port);
+        family = AF_INET6;
+        addr_len = sizeof(*v6);
+    }
+    int ret = 1;
+    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 1;
+    struct timeval tv = {2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    static const char req[] = "GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    char buf[64];
+    size_t got = 0;
+    if (connect(fd, (struct sockaddr *)&addr, addr_len) != 0 ||
+        send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(req) - 1))
+        goto out;
+    while (got < 12) {
+        ssize_t n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+        if (n <= 0)
+            goto out;
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    if (strncmp(buf, "HTTP/1.", 7) == 0 && strncmp(buf + 8, " 200", 4) == 0)
+        ret = 0;
+out:
+    close(fd);
+    return ret;
+}

@@ -1,0 +1,215 @@
+/* main: wires configuration, catalog, index, metrics and the HTTP server. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+
+#include "catalog.h"
+#include "catalog_file.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "render.h"
+#include "search.h"
+
+#ifndef PRODUCT_SEARCH_VERSION
+#define PRODUCT_SEARCH_VERSION "dev"
+#endif
+#ifndef PRODUCT_SEARCH_REVISION
+#define PRODUCT_SEARCH_REVISION "unknown"
+#endif
+
+enum {
+    EXIT_CONFIG = 2,        /* invalid setting (SPEC 4) */
+    STOP_WAIT_MS = 10000,   /* longest wait for in-flight requests at shutdown */
+};
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* A field of /proc/self/status in kB (VmRSS, VmHWM), or -1. */
+static long proc_status_kb(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    size_t n = strlen(field);
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (strncmp(line, field, n) == 0 && line[n] == ':') {
+            kb = strtol(line + n + 1, NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    return kb;
+}
+
+/* Lets CONN_LIMIT connections be open at once: raises the soft file limit
+ * towards the hard one. */
+static void raise_nofile(unsigned conn_limit)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t want = (rlim_t)conn_limit + 64;
+    if (rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want) ? want : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static void log_start(const struct config *cfg, unsigned port, size_t products, double load_ms,
+                      double ready_ms)
+{
+    cJSON *f = cJSON_CreateObject();
+    if (f == NULL)
+        return;
+    cJSON_AddStringToObject(f, "version", PRODUCT_SEARCH_VERSION);
+    cJSON_AddStringToObject(f, "bind", cfg->bind);
+    cJSON_AddNumberToObject(f, "port", port);
+    cJSON_AddNumberToObject(f, "threads", cfg->threads);
+    cJSON_AddNumberToObject(f, "product_count", (double)cfg->product_count);
+    cJSON_AddNumberToObject(f, "scan_limit", (double)cfg->scan_limit);
+    cJSON_AddNumberToObject(f, "max_results", cfg->max_results);
+    cJSON_AddNumberToObject(f, "conn_limit", cfg->conn_limit);
+    cJSON_AddNumberToObject(f, "conn_timeout_s", cfg->conn_timeout_s);
+    cJSON_AddNumberToObject(f, "drain_s", cfg->drain_s);
+    cJSON_AddBoolToObject(f, "access_log", cfg->access_log);
+    cJSON_AddStringToObject(f, "catalog", cfg->products_file[0] ? "file" : "generated");
+    cJSON_AddNumberToObject(f, "products", (double)products);
+    cJSON_AddNumberToObject(f, "load_ms", (double)(long)(load_ms * 100) / 100);
+    cJSON_AddNumberToObject(f, "ready_ms", (double)(long)(ready_ms * 100) / 100);
+    cJSON_AddNumberToObject(f, "rss_kb", (double)proc_status_kb("VmRSS"));
+    log_info("start", f);
+}
+
+/* Writes the catalog as JSON Lines on stdout. Returns 0, or -1 on a write error. */
+static int export_catalog(const struct catalog *cat)
+{
+    for (size_t k = 0; k < cat->count; k++) {
+        size_t len;
+        char *line = render_product(cat, &cat->items[k], &len);
+        if (line == NULL)
+            return -1;
+        int bad = fwrite(line, 1, len, stdout) != len || fputc('\n', stdout) == EOF;
+        free(line);
+        if (bad)
+            return -1;
+    }
+    return fflush(stdout) == 0 ? 0 : -1;
+}
+
+/* Waits for SIGTERM or SIGINT (blocked in every thread), then drains. */
+static void wait_and_drain(struct http_server *server, const sigset_t *stop, unsigned drain_s)
+{
+    int sig = 0;
+    while (sigwait(stop, &sig) != 0)
+        ;
+    http_server_drain(server);
+    cJSON *f = cJSON_CreateObject();
+    if (f != NULL) {
+        cJSON_AddStringToObject(f, "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        cJSON_AddNumberToObject(f, "drain_s", drain_s);
+    }
+    log_info("draining", f);
+    /* A second signal cuts the drain short. */
+    struct timespec ts = {(time_t)drain_s, 0};
+    while (drain_s > 0 && sigtimedwait(stop, NULL, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+int main(int argc, char **argv)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct config cfg;
+    char err[CONFIG_ERROR_MAX];
+    if (config_parse(&cfg, argc, argv, err) != 0) {
+        fprintf(stderr, "product-search: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    switch (cfg.action) {
+    case CONFIG_HELP:
+        fputs(config_usage(), stdout);
+        return 0;
+    case CONFIG_VERSION:
+        printf("product-search %s (revision %s, libmicrohttpd %s)\n", PRODUCT_SEARCH_VERSION,
+               PRODUCT_SEARCH_REVISION, MHD_get_version());
+        return 0;
+    case CONFIG_HEALTHCHECK:
+        return http_healthcheck(&cfg);
+    default:
+        break;
+    }
+
+    int status = 1;
+    struct catalog cat;
+    struct search_index idx;
+    struct metrics metrics;
+    struct http_server server;
+    catalog_init(&cat);
+    memset(&idx, 0, sizeof(idx));
+
+    if (cfg.products_file[0] != '\0') {
+        if (catalog_load_file(&cat, cfg.products_file, err) != 0) {
+            fprintf(stderr, "product-search: %s\n", err);
+            status = EXIT_CONFIG;
+            goto out;
+        }
+    } else if (catalog_generate(&cat, cfg.product_count) != 0) {
+        log_error("catalog", "out of memory generating the catalog");
+        goto out;
+    }
+    if (cfg.action == CONFIG_EXPORT_CATALOG) {
+        status = export_catalog(&cat) == 0 ? 0 : 1;
+        goto out;
+    }
+    double load_ms = ms_since(&t0);
+    if (search_index_init(&idx, &cat) != 0) {
+        log_error("catalog", "out of memory building the search index");
+        goto out;
+    }
+    metrics_init(&metrics, cat.count);
+
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL); /* inherited by the daemon's threads */
+    raise_nofile(cfg.conn_limit);
+
+    if (http_server_start(&server, &cfg, &cat, &idx, &metrics, err) != 0) {
+        log_error("listen", err);
+        goto out;
+    }
+    log_start(&cfg, server.port, cat.count, load_ms, ms_since(&t0));
+
+    wait_and_drain(&server, &stop, cfg.drain_s);
+    http_server_stop(&server, STOP_WAIT_MS);
+    cJSON *f = cJSON_CreateObject();
+    if (f != NULL)
+        cJSON_AddNumberToObject(f, "peak_rss_kb", (double)proc_status_kb("VmHWM"));
+    log_info("stopped", f);
+    status = 0;
+out:
+    search_index_deinit(&idx);
+    catalog_deinit(&cat);
+    return status;
+}
