@@ -85,3 +85,25 @@ output "task_execution_role_arn" {
   description = "ARN of the ECS task execution role (IAM module)."
   value       = module.iam.execution_role_arn
 }
+
+# --- enable_pro_services (LocalStack Pro) ---
+
+output "ecr_repository_url" {
+  description = "Emulated ECR repository to push the image to; null unless enable_pro_services = true."
+  value       = one(module.ecr[*].repository_url)
+}
+
+output "alb_base_url" {
+  description = "Base URL of the emulated ALB in front of the ECS service; null unless enable_pro_services = true."
+  value       = one(module.alb[*].base_url)
+}
+
+output "ecs_cluster_name" {
+  description = "ECS cluster; null unless enable_pro_services = true."
+  value       = one(module.ecs_service[*].cluster_name)
+}
+
+output "ecs_service_name" {
+  description = "ECS service; null unless enable_pro_services = true."
+  value       = one(module.ecs_service[*].service_name)
+}

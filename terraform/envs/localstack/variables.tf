@@ -118,3 +118,31 @@ variable "enable_pro_services" {
   type        = bool
   default     = false
 }
+
+variable "pro_image" {
+  description = "Image the ECS service runs (enable_pro_services); default: <emulated ECR repository URL>:latest."
+  type        = string
+  default     = null
+}
+
+variable "pro_desired_count" {
+  description = "Tasks of the ECS service (enable_pro_services); autoscaling keeps between this and twice this."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.pro_desired_count >= 1 && var.pro_desired_count <= 4 && floor(var.pro_desired_count) == var.pro_desired_count
+    error_message = "pro_desired_count must be a whole number from 1 to 4 (each task is a container on your machine)."
+  }
+}
+
+variable "pro_drain_s" {
+  description = "DRAIN_S of the tasks and the target group's deregistration delay (enable_pro_services)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.pro_drain_s >= 0 && var.pro_drain_s <= 120 && floor(var.pro_drain_s) == var.pro_drain_s
+    error_message = "pro_drain_s must be a whole number from 0 to 120."
+  }
+}
