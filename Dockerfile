@@ -26,11 +26,12 @@ RUN apt-get update \
 WORKDIR /src
 COPY . .
 
-ARG VERSION=0.0.0-dev
+ARG VERSION=0.1.0
+ARG SHORT_REVISION=unknown
 # Build, then run the Check unit tests (they start a real server on
 # 127.0.0.1 with port 0); a failing test fails the image build.
-RUN make -j"$(nproc)" VERSION="${VERSION}" \
- && make test VERSION="${VERSION}"
+RUN make -j"$(nproc)" VERSION="${VERSION}" REVISION="${SHORT_REVISION}" \
+ && make test VERSION="${VERSION}" REVISION="${SHORT_REVISION}"
 
 # Assemble the runtime root: the binary, every shared object ldd resolves
 # (copied to the same path, symlinks dereferenced), the ELF interpreter, and
@@ -52,7 +53,7 @@ RUN set -eu; \
 
 FROM scratch
 
-ARG VERSION=0.0.0-dev
+ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG SOURCE=unknown
 LABEL org.opencontainers.image.title="product-search" \

@@ -159,7 +159,9 @@ in_image() { timeout "$1" buildah run --isolation chroot --env "PORT=$PORT" "$CT
 
 PORT="$(free_port)"
 version_out="$(in_image 30 "$BIN" --version)" || fail "--version failed in the image"
-[ -n "$version_out" ] || fail "--version printed nothing"
+want_version="$(jqr '.Labels["org.opencontainers.image.version"]')"
+[[ "$version_out" == *"$want_version"* ]] || fail "--version printed '$version_out', want version $want_version"
+[[ "$version_out" == *"$REV"* ]] || fail "--version printed '$version_out', want revision $REV"
 pass "--version: $version_out"
 
 timeout 120 buildah run --isolation chroot \

@@ -6,7 +6,7 @@
 # creating the debian:bookworm-slim base locally if it is missing
 # (scripts/make-base-image.sh). Tags IMAGE:latest and IMAGE:<git short rev>.
 #
-# Environment: IMAGE (default product-search), VERSION (default: git describe),
+# Environment: IMAGE (default product-search), VERSION (default: the Makefile's),
 #              CONTAINER_ENGINE=docker|podman to force an engine,
 #              BUILD_TIMEOUT seconds (default 1800).
 set -euo pipefail
@@ -24,7 +24,12 @@ IMAGE="${IMAGE:-product-search}"
 BUILD_TIMEOUT="${BUILD_TIMEOUT:-1800}"
 REVISION="$(git rev-parse HEAD 2>/dev/null)" || die "$ROOT is not a git checkout with a commit"
 SHORT_REV="$(git rev-parse --short HEAD)"
-VERSION="${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo "$SHORT_REV")}"
+# The product version is the Makefile's VERSION unless VERSION is set.
+if [ -z "${VERSION:-}" ]; then
+    VERSION="$(printf "print-version:\n\t@echo \$(VERSION)\n" |
+        make --no-print-directory -s -f Makefile -f - print-version 2>/dev/null || true)"
+fi
+[ -n "$VERSION" ] || die "cannot read VERSION from the Makefile; set VERSION"
 SOURCE="$(git config --get remote.origin.url 2>/dev/null || true)"
 SOURCE="${SOURCE:-unknown}"
 if ! git diff --quiet HEAD -- 2>/dev/null; then
@@ -43,6 +48,7 @@ fi
 BUILD_ARGS=(
     --build-arg "VERSION=$VERSION"
     --build-arg "REVISION=$REVISION"
+    --build-arg "SHORT_REVISION=$SHORT_REV"
     --build-arg "SOURCE=$SOURCE"
     --tag "$IMAGE:latest"
     --tag "$IMAGE:$SHORT_REV"
