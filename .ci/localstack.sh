@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# CI step: the LocalStack environment, checked without Docker, LocalStack or terraform.
+# Runs as root on a fresh Debian 12 machine (apt and npm only):
+#   1. installs what is missing: python3, shellcheck, curl, docker-compose (for `config` only), nodejs/npm
+#   2. the Lambda proxy's unit tests (terraform/envs/localstack/lambda, against HTTP servers on 127.0.0.1)
+#   3. the up/down scripts' tests (refusals without docker/compose/terraform; the flow with stand-ins)
+#   4. shellcheck on scripts/localstack-up.sh, scripts/localstack-down.sh and this file
+#   5. the compose file: valid for compose, LocalStack pinned to 4.14, both services on the
+#      network the Lambda containers join, the Terraform backend_url names the service
+#   6. the Terraform checker (scripts/tf-check) on terraform/envs/localstack and terraform/modules/apigw_proxy
+# Every step is bounded by a timeout; any failure exits non-zero.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+ENV_DIR=terraform/envs/localstack
+PY=/usr/bin/python3
+START_TIME=$SECONDS
+
+say() { echo "localstack: $*"; }
+pass() { echo "localstack: ok   $*"; }
+fail() {
+  echo "localstack: FAIL $*" >&2
+  exit 1
+}
+WORK="$(mktemp -d /tmp/ci-localstack.XXXXXX)"
+finish() {
+  local rc=$?
+  rm -rf "$WORK"
+  say "finished in $((SECONDS - START_TIME)) s (exit $rc)"
+  exit "$rc"
+}
+trap finish EXIT
+
+# ------------------------------------------------------------------ 1. tools
+need=()
+[[ -x "$PY" ]] || need+=(python3)
+command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+if ((${#need[@]})); then
+  say "installing ${need[*]}"
+  timeout 300 apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+pass "tools: $("$PY" --version 2>&1), shellcheck $(shellcheck --version | sed -n 's/^version: //p'), node $(node --version)"
+
+# ------------------------------------------------------- 2. Lambda unit tests
+say "Lambda proxy unit tests (pass-through, query strings, 502 on a dead backend, timeout)"
+(cd "$ENV_DIR/lambda" && timeout 120 "$PY" -m unittest -v 2>&1) || fail "Lambda proxy unit tests"
+pass "Lambda proxy unit tests"
+
+# ------------------------------------------------------ 3. the scripts' tests
+say "localstack-up.sh / localstack-down.sh tests (refusals, flow with stand-ins for docker and terraform)"
+timeout 180 "$PY" -m unittest discover -s "$ENV_DIR/tests" -v 2>&1 || fail "up/down script tests"
+pass "up/down script tests"
+
+# --------------------------------------------------------------- 4. shellcheck
+shellcheck scripts/localstack-up.sh scripts/localstack-down.sh .ci/localstack.sh ||
+  fail "shellcheck findings"
+pass "shellcheck: scripts/localstack-up.sh scripts/localstack-down.sh .ci/localstack.sh"
+
+# ---------------------------------------------------------- 5. compose file
+say "compose file: $ENV_DIR/compose.yaml"
+env -u LOCALSTACK_IMAGE -u PRODUCT_SEARCH_IMAGE -u LOCALSTACK_PORT -u PRODUCT_SEARCH_PORT \
+  timeout 60 docker-compose -f "$ENV_DIR/compose.yaml" config >"$WORK/compose.resolved.yaml" ||
+  fail "docker-compose config rejected the compose file"
+timeout 60 "$PY" - "$WORK/compose.resolved.yaml" "$ENV_DIR/variables.tf" <<'EOF' || fail "compose file contents"
+import re, sys, yaml
+
+with open(sys.argv[1]) as f:
+    cfg = yaml.safe_load(f)
+svc = cfg["services"]
+errors = []
+ls, ps = svc.get("localstack"), svc.get("product-search")
+if not ls or not ps:
+    sys.exit("compose: services localstack and product-search are both required")
+if ls["image"] != "localstack/localstack:4.14":
+    errors.append(f"LocalStack image must default to localstack/localstack:4.14, got {ls['image']}")
+if ps["image"] != "product-search:latest":
+    errors.append(f"service image must default to product-search:latest (make image), got {ps['image']}")
+net_name = cfg["networks"]["localstack"]["name"]
+for name, s in (("localstack", ls), ("product-search", ps)):
+    if "localstack" not in (s.get("networks") or {}):
+        errors.append(f"{name} is not on the shared network")
+if ls["environment"].get("LAMBDA_DOCKER_NETWORK") != net_name:
+    errors.append("LAMBDA_DOCKER_NETWORK must name the shared network, or Lambda cannot reach the service")
+if "LOCALSTACK_AUTH_TOKEN" not in ls["environment"]:
+    errors.append("LOCALSTACK_AUTH_TOKEN must be passed through for Pro images")
+if not any("/var/run/docker.sock" in str(v) for v in ls.get("volumes", [])):
+    errors.append("LocalStack needs the Docker socket to start Lambda containers")
+ports = [str(p.get("target", p)) if isinstance(p, dict) else str(p) for p in ps.get("ports", [])]
+if not any("8080" in p for p in ports):
+    errors.append("product-search must publish port 8080")
+with open(sys.argv[2]) as f:
+    tf = f.read()
+m = re.search(r'variable "backend_url" \{.*?default\s*=\s*"([^"]+)"', tf, re.S)
+if not m or m.group(1) != "http://product-search:8080":
+    errors.append("Terraform backend_url must default to http://product-search:8080 (the compose host name)")
+if errors:
+    sys.exit("\n".join(errors))
+print(f"compose: pinned localstack/localstack:4.14, shared network {net_name}, backend http://product-search:8080")
+EOF
+pass "compose file"
+
+# --------------------------------------------------------- 6. Terraform checker
+say "Terraform checker on $ENV_DIR and terraform/modules/apigw_proxy"
+if [[ -x scripts/tf-check/run.sh ]]; then
+  timeout 600 scripts/tf-check/run.sh "$ENV_DIR" terraform/modules/apigw_proxy || fail "tf-check findings"
+else
+  (cd scripts/tf-check && timeout 300 npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in scripts/tf-check"
+  timeout 300 node scripts/tf-check/tf-check.js "$ENV_DIR" terraform/modules/apigw_proxy || fail "tf-check findings"
+fi
+pass "Terraform checker: $ENV_DIR, terraform/modules/apigw_proxy"
