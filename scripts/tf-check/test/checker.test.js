@@ -1,0 +1,93 @@
+'use strict';
+// One broken fixture per kind of mistake: the checker must report exactly that
+// mistake, at that line. The clean fixture must pass with no finding.
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { Checker } = require('../lib/check');
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+const CLI = path.join(__dirname, '..', 'tf-check.js');
+
+async function check(name) {
+  const checker = new Checker({ cwd: FIXTURES });
+  return checker.run([path.join(FIXTURES, name)]);
+}
+
+const CASES = [
+  // 1. parse
+  ['parse_error', 'parse', 'main.tf', 2, /Invalid expression/],
+  // 2. canonical format
+  ['format', 'format', 'main.tf', 2, /canonical format/],
+  // 3. provider schema
+  ['unknown_resource_type', 'schema', 'main.tf', 1, /unknown resource type "aws_vpcc"/],
+  ['unknown_data_source', 'schema', 'main.tf', 1, /unknown data source type "aws_regionn"/],
+  ['unknown_argument', 'schema', 'main.tf', 2, /aws_vpc\.this: unknown argument or block "cidr_blok"/],
+  ['missing_required_argument', 'schema', 'main.tf', 1, /aws_subnet\.this: missing required argument "vpc_id"/],
+  ['nested_unknown_argument', 'schema', 'main.tf', 7, /health_check: unknown argument or block "healthy"/],
+  ['nested_missing_required', 'schema', 'main.tf', 4, /default_action: missing required argument "type"/],
+  ['dynamic_unknown_argument', 'schema', 'main.tf', 10, /ingress: unknown argument or block "cidrs"/],
+  ['dynamic_unknown_block', 'schema', 'main.tf', 4, /unknown block "ingres" in dynamic block/],
+  ['argument_as_block', 'schema', 'main.tf', 4, /"tags" is an argument/],
+  ['provider_unknown_argument', 'schema', 'main.tf', 2, /provider "aws": unknown argument or block "regoin"/],
+  // 4. references and module wiring
+  ['undeclared_variable', 'reference', 'main.tf', 2, /var\.cidr is not declared/],
+  ['undeclared_local', 'reference', 'main.tf', 6, /local\.cdir is not declared/],
+  ['undeclared_resource', 'reference', 'main.tf', 6, /resource aws_vpc\.main is not declared/],
+  ['undeclared_data', 'reference', 'main.tf', 2, /data\.aws_region\.current is not declared/],
+  ['undeclared_module', 'reference', 'main.tf', 2, /module\.network is not declared/],
+  ['module_source_missing', 'module', 'main.tf', 2, /source "\.\/modules\/does-not-exist" does not exist/],
+  ['module_unknown_argument', 'module', 'main.tf', 5, /"vpc_cidr" is not a variable of/],
+  ['module_missing_variable', 'module', 'main.tf', 1, /required variable "name" of .* is not set/],
+  ['module_unknown_output', 'reference', 'main.tf', 8, /has no output "private_subnet_ids"/],
+];
+
+for (const [name, rule, file, line, message] of CASES) {
+  test(`reports ${name}`, async () => {
+    const { findings } = await check(name);
+    assert.equal(findings.length, 1, `expected exactly one finding, got ${JSON.stringify(findings, null, 1)}`);
+    const [f] = findings;
+    assert.equal(f.rule, rule);
+    assert.equal(f.file, path.join(name, file));
+    assert.equal(f.line, line);
+    assert.match(f.message, message);
+  });
+}
+
+test('every broken fixture directory has a case', async () => {
+  const fs = require('node:fs');
+  const dirs = fs.readdirSync(FIXTURES).filter((d) => d !== 'clean').sort();
+  assert.deepEqual(dirs, CASES.map((c) => c[0]).sort());
+});
+
+test('clean fixture passes: modules, for_each, dynamic with iterator, splats, heredoc, lifecycle', async () => {
+  const { dirs, findings } = await check('clean');
+  assert.deepEqual(findings, []);
+  assert.deepEqual(dirs.sort(), [path.join('clean', 'env'), path.join('clean', 'modules', 'net')]);
+});
+
+test('CLI exit status: 0 clean, 1 findings, 2 bad argument', () => {
+  const run = (...args) => spawnSync(process.execPath, [CLI, ...args], { cwd: FIXTURES, encoding: 'utf8' });
+  const clean = run('clean');
+  assert.equal(clean.status, 0, clean.stdout + clean.stderr);
+  assert.match(clean.stdout, /2 module\(s\) checked, 0 finding\(s\)/);
+
+  const broken = run('clean', 'unknown_argument', 'undeclared_local');
+  assert.equal(broken.status, 1);
+  assert.match(broken.stdout, /^unknown_argument\/main\.tf:2: \[schema\] /m);
+  assert.match(broken.stdout, /^undeclared_local\/main\.tf:6: \[reference\] /m);
+  assert.match(broken.stdout, /2 finding\(s\)/);
+
+  const json = run('--json', 'format');
+  assert.equal(json.status, 1);
+  assert.equal(JSON.parse(json.stdout).findings[0].rule, 'format');
+
+  const missing = run('no-such-dir');
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /^tf-check: not a directory: no-such-dir$/m);
+
+  const none = run();
+  assert.equal(none.status, 2);
+});
