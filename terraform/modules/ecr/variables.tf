@@ -20,13 +20,24 @@ variable "keep_last_images" {
 }
 
 variable "image_tag_mutability" {
-  description = "IMMUTABLE (a tag always names the same image; deploys use the git commit as tag) or MUTABLE."
+  description = "IMMUTABLE_WITH_EXCLUSION (default: a tag always names the same image, except the tags in mutable_tags), IMMUTABLE or MUTABLE. Deploys run the git-commit tag."
   type        = string
-  default     = "IMMUTABLE"
+  default     = "IMMUTABLE_WITH_EXCLUSION"
 
   validation {
-    condition     = contains(["IMMUTABLE", "MUTABLE"], var.image_tag_mutability)
-    error_message = "image_tag_mutability must be IMMUTABLE or MUTABLE."
+    condition     = contains(["IMMUTABLE_WITH_EXCLUSION", "IMMUTABLE", "MUTABLE"], var.image_tag_mutability)
+    error_message = "image_tag_mutability must be IMMUTABLE_WITH_EXCLUSION, IMMUTABLE or MUTABLE."
+  }
+}
+
+variable "mutable_tags" {
+  description = "Wildcard patterns of tags that may move with IMMUTABLE_WITH_EXCLUSION (scripts/push-ecr.sh moves \"latest\" on every push)."
+  type        = list(string)
+  default     = ["latest"]
+
+  validation {
+    condition     = alltrue([for t in var.mutable_tags : can(regex("^[0-9a-zA-Z._*-]{1,128}$", t))])
+    error_message = "Every mutable_tags entry must be 1-128 characters of letters, digits, '.', '_', '-' or '*'."
   }
 }
 
