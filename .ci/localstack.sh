@@ -107,10 +107,6 @@ pass "compose file"
 
 # --------------------------------------------------------- 6. Terraform checker
 say "Terraform checker on $ENV_DIR and terraform/modules/apigw_proxy"
-if [[ -x scripts/tf-check/run.sh ]]; then
-  timeout 600 scripts/tf-check/run.sh "$ENV_DIR" terraform/modules/apigw_proxy || fail "tf-check findings"
-else
-  (cd scripts/tf-check && timeout 300 npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in scripts/tf-check"
-  timeout 300 node scripts/tf-check/tf-check.js "$ENV_DIR" terraform/modules/apigw_proxy || fail "tf-check findings"
-fi
+# run.sh installs the checker's npm dependencies with `npm ci` when they are missing.
+timeout 600 scripts/tf-check/run.sh "$ENV_DIR" terraform/modules/apigw_proxy || fail "tf-check findings"
 pass "Terraform checker: $ENV_DIR, terraform/modules/apigw_proxy"

@@ -17,7 +17,7 @@ module "ecr" {
   count  = local.pro
 
   name                 = var.name
-  image_tag_mutability = "MUTABLE" # :latest is pushed again on every local build
+  image_tag_mutability = "MUTABLE" # :latest moves on every local build; plain MUTABLE is what every LocalStack version emulates
   force_delete         = true      # LocalStack is disposable
   tags                 = local.tags
 }
