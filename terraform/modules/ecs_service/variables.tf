@@ -95,7 +95,7 @@ variable "stop_timeout_s" {
   default     = null
 
   validation {
-    condition     = var.stop_timeout_s == null || (var.stop_timeout_s >= 2 && var.stop_timeout_s <= 120)
+    condition     = try(var.stop_timeout_s >= 2 && var.stop_timeout_s <= 120, var.stop_timeout_s == null)
     error_message = "stop_timeout_s must be null or from 2 to 120."
   }
 }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Destroy everything scripts/deploy-aws.sh created (terraform/envs/aws), the ECR
+# repository and its images included (the env sets ecr_force_delete = true).
+#
+# Usage: scripts/destroy-aws.sh [--yes] [-- TERRAFORM_DESTROY_ARGS...]
+#   --yes    destroy without asking (terraform -auto-approve)
+# Needs: terraform >= 1.6 and the AWS credentials used to deploy.
+set -euo pipefail
+
+die() { echo "destroy-aws: $*" >&2; exit 1; }
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ENV_DIR="$ROOT/terraform/envs/aws"
+approve=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --yes) approve=(-auto-approve); shift ;;
+        --) shift; break ;;
+        -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown argument '$1' (usage: $0 [--yes] [-- TERRAFORM_DESTROY_ARGS...])" ;;
+    esac
+done
+
+command -v terraform >/dev/null 2>&1 || die "terraform is not installed or not on PATH"
+[ -d "$ENV_DIR" ] || die "no Terraform env at $ENV_DIR"
+if [ -n "${AWS_REGION:-}" ] && [ -z "${TF_VAR_region:-}" ]; then
+    export TF_VAR_region="$AWS_REGION"
+fi
+
+terraform -chdir="$ENV_DIR" init -input=false >/dev/null
+# image_tag only has to be set for the plan to evaluate; destroy ignores its value.
+terraform -chdir="$ENV_DIR" destroy -input=false "${approve[@]}" -var image_tag=destroy "$@"
+echo "destroy-aws: done; nothing of the stack is left running (and billing)"
