@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# CI step: Terraform checks without a terraform binary. Runs as root on a fresh
+# Debian 12 machine (apt and the npm registry only):
+#   1. installs shellcheck, nodejs and npm when missing (apt)
+#   2. shellcheck on the AWS workflow scripts, the checker's wrapper and this file
+#   3. the deploy/destroy scripts refuse bad arguments with one clear line
+#   4. npm ci in scripts/tf-check (committed package-lock.json)
+#   5. the checker's own tests (node --test): one broken fixture per kind of
+#      mistake must be reported at its line, the clean fixture must pass
+#   6. the checker over terraform/ (every module and env): parse, canonical
+#      format, AWS provider schema, references and module wiring
+#   7. when a terraform binary happens to be present: terraform fmt -check as a
+#      cross-check of step 6's format check (skipped, and said so, otherwise)
+# Every step is bounded by a timeout; any failure exits non-zero.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+TFC="$ROOT/scripts/tf-check"
+
+say()  { echo "terraform: $*"; }
+pass() { echo "terraform: ok   $*"; }
+fail() { echo "terraform: FAIL $*" >&2; exit 1; }
+
+say "1. tools"
+missing=()
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing ${missing[*]} with apt"
+    export DEBIAN_FRONTEND=noninteractive
+    timeout 600 apt-get update -qq || fail "apt-get update"
+    timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+        fail "apt-get install ${missing[*]}"
+fi
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+[ "$node_major" -ge 18 ] || fail "node $node_major is too old (18 or newer needed for node --test)"
+pass "shellcheck $(shellcheck --version | sed -n 's/^version: //p'), node $(node --version), npm $(npm --version)"
+
+say "2. shellcheck"
+timeout 120 shellcheck scripts/deploy-aws.sh scripts/destroy-aws.sh scripts/tf-check/run.sh .ci/terraform.sh ||
+    fail "shellcheck findings"
+pass "shellcheck clean: deploy-aws.sh destroy-aws.sh tf-check/run.sh terraform.sh"
+
+say "3. workflow scripts refuse bad input"
+for s in deploy-aws destroy-aws; do
+    if out="$(timeout 30 "scripts/$s.sh" --no-such-flag 2>&1)"; then
+        fail "$s.sh accepted --no-such-flag"
+    fi
+    if [ "$(printf '%s\n' "$out" | wc -l)" -ne 1 ] || [[ "$out" != "$s: unknown argument '--no-such-flag'"* ]]; then
+        fail "$s.sh: expected one clear error line, got: $out"
+    fi
+    timeout 30 "scripts/$s.sh" --help | grep -q 'Usage:' || fail "$s.sh --help prints no usage"
+done
+if ! command -v terraform >/dev/null 2>&1; then
+    out="$(PATH=/usr/bin:/bin timeout 30 scripts/destroy-aws.sh --yes 2>&1)" && fail "destroy-aws.sh ran without terraform"
+    [ "$out" = "destroy-aws: terraform is not installed or not on PATH" ] || fail "destroy-aws.sh without terraform said: $out"
+    out="$(PATH=/usr/bin:/bin timeout 30 scripts/deploy-aws.sh --yes 2>&1)" && fail "deploy-aws.sh ran without terraform"
+    [ "$out" = "deploy-aws: terraform is not installed or not on PATH" ] || fail "deploy-aws.sh without terraform said: $out"
+    pass "deploy-aws.sh and destroy-aws.sh refuse unknown flags and a missing terraform with one line"
+else
+    pass "deploy-aws.sh and destroy-aws.sh refuse unknown flags with one line (terraform is installed: missing-terraform refusal not exercised)"
+fi
+
+say "4. npm ci (scripts/tf-check)"
+(cd "$TFC" && timeout 600 npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in scripts/tf-check"
+pass "dependencies installed from package-lock.json"
+
+say "5. checker tests"
+(cd "$TFC" && timeout 300 node --test test/) || fail "tf-check tests"
+pass "tf-check tests"
+
+say "6. checker over terraform/"
+timeout 300 "$TFC/run.sh" "$ROOT/terraform" || fail "tf-check found problems in terraform/ (listed above)"
+pass "terraform/: parse, format, schema, references, module wiring"
+
+say "7. terraform fmt cross-check"
+if command -v terraform >/dev/null 2>&1; then
+    timeout 120 terraform fmt -check -recursive -diff terraform/ || fail "terraform fmt -check disagrees"
+    pass "terraform fmt -check agrees"
+else
+    say "skipped: no terraform binary on this machine (step 6 checked the format)"
+fi
+pass "all Terraform checks"
