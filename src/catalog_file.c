@@ -157,7 +157,8 @@ static int load_array(struct catalog *cat, FILE *f, const char *path, char *err)
         return -1;
     }
     const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, 1);
+    /* The length counts the terminator: cJSON checks for it within the length. */
+    cJSON *root = cJSON_ParseWithLengthOpts(buf, len + 1, &end, 1);
     int ret = -1;
     if (root == NULL) {
         fail_syntax(err, path, buf, end ? (size_t)(end - buf) : 0);

@@ -283,6 +283,11 @@ static enum MHD_Result route(struct http_server *s, struct MHD_Connection *c, co
     }
 }
 
+/* libmicrohttpd calls this at least twice per request: once when the headers
+ * are in, then once per chunk of body, then once with no data. Answering on
+ * the first call would make it close the connection (it cannot know that no
+ * body follows), so the answer waits for the last call; only a body too large
+ * to read is refused at once, closing the connection. */
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version,
                               const char *upload_data, size_t *upload_data_size, void **req_cls)
@@ -296,23 +301,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         *req_cls = &REQ_COUNTED;
         bool large;
         if (has_body(c, &large)) {
-            if (large) /* answered now; libmicrohttpd then closes the connection */
+            if (large)
                 return answer_canned(s, c, METRICS_ROUTE_OTHER, HTTP_CANNED_BODY_TOO_LARGE,
                                      start, method, url);
             *req_cls = &REQ_IN_BODY;
-            return MHD_YES;
         }
-        return route(s, c, url, method, start);
+        return MHD_YES;
     }
     if (*upload_data_size != 0) {
         *upload_data_size = 0; /* read and dropped, so keep-alive survives */
         return MHD_YES;
     }
-    if (*req_cls == &REQ_IN_BODY) {
-        *req_cls = &REQ_COUNTED;
+    if (*req_cls == &REQ_IN_BODY)
         return answer_canned(s, c, METRICS_ROUTE_OTHER, HTTP_CANNED_BODY, start, method, url);
-    }
-    return MHD_YES;
+    return route(s, c, url, method, start);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **req_cls,

@@ -1,0 +1,253 @@
+/* check_catalog_file: good files in both formats, every invalid case with its
+ * message, and the export round trip. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "catalog_file.h"
+#include "render.h"
+#include "search.h"
+#include "suites.h"
+#include "testutil.h"
+
+static char path[64];
+
+static const char *write_file(const char *content, size_t len)
+{
+    strcpy(path, "/tmp/ps-catalog-XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, content, len), (ssize_t)len);
+    close(fd);
+    return path;
+}
+
+static const char AWKWARD_JSONL[] =
+    "{\"id\":3,\"name\":\"Quote \\\"q\\\" and \\\\ slash\",\"category\":\"Caf\xC3\xA9\","
+    "\"description\":\"tab\\there\\nnew line \\u0001 \\u20ac\",\"brand\":\"B\",\"price\":12.3}\n"
+    "\n"
+    "{\"id\":1,\"name\":\"First\",\"category\":\"Books\",\"description\":\"d\",\"brand\":\"A\","
+    "\"price\":0,\"extra\":true}\n";
+
+START_TEST(json_lines_loads_sorted_and_exact)
+{
+    struct catalog cat;
+    char err[CATALOG_FILE_ERROR_MAX];
+    ck_assert_int_eq(catalog_load_file(&cat, write_file(AWKWARD_JSONL, sizeof(AWKWARD_JSONL) - 1), err), 0);
+    unlink(path);
+    ck_assert_uint_eq(cat.count, 2);
+    ck_assert_uint_eq(cat.items[0].id, 1);
+    ck_assert_uint_eq(cat.items[1].id, 3);
+    ck_assert_str_eq(catalog_text(&cat, cat.items[1].name), "Quote \"q\" and \\ slash");
+    ck_assert_str_eq(catalog_text(&cat, cat.items[1].category), "Caf\xC3\xA9");
+    ck_assert_str_eq(catalog_text(&cat, cat.items[1].description),
+                     "tab\there\nnew line \x01 \xE2\x82\xAC");
+    ck_assert_uint_eq(cat.items[1].price_cents, 1230);
+    ck_assert_uint_eq(cat.items[0].price_cents, 0);
+    size_t len;
+    char *line = render_product(&cat, &cat.items[1], &len);
+    ck_assert_str_eq(line, "{\"id\":3,\"name\":\"Quote \\\"q\\\" and \\\\ slash\",\"category\":"
+                           "\"Caf\xC3\xA9\",\"description\":\"tab\\there\\nnew line \\u0001 "
+                           "\xE2\x82\xAC\",\"brand\":\"B\",\"price\":12.30}");
+    free(line);
+    catalog_deinit(&cat);
+}
+END_TEST
+
+START_TEST(json_array_loads)
+{
+    static const char arr[] =
+        " [ {\"id\":2,\"name\":\"Two\",\"category\":\"Home\",\"description\":\"x\",\"brand\":\"Z\",\"price\":2.5},\n"
+        "   {\"id\":1,\"name\":\"One\",\"category\":\"Home\",\"description\":\"y\",\"brand\":\"Z\",\"price\":1} ]\n";
+    struct catalog cat;
+    char err[CATALOG_FILE_ERROR_MAX];
+    ck_assert_int_eq(catalog_load_file(&cat, write_file(arr, sizeof(arr) - 1), err), 0);
+    unlink(path);
+    ck_assert_uint_eq(cat.count, 2);
+    ck_assert_str_eq(catalog_text(&cat, cat.items[0].name), "One");
+    ck_assert_uint_eq(cat.items[1].price_cents, 250);
+    catalog_deinit(&cat);
+}
+END_TEST
+
+#define P(extra) "{\"id\":1,\"name\":\"n\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\"" extra "}"
+
+static const struct {
+    const char *content;
+    const char *message; /* after "PRODUCTS_FILE <path>: " */
+} BAD[] = {
+    {"", "empty catalog"},
+    {"  \n\n", "empty catalog"},
+    {"[]", "empty catalog"},
+    {"[{\"id\":1,", "malformed JSON at line 1, column"},
+    {P(",\"price\":1") "\n{\"id\":2 oops}\n", "malformed JSON at line 2, column"},
+    {P(",\"price\":1") " trailing\n", "malformed JSON at line 1, column"},
+    {"{\"id\":1,\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1}",
+     "record 1 (line 1): missing field \"name\""},
+    {"{\"name\":\"n\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1}",
+     "record 1 (line 1): missing field \"id\""},
+    {P(""), "record 1 (line 1): missing field \"price\""},
+    {"{\"id\":\"1\",\"name\":\"n\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1}",
+     "field \"id\" must be a positive integer"},
+    {"{\"id\":0,\"name\":\"n\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1}",
+     "field \"id\" must be a positive integer"},
+    {"{\"id\":-4,\"name\":\"n\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1}",
+     "field \"id\" must be a positive integer"},
+    {"{\"id\":1.5,\"name\":\"n\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1}",
+     "field \"id\" must be a positive integer"},
+    {"{\"id\":1,\"name\":7,\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1}",
+     "field \"name\" must be a string"},
+    {"{\"id\":1,\"name\":\"n\",\"category\":null,\"description\":\"d\",\"brand\":\"b\",\"price\":1}",
+     "field \"category\" must be a string"},
+    {P(",\"price\":-0.01"), "field \"price\" must be a number"},
+    {P(",\"price\":\"9.99\""), "field \"price\" must be a number"},
+    {"{\"id\":1,\"name\":\"bad \xC3\x28\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1}",
+     "field \"name\" is not valid UTF-8"},
+    {P(",\"price\":1") "\n" P(",\"price\":2") "\n", "duplicate id 1"},
+    {"[1]", "record 1: expected a JSON object"},
+    {"[" P(",\"price\":1") ",\"x\"]", "record 2: expected a JSON object"},
+    {"{\"a\":1}\n[1]\n", "record 1 (line 1): missing field \"id\""},
+    {"\"just a string\"", "record 1 (line 1): expected a JSON object"},
+    {"{\"id\":1,\"name\":\"n\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1e14}",
+     "record 1 (line 1): field \"price\" must be a number from 0 to"},
+};
+
+START_TEST(invalid_files_named_precisely)
+{
+    struct catalog cat;
+    char err[CATALOG_FILE_ERROR_MAX], want[CATALOG_FILE_ERROR_MAX + 64];
+    write_file(BAD[_i].content, strlen(BAD[_i].content));
+    ck_assert_int_eq(catalog_load_file(&cat, path, err), -1);
+    unlink(path);
+    snprintf(want, sizeof(want), "PRODUCTS_FILE %s: ", path);
+    ck_assert_msg(strncmp(err, want, strlen(want)) == 0 && strstr(err, BAD[_i].message) != NULL,
+                  "got: %s\nwant: %s%s", err, want, BAD[_i].message);
+    ck_assert_ptr_null(strchr(err, '\n'));
+    ck_assert_uint_eq(cat.count, 0);
+}
+END_TEST
+
+START_TEST(too_long_string_refused)
+{
+    size_t n = CATALOG_MAX_STRING + 1;
+    char *content = malloc(n + 200);
+    int off = sprintf(content, "{\"id\":1,\"name\":\"");
+    memset(content + off, 'x', n);
+    strcpy(content + off + n, "\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1}");
+    struct catalog cat;
+    char err[CATALOG_FILE_ERROR_MAX];
+    ck_assert_int_eq(catalog_load_file(&cat, write_file(content, strlen(content)), err), -1);
+    unlink(path);
+    ck_assert_ptr_nonnull(strstr(err, "field \"name\" is longer than 4096 bytes"));
+    free(content);
+}
+END_TEST
+
+START_TEST(unreadable_file)
+{
+    struct catalog cat;
+    char err[CATALOG_FILE_ERROR_MAX];
+    ck_assert_int_eq(catalog_load_file(&cat, "/nonexistent/x.jsonl", err), -1);
+    ck_assert_str_eq(err, "PRODUCTS_FILE /nonexistent/x.jsonl: cannot open: No such file or directory");
+    ck_assert_int_eq(catalog_load_file(&cat, "/tmp", err), -1); /* a directory */
+    ck_assert_ptr_nonnull(strstr(err, "PRODUCTS_FILE /tmp: "));
+}
+END_TEST
+
+/* --export-catalog, loaded back, answers every query exactly as generation. */
+START_TEST(export_round_trip_answers_identically)
+{
+    char *env[] = {"PRODUCT_COUNT=100000", NULL};
+    char *argv[] = {"--export-catalog", NULL};
+    static char out[16 * 1024 * 1024], err[4096];
+    ck_assert_int_eq(tu_run(env, argv, out, sizeof(out), err, sizeof(err)), 0);
+    write_file(out, strlen(out));
+
+    struct catalog gen, file;
+    struct search_index gi, fi;
+    char msg[CATALOG_FILE_ERROR_MAX];
+    ck_assert_int_eq(catalog_generate(&gen, 100000), 0);
+    ck_assert_msg(catalog_load_file(&file, path, msg) == 0, "%s", msg);
+    unlink(path);
+    ck_assert_uint_eq(file.count, gen.count);
+    for (size_t k = 0; k < gen.count; k++) {
+        const struct product *a = &gen.items[k], *b = &file.items[k];
+        ck_assert_uint_eq(a->id, b->id);
+        ck_assert_uint_eq(a->price_cents, b->price_cents);
+        ck_assert_str_eq(catalog_text(&gen, a->name), catalog_text(&file, b->name));
+        ck_assert_str_eq(catalog_text(&gen, a->category), catalog_text(&file, b->category));
+        ck_assert_str_eq(catalog_text(&gen, a->description), catalog_text(&file, b->description));
+        ck_assert_str_eq(catalog_text(&gen, a->brand), catalog_text(&file, b->brand));
+    }
+    ck_assert_int_eq(search_index_init(&gi, &gen), 0);
+    ck_assert_int_eq(search_index_init(&fi, &file), 0);
+    static const char *const queries[] = {"alpha", "zzz-none", "Electronics", "kappa 99",
+                                          "product", "1", "eta", "BOOKS"};
+    for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+        for (size_t scan = 0; scan <= 100; scan += 100) {
+            struct search_result ra, rb;
+            size_t la, lb;
+            ck_assert_int_eq(search_run(&gi, queries[i], strlen(queries[i]), scan, 100, &ra), 0);
+            ck_assert_int_eq(search_run(&fi, queries[i], strlen(queries[i]), scan, 100, &rb), 0);
+            ra.elapsed_ns = rb.elapsed_ns = 1; /* the only field allowed to differ */
+            char *a = render_search(&gen, &ra, &la), *b = render_search(&file, &rb, &lb);
+            ck_assert_str_eq(a, b);
+            free(a);
+            free(b);
+        }
+    }
+    search_index_deinit(&gi);
+    search_index_deinit(&fi);
+    catalog_deinit(&gen);
+    catalog_deinit(&file);
+}
+END_TEST
+
+/* Awkward strings from a file come back exactly through the HTTP answer. */
+START_TEST(awkward_strings_end_to_end)
+{
+    write_file(AWKWARD_JSONL, sizeof(AWKWARD_JSONL) - 1);
+    char file_env[96];
+    snprintf(file_env, sizeof(file_env), "PRODUCTS_FILE=%s", path);
+    char *env[] = {"PORT=0", "BIND=127.0.0.1", file_env, NULL};
+    unsigned port;
+    pid_t pid = tu_spawn_server(env, NULL, "/tmp/ps-check-file.log", &port);
+    ck_assert_int_gt(pid, 0);
+    struct tu_response r;
+    ck_assert_int_eq(tu_request(port, "GET", "/products/search?q=QUOTE+%22Q%22", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    cJSON *j = tu_json(&r);
+    cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "products"), 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(p, "name")->valuestring, "Quote \"q\" and \\ slash");
+    ck_assert_str_eq(cJSON_GetObjectItem(p, "description")->valuestring,
+                     "tab\there\nnew line \x01 \xE2\x82\xAC");
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "total_found")->valueint, 1);
+    cJSON_Delete(j);
+    tu_response_deinit(&r);
+    ck_assert_int_eq(tu_request(port, "GET", "/health", &r), 0);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"products\":2"));
+    tu_response_deinit(&r);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(tu_wait_exit(pid, 5000), 0);
+    unlink(path);
+}
+END_TEST
+
+Suite *catalog_file_suite(void)
+{
+    Suite *s = suite_create("catalog_file");
+    TCase *tc = tcase_create("load");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, json_lines_loads_sorted_and_exact);
+    tcase_add_test(tc, json_array_loads);
+    tcase_add_loop_test(tc, invalid_files_named_precisely, 0, (int)(sizeof(BAD) / sizeof(BAD[0])));
+    tcase_add_test(tc, too_long_string_refused);
+    tcase_add_test(tc, unreadable_file);
+    tcase_add_test(tc, export_round_trip_answers_identically);
+    tcase_add_test(tc, awkward_strings_end_to_end);
+    suite_add_tcase(s, tc);
+    return s;
+}

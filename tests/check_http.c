@@ -1,0 +1,479 @@
+/* check_http: parameter validation tables, then every route of a real daemon
+ * on 127.0.0.1, port 0. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "config.h"
+#include "http.h"
+#include "metrics.h"
+#include "search.h"
+#include "suites.h"
+#include "testutil.h"
+
+/* ---- validation tables ---- */
+
+static const struct {
+    const char *raw;
+    size_t len;
+    enum http_q_status want;
+    const char *trimmed;
+} Q_CASES[] = {
+    {"alpha", 5, HTTP_Q_OK, "alpha"},
+    {"  Alpha Beta\t", 13, HTTP_Q_OK, "Alpha Beta"},
+    {"caf\xC3\xA9", 5, HTTP_Q_OK, "caf\xC3\xA9"},
+    {NULL, 0, HTTP_Q_MISSING, NULL},
+    {"", 0, HTTP_Q_BLANK, NULL},
+    {" \t\r\n", 4, HTTP_Q_BLANK, NULL},
+    {"a\0b", 3, HTTP_Q_NUL, NULL},
+    {"\xFF", 1, HTTP_Q_BAD_UTF8, NULL},
+    {"\xC3\x28", 2, HTTP_Q_BAD_UTF8, NULL},
+    {"\xED\xA0\x80", 3, HTTP_Q_BAD_UTF8, NULL},
+};
+
+START_TEST(q_table)
+{
+    const char *q = NULL;
+    size_t qlen = 0;
+    ck_assert_int_eq(http_check_q(Q_CASES[_i].raw, Q_CASES[_i].len, &q, &qlen), Q_CASES[_i].want);
+    if (Q_CASES[_i].want == HTTP_Q_OK) {
+        ck_assert_uint_eq(qlen, strlen(Q_CASES[_i].trimmed));
+        ck_assert_int_eq(memcmp(q, Q_CASES[_i].trimmed, qlen), 0);
+    }
+}
+END_TEST
+
+START_TEST(q_length_bounds_after_trimming)
+{
+    char buf[300];
+    const char *q;
+    size_t qlen;
+    memset(buf, 'x', sizeof(buf));
+    ck_assert_int_eq(http_check_q(buf, 256, &q, &qlen), HTTP_Q_OK);
+    ck_assert_int_eq(http_check_q(buf, 257, &q, &qlen), HTTP_Q_TOO_LONG);
+    buf[0] = ' ', buf[257] = ' '; /* 256 bytes between two spaces */
+    ck_assert_int_eq(http_check_q(buf, 258, &q, &qlen), HTTP_Q_OK);
+    ck_assert_uint_eq(qlen, 256);
+}
+END_TEST
+
+static const struct {
+    const char *s;
+    int ok;
+    unsigned want;
+} LIMITS[] = {
+    {"1", 1, 1}, {"20", 1, 20}, {"100", 1, 100}, {"007", 1, 7},
+    {"0", 0, 0}, {"101", 0, 0}, {"-1", 0, 0}, {"+5", 0, 0}, {"abc", 0, 0},
+    {"5x", 0, 0}, {"", 0, 0}, {" 5", 0, 0}, {"1.5", 0, 0}, {"1000", 0, 0},
+    {"99999999999999999999", 0, 0},
+};
+
+START_TEST(limit_table)
+{
+    unsigned v = 0;
+    int r = http_parse_limit(LIMITS[_i].s, strlen(LIMITS[_i].s), &v);
+    ck_assert_int_eq(r, LIMITS[_i].ok ? 0 : -1);
+    if (LIMITS[_i].ok)
+        ck_assert_uint_eq(v, LIMITS[_i].want);
+}
+END_TEST
+
+/* ---- a live daemon ---- */
+
+static struct config cfg;
+static struct catalog cat;
+static struct search_index idx;
+static struct metrics metrics;
+static struct http_server server;
+
+static void start(void)
+{
+    char err[CONFIG_ERROR_MAX];
+    char *argv[] = {"test", "--port", "0", "--bind", "127.0.0.1", "--threads", "2",
+                    "--conn-timeout-s", "5", NULL};
+    ck_assert_int_eq(config_parse(&cfg, 9, argv, err), 0);
+    ck_assert_int_eq(catalog_generate(&cat, cfg.product_count), 0);
+    ck_assert_int_eq(search_index_init(&idx, &cat), 0);
+    metrics_init(&metrics, cat.count);
+    ck_assert_int_eq(http_server_start(&server, &cfg, &cat, &idx, &metrics, err), 0);
+    ck_assert_uint_ne(server.port, 0);
+}
+
+static void stop(void)
+{
+    http_server_stop(&server, 1000);
+    search_index_deinit(&idx);
+    catalog_deinit(&cat);
+}
+
+/* GET target; asserts the status and a JSON content type; returns the body. */
+static cJSON *get_json(const char *target, int status)
+{
+    struct tu_response r;
+    char ct[64];
+    ck_assert_int_eq(tu_request(server.port, "GET", target, &r), 0);
+    ck_assert_msg(r.status == status, "%s: status %d, body %s", target, r.status, r.body);
+    ck_assert_str_eq(tu_header(&r, "Content-Type", ct, sizeof(ct)), "application/json");
+    ck_assert_str_eq(tu_header(&r, "X-Content-Type-Options", ct, sizeof(ct)), "nosniff");
+    cJSON *j = tu_json(&r);
+    ck_assert_msg(j != NULL, "%s: body is not JSON: %s", target, r.body);
+    tu_response_deinit(&r);
+    return j;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    ck_assert_msg(cJSON_IsNumber(v), "%s is not a number", k);
+    return v->valuedouble;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    ck_assert_msg(cJSON_IsString(v), "%s is not a string", k);
+    return v->valuestring;
+}
+
+START_TEST(search_answers_the_spec_shape)
+{
+    cJSON *j = get_json("/products/search?q=alpha", 200);
+    const cJSON *products = cJSON_GetObjectItem(j, "products");
+    ck_assert_int_eq(cJSON_GetArraySize(products), 10);
+    ck_assert_int_eq((int)num(j, "total_found"), 10);
+    ck_assert_int_eq((int)num(j, "checked"), 100);
+    ck_assert_double_gt(num(j, "search_time_ns"), 0);
+    const char *t = str(j, "search_time");
+    ck_assert_int_eq(t[strlen(t) - 1], 's');
+    const cJSON *p = cJSON_GetArrayItem(products, 0);
+    ck_assert_int_eq((int)num(p, "id"), 1);
+    ck_assert_str_eq(str(p, "name"), "Product Alpha 1");
+    ck_assert_str_eq(str(p, "category"), "Electronics");
+    ck_assert_str_eq(str(p, "description"), "Durable electronics item by Alpha.");
+    ck_assert_str_eq(str(p, "brand"), "Alpha");
+    ck_assert_double_eq_tol(num(p, "price"), 80.19, 1e-9);
+    ck_assert_int_eq((int)num(cJSON_GetArrayItem(products, 9), "id"), 91);
+    cJSON_Delete(j);
+}
+END_TEST
+
+static const struct {
+    const char *target;
+    int total, listed;
+} GOOD[] = {
+    {"/products/search?q=alpha&limit=3", 10, 3},
+    {"/products/search?q=ALPHA&limit=100", 10, 10},
+    {"/products/search?q=product+alpha+1", 2, 2},     /* '+' is a space */
+    {"/products/search?q=%41lpha", 10, 10},           /* percent-decoding */
+    {"/products/search?q=%20%20electronics%09", 9, 9}, /* trimmed */
+    {"/products/search?q=zzz-none", 0, 0},
+    {"/products/search?q=product", 100, 20},          /* MAX_RESULTS by default */
+    {"/products/search?q=caf%C3%A9", 0, 0},           /* valid UTF-8, no match */
+    {"/products/search?limit=5&q=beta", 10, 5},
+    {"/products/search?q=beta&q=alpha", 10, 10},      /* the first q counts */
+};
+
+START_TEST(good_queries)
+{
+    cJSON *j = get_json(GOOD[_i].target, 200);
+    ck_assert_int_eq((int)num(j, "total_found"), GOOD[_i].total);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "products")), GOOD[_i].listed);
+    cJSON_Delete(j);
+}
+END_TEST
+
+static char long_q[300];
+
+static const struct {
+    const char *target;
+    int status;
+    const char *error;
+} BAD[] = {
+    {"/products/search", 400, "missing_query"},
+    {"/products/search?limit=5", 400, "missing_query"},
+    {"/products/search?q=", 400, "invalid_query"},
+    {"/products/search?q", 400, "invalid_query"},
+    {"/products/search?q=%20%09%0A", 400, "invalid_query"},
+    {"/products/search?q=+++", 400, "invalid_query"},
+    {"/products/search?q=%00", 400, "invalid_query"},
+    {"/products/search?q=a%00b", 400, "invalid_query"},
+    {"/products/search?q=%FF", 400, "invalid_query"},
+    {"/products/search?q=%C3%28", 400, "invalid_query"},
+    {"/products/search?q=%ED%A0%80", 400, "invalid_query"},
+    {NULL /* long_q */, 400, "invalid_query"},
+    {"/products/search?q=alpha&limit=0", 400, "invalid_limit"},
+    {"/products/search?q=alpha&limit=101", 400, "invalid_limit"},
+    {"/products/search?q=alpha&limit=-1", 400, "invalid_limit"},
+    {"/products/search?q=alpha&limit=abc", 400, "invalid_limit"},
+    {"/products/search?q=alpha&limit=5x", 400, "invalid_limit"},
+    {"/products/search?q=alpha&limit=", 400, "invalid_limit"},
+    {"/products/search?q=alpha&limit=1.5", 400, "invalid_limit"},
+    {"/products/search?q=alpha&limit=%205", 400, "invalid_limit"},
+    {"/nope", 404, "not_found"},
+    {"/", 404, "not_found"},
+    {"/products/search/", 404, "not_found"},
+    {"/products", 404, "not_found"},
+    {"/health/x", 404, "not_found"},
+    {"/HEALTH", 404, "not_found"},
+};
+
+START_TEST(bad_requests_get_json_errors)
+{
+    const char *target = BAD[_i].target;
+    if (target == NULL) {
+        strcpy(long_q, "/products/search?q=");
+        memset(long_q + strlen(long_q), 'a', 257);
+        target = long_q;
+    }
+    cJSON *j = get_json(target, BAD[_i].status);
+    ck_assert_str_eq(str(j, "error"), BAD[_i].error);
+    ck_assert_uint_gt(strlen(str(j, "message")), 0);
+    cJSON_Delete(j);
+}
+END_TEST
+
+static const char *const METHODS[] = {"POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+
+START_TEST(other_methods_get_405_with_allow)
+{
+    static const char *const routes[] = {"/health", "/products/search?q=a", "/metrics"};
+    for (size_t i = 0; i < 3; i++) {
+        struct tu_response r;
+        char v[64];
+        ck_assert_int_eq(tu_request(server.port, METHODS[_i], routes[i], &r), 0);
+        ck_assert_int_eq(r.status, 405);
+        ck_assert_str_eq(tu_header(&r, "Allow", v, sizeof(v)), "GET, HEAD");
+        cJSON *j = tu_json(&r);
+        ck_assert_str_eq(str(j, "error"), "method_not_allowed");
+        cJSON_Delete(j);
+        tu_response_deinit(&r);
+    }
+    struct tu_response r;
+    ck_assert_int_eq(tu_request(server.port, METHODS[_i], "/nope", &r), 0);
+    ck_assert_int_eq(r.status, 404);
+    tu_response_deinit(&r);
+}
+END_TEST
+
+START_TEST(head_has_headers_and_no_body)
+{
+    static const struct {
+        const char *target;
+        int status;
+    } heads[] = {{"/health", 200}, {"/products/search?q=alpha", 200}, {"/nope", 404},
+                 {"/products/search", 400}, {"/metrics", 200}};
+    for (size_t i = 0; i < 5; i++) {
+        struct tu_response get, head;
+        char a[32], b[32];
+        int fd = tu_connect(server.port);
+        char req[256];
+        int n = snprintf(req, sizeof(req), "HEAD %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                         heads[i].target);
+        ck_assert_int_eq(tu_send(fd, req, (size_t)n), 0);
+        ck_assert_int_eq(tu_read_response(fd, true, &head), 0);
+        ck_assert_int_eq(head.status, heads[i].status);
+        char extra;
+        ck_assert_int_eq(recv(fd, &extra, 1, 0), 0); /* nothing after the headers */
+        close(fd);
+        ck_assert_int_eq(tu_request(server.port, "GET", heads[i].target, &get), 0);
+        ck_assert_str_eq(tu_header(&head, "Content-Type", a, sizeof(a)),
+                         tu_header(&get, "Content-Type", b, sizeof(b)));
+        if (i == 0) /* constant body: the same length announced */
+            ck_assert_str_eq(tu_header(&head, "Content-Length", a, sizeof(a)), "33");
+        tu_response_deinit(&get);
+        tu_response_deinit(&head);
+    }
+}
+END_TEST
+
+START_TEST(body_is_refused_and_keep_alive_survives)
+{
+    int fd = tu_connect(server.port);
+    static const char req[] = "GET /products/search?q=alpha HTTP/1.1\r\nHost: x\r\n"
+                              "Content-Length: 11\r\n\r\nhello world"
+                              "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+    struct tu_response r;
+    ck_assert_int_eq(tu_send(fd, req, sizeof(req) - 1), 0);
+    ck_assert_int_eq(tu_read_response(fd, false, &r), 0);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"body_not_allowed\""));
+    ck_assert(!r.closed);
+    tu_response_deinit(&r);
+    ck_assert_int_eq(tu_read_response(fd, false, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    tu_response_deinit(&r);
+    close(fd);
+}
+END_TEST
+
+START_TEST(large_or_chunked_body_gets_413_and_close)
+{
+    static const char *const reqs[] = {
+        "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\nxxxx",
+        "GET /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        int fd = tu_connect(server.port);
+        struct tu_response r;
+        ck_assert_int_eq(tu_send(fd, reqs[i], strlen(reqs[i])), 0);
+        ck_assert_int_eq(tu_read_response(fd, false, &r), 0);
+        ck_assert_int_eq(r.status, 413);
+        ck_assert_ptr_nonnull(strstr(r.body, "\"error\""));
+        tu_response_deinit(&r);
+        close(fd);
+    }
+    /* and the server still answers */
+    cJSON *j = get_json("/health", 200);
+    cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(keep_alive_hundreds_of_requests)
+{
+    int fd = tu_connect(server.port);
+    ck_assert_int_ge(fd, 0);
+    for (int i = 0; i < 500; i++) {
+        const char *req = (i % 2) ? "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+                                  : "GET /products/search?q=kappa&limit=2 HTTP/1.1\r\nHost: x\r\n\r\n";
+        struct tu_response r;
+        ck_assert_int_eq(tu_send(fd, req, strlen(req)), 0);
+        ck_assert_int_eq(tu_read_response(fd, false, &r), 0);
+        ck_assert_int_eq(r.status, 200);
+        ck_assert(!r.closed);
+        if (i % 2 == 0)
+            ck_assert_ptr_nonnull(strstr(r.body, "\"total_found\":10"));
+        tu_response_deinit(&r);
+    }
+    close(fd);
+}
+END_TEST
+
+START_TEST(pipelined_requests_answered_in_order)
+{
+    int fd = tu_connect(server.port);
+    static const char reqs[] = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "GET /products/search?q=beta HTTP/1.1\r\nHost: x\r\n\r\n";
+    int want[] = {200, 404, 200};
+    ck_assert_int_eq(tu_send(fd, reqs, sizeof(reqs) - 1), 0);
+    for (int i = 0; i < 3; i++) {
+        struct tu_response r;
+        ck_assert_int_eq(tu_read_response(fd, false, &r), 0);
+        ck_assert_int_eq(r.status, want[i]);
+        tu_response_deinit(&r);
+    }
+    close(fd);
+}
+END_TEST
+
+START_TEST(health_then_draining)
+{
+    cJSON *j = get_json("/health", 200);
+    ck_assert_str_eq(str(j, "status"), "ok");
+    ck_assert_int_eq((int)num(j, "products"), 100000);
+    cJSON_Delete(j);
+    http_server_drain(&server);
+    j = get_json("/health", 503);
+    ck_assert_str_eq(str(j, "status"), "draining");
+    cJSON_Delete(j);
+    j = get_json("/products/search?q=alpha", 200); /* still serving while draining */
+    cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(metrics_count_requests)
+{
+    cJSON_Delete(get_json("/products/search?q=alpha", 200));
+    cJSON_Delete(get_json("/products/search?q=alpha", 200));
+    cJSON_Delete(get_json("/products/search", 400));
+    cJSON_Delete(get_json("/nope", 404));
+    struct tu_response r;
+    char ct[64];
+    ck_assert_int_eq(tu_request(server.port, "GET", "/metrics", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(tu_header(&r, "Content-Type", ct, sizeof(ct)), "text/plain"));
+    ck_assert_ptr_nonnull(strstr(r.body, "product_search_requests_total{route=\"/products/search\",code=\"200\"} 2\n"));
+    ck_assert_ptr_nonnull(strstr(r.body, "product_search_requests_total{route=\"/products/search\",code=\"400\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(r.body, "product_search_requests_total{route=\"other\",code=\"404\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(r.body, "product_search_request_duration_seconds_count{route=\"/products/search\"} 3\n"));
+    ck_assert_ptr_nonnull(strstr(r.body, "product_search_requests_in_flight 1\n")); /* this one */
+    ck_assert_ptr_nonnull(strstr(r.body, "product_search_products_loaded 100000\n"));
+    ck_assert_ptr_nonnull(strstr(r.body, "product_search_build_info{"));
+    tu_response_deinit(&r);
+}
+END_TEST
+
+START_TEST(garbage_and_oversized_requests_are_refused_cleanly)
+{
+    static const char *const garbage[] = {
+        "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http\r\n\r\n",
+        "HELLO\r\n\r\n",
+        "GET /health HTTP/9.9\r\n\r\n",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        int fd = tu_connect(server.port);
+        struct tu_response r;
+        ck_assert_int_eq(tu_send(fd, garbage[i], strlen(garbage[i])), 0);
+        if (tu_read_response(fd, false, &r) == 0) /* an answer, when any, is a 4xx/5xx */
+            ck_assert_int_ge(r.status, 400);
+        tu_response_deinit(&r);
+        close(fd);
+    }
+    /* a 64 KB URI and a 64 KB header */
+    size_t big = 64 * 1024;
+    char *req = malloc(big + 128);
+    strcpy(req, "GET /products/search?q=");
+    memset(req + strlen(req), 'a', big);
+    strcpy(req + 23 + big, " HTTP/1.1\r\nHost: x\r\n\r\n");
+    int fd = tu_connect(server.port);
+    struct tu_response r;
+    tu_send(fd, req, strlen(req));
+    if (tu_read_response(fd, false, &r) == 0)
+        ck_assert_int_ge(r.status, 400);
+    tu_response_deinit(&r);
+    close(fd);
+    strcpy(req, "GET /health HTTP/1.1\r\nX-Big: ");
+    memset(req + strlen(req), 'b', big);
+    strcpy(req + 29 + big, "\r\n\r\n");
+    fd = tu_connect(server.port);
+    tu_send(fd, req, strlen(req));
+    if (tu_read_response(fd, false, &r) == 0)
+        ck_assert_int_ge(r.status, 400);
+    tu_response_deinit(&r);
+    close(fd);
+    free(req);
+    cJSON_Delete(get_json("/health", 200)); /* still up */
+}
+END_TEST
+
+Suite *http_suite(void)
+{
+    Suite *s = suite_create("http");
+    TCase *tv = tcase_create("validation");
+    tcase_add_loop_test(tv, q_table, 0, (int)(sizeof(Q_CASES) / sizeof(Q_CASES[0])));
+    tcase_add_test(tv, q_length_bounds_after_trimming);
+    tcase_add_loop_test(tv, limit_table, 0, (int)(sizeof(LIMITS) / sizeof(LIMITS[0])));
+    suite_add_tcase(s, tv);
+
+    TCase *tc = tcase_create("daemon");
+    tcase_add_checked_fixture(tc, start, stop);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, search_answers_the_spec_shape);
+    tcase_add_loop_test(tc, good_queries, 0, (int)(sizeof(GOOD) / sizeof(GOOD[0])));
+    tcase_add_loop_test(tc, bad_requests_get_json_errors, 0, (int)(sizeof(BAD) / sizeof(BAD[0])));
+    tcase_add_loop_test(tc, other_methods_get_405_with_allow, 0,
+                        (int)(sizeof(METHODS) / sizeof(METHODS[0])));
+    tcase_add_test(tc, head_has_headers_and_no_body);
+    tcase_add_test(tc, body_is_refused_and_keep_alive_survives);
+    tcase_add_test(tc, large_or_chunked_body_gets_413_and_close);
+    tcase_add_test(tc, keep_alive_hundreds_of_requests);
+    tcase_add_test(tc, pipelined_requests_answered_in_order);
+    tcase_add_test(tc, health_then_draining);
+    tcase_add_test(tc, metrics_count_requests);
+    tcase_add_test(tc, garbage_and_oversized_requests_are_refused_cleanly);
+    suite_add_tcase(s, tc);
+    return s;
+}

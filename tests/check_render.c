@@ -1,0 +1,146 @@
+/* check_render: Go durations, JSON escaping, the search answer's shape. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "catalog.h"
+#include "render.h"
+#include "search.h"
+#include "suites.h"
+
+static const struct {
+    uint64_t ns;
+    const char *text;
+} DURATIONS[] = {
+    {0, "0s"},
+    {1, "1ns"},
+    {850, "850ns"},
+    {999, "999ns"},
+    {1000, "1\xC2\xB5s"},
+    {3200, "3.2\xC2\xB5s"},
+    {1234, "1.234\xC2\xB5s"},
+    {999999, "999.999\xC2\xB5s"},
+    {1000000, "1ms"},
+    {1250000, "1.25ms"},
+    {1000001, "1.000001ms"},
+    {1500000000, "1.5s"},
+    {61000000000ULL, "1m1s"},
+    {3723500000000ULL, "1h2m3.5s"},
+};
+
+START_TEST(duration_like_go)
+{
+    char buf[RENDER_DURATION_MAX];
+    size_t n = render_duration(buf, DURATIONS[_i].ns);
+    ck_assert_str_eq(buf, DURATIONS[_i].text);
+    ck_assert_uint_eq(n, strlen(DURATIONS[_i].text));
+}
+END_TEST
+
+static const struct {
+    const char *in;
+    size_t len;
+    const char *out;
+} ESCAPES[] = {
+    {"plain", 5, "\"plain\""},
+    {"say \"hi\"", 8, "\"say \\\"hi\\\"\""},
+    {"back\\slash", 10, "\"back\\\\slash\""},
+    {"tab\tnl\ncr\r", 10, "\"tab\\tnl\\ncr\\r\""},
+    {"\b\f", 2, "\"\\b\\f\""},
+    {"\x01\x1f", 2, "\"\\u0001\\u001f\""},
+    {"nul\0x", 5, "\"nul\\u0000x\""},
+    {"caf\xC3\xA9 \xE2\x82\xAC", 9, "\"caf\xC3\xA9 \xE2\x82\xAC\""}, /* UTF-8 passes through */
+    {"</script>", 9, "\"</script>\""},
+    {"\x7f", 1, "\"\x7f\""},
+};
+
+START_TEST(json_escaping)
+{
+    char out[128];
+    size_t n = render_json_string(out, ESCAPES[_i].in, ESCAPES[_i].len);
+    ck_assert_uint_le(n, render_json_string_max(ESCAPES[_i].len));
+    out[n] = '\0';
+    ck_assert_str_eq(out, ESCAPES[_i].out);
+    /* and a JSON parser reads back the original bytes */
+    cJSON *v = cJSON_ParseWithLength(out, n);
+    ck_assert_ptr_nonnull(v);
+    if (memchr(ESCAPES[_i].in, '\0', ESCAPES[_i].len) == NULL)
+        ck_assert_str_eq(cJSON_GetStringValue(v), ESCAPES[_i].in);
+    cJSON_Delete(v);
+}
+END_TEST
+
+START_TEST(search_answer_shape)
+{
+    struct catalog cat;
+    struct search_index idx;
+    struct search_result res;
+    ck_assert_int_eq(catalog_generate(&cat, 1000), 0);
+    ck_assert_int_eq(search_index_init(&idx, &cat), 0);
+    ck_assert_int_eq(search_run(&idx, "alpha", 5, 100, 2, &res), 0);
+    res.elapsed_ns = 3200;
+    size_t len;
+    char *body = render_search(&cat, &res, &len);
+    ck_assert_ptr_nonnull(body);
+    ck_assert_uint_eq(len, strlen(body));
+    const char *want =
+        "{\"products\":[{\"id\":1,\"name\":\"Product Alpha 1\",\"category\":\"Electronics\","
+        "\"description\":\"Durable electronics item by Alpha.\",\"brand\":\"Alpha\","
+        "\"price\":80.19},{\"id\":11,\"name\":\"Product Alpha 11\",\"category\":\"Beauty\","
+        "\"description\":\"Premium beauty item by Alpha.\",\"brand\":\"Alpha\","
+        "\"price\":872.09}],\"total_found\":10,\"checked\":100,\"search_time\":\"3.2\xC2\xB5s\","
+        "\"search_time_ns\":3200}";
+    ck_assert_str_eq(body, want);
+    free(body);
+
+    ck_assert_int_eq(search_run(&idx, "zzz", 3, 100, 20, &res), 0);
+    body = render_search(&cat, &res, &len);
+    cJSON *j = cJSON_Parse(body);
+    ck_assert(cJSON_IsArray(cJSON_GetObjectItem(j, "products"))); /* [] never null */
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "products")), 0);
+    ck_assert_int_eq(cJSON_GetObjectItem(j, "total_found")->valueint, 0);
+    cJSON_Delete(j);
+    free(body);
+    search_index_deinit(&idx);
+    catalog_deinit(&cat);
+}
+END_TEST
+
+START_TEST(awkward_product_escaped_and_prices_have_two_decimals)
+{
+    struct catalog cat;
+    catalog_init(&cat);
+    ck_assert_int_eq(catalog_add(&cat, 42, 500, "Q \"x\" \\ y", 9, "C\x01", 2,
+                                 "multi\nline \xE2\x82\xAC", 14, "B", 1), 0);
+    size_t len;
+    char *line = render_product(&cat, &cat.items[0], &len);
+    ck_assert_str_eq(line, "{\"id\":42,\"name\":\"Q \\\"x\\\" \\\\ y\",\"category\":\"C\\u0001\","
+                           "\"description\":\"multi\\nline \xE2\x82\xAC\",\"brand\":\"B\","
+                           "\"price\":5.00}");
+    free(line);
+    catalog_deinit(&cat);
+}
+END_TEST
+
+START_TEST(error_body)
+{
+    size_t len;
+    char *b = render_error("invalid_query", "q \"bad\"", &len);
+    ck_assert_str_eq(b, "{\"error\":\"invalid_query\",\"message\":\"q \\\"bad\\\"\"}");
+    free(b);
+}
+END_TEST
+
+Suite *render_suite(void)
+{
+    Suite *s = suite_create("render");
+    TCase *tc = tcase_create("core");
+    tcase_add_loop_test(tc, duration_like_go, 0, (int)(sizeof(DURATIONS) / sizeof(DURATIONS[0])));
+    tcase_add_loop_test(tc, json_escaping, 0, (int)(sizeof(ESCAPES) / sizeof(ESCAPES[0])));
+    tcase_add_test(tc, search_answer_shape);
+    tcase_add_test(tc, awkward_product_escaped_and_prices_have_two_decimals);
+    tcase_add_test(tc, error_body);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,17 @@
+/* suites: every Check suite of the project, run together by check_main.c. */
+#ifndef PRODUCT_SEARCH_SUITES_H
+#define PRODUCT_SEARCH_SUITES_H
+
+#include <check.h>
+
+Suite *catalog_suite(void);
+Suite *catalog_file_suite(void);
+Suite *config_suite(void);
+Suite *http_suite(void);
+Suite *metrics_suite(void);
+Suite *process_suite(void);
+Suite *render_suite(void);
+Suite *search_suite(void);
+Suite *text_suite(void);
+
+#endif
