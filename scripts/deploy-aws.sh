@@ -47,7 +47,7 @@ fi
 tf() { terraform -chdir="$ENV_DIR" "$@"; }
 
 echo "deploy-aws: [1/4] terraform init and the ECR repository"
-tf init -input=false >/dev/null
+tf init -input=false >/dev/null || die "terraform init failed in $ENV_DIR (see the messages above)"
 tf apply -input=false "${approve[@]}" -target=module.ecr "${extra[@]}"
 REPO_URL="$(tf output -raw ecr_repository_url)"
 [ -n "$REPO_URL" ] || die "terraform gave no ecr_repository_url"

@@ -27,7 +27,7 @@ if [ -n "${AWS_REGION:-}" ] && [ -z "${TF_VAR_region:-}" ]; then
     export TF_VAR_region="$AWS_REGION"
 fi
 
-terraform -chdir="$ENV_DIR" init -input=false >/dev/null
+terraform -chdir="$ENV_DIR" init -input=false >/dev/null || die "terraform init failed in $ENV_DIR (see the messages above)"
 # image_tag only has to be set for the plan to evaluate; destroy ignores its value.
 terraform -chdir="$ENV_DIR" destroy -input=false "${approve[@]}" -var image_tag=destroy "$@"
 echo "destroy-aws: done; nothing of the stack is left running (and billing)"

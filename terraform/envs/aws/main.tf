@@ -92,7 +92,7 @@ module "ecs_service" {
   drain_s                     = var.drain_s
   desired_count               = var.desired_count
   health_check_grace_period_s = var.health_check_grace_period_s
-  container_insights          = "enabled"
+  container_insights          = var.container_insights
   vpc_id                      = module.network.vpc_id
   private_subnet_ids          = module.network.private_subnet_ids
   alb_security_group_id       = module.alb.security_group_id

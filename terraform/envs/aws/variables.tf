@@ -112,6 +112,12 @@ variable "health_check_grace_period_s" {
   default     = 60
 }
 
+variable "container_insights" {
+  description = "Container Insights on the cluster: enabled (default), enhanced or disabled (saves its CloudWatch charges)."
+  type        = string
+  default     = "enabled"
+}
+
 # ---- autoscaling (the original deployment's numbers) ----
 
 variable "min_capacity" {
