@@ -267,12 +267,17 @@ def step_section(step):
                                                              "; ".join(point["reasons"])))
     else:
         lines.append("**No breaking point found** (%s)." % step.get("stopped_because"))
+    if step.get("generator_saturated"):
+        lines += ["", "Locust itself reached 90% CPU or more during a step (column Locust CPU): "
+                      "from there on the load generator, not the target, may be the limit. "
+                      "Run Locust on another machine or with more workers to go further."]
     lines.append("")
     rows = [[s["users"], fmt_float(s["rps"], 1), s["requests"], fmt_float(s["fail_pct"]),
              fmt_int(s["p50_ms"]), fmt_int(s["p95_ms"]), fmt_int(s["p99_ms"]),
-             "; ".join(s["broke"]) or "held"] for s in step.get("steps", [])]
+             fmt_int(s.get("generator_cpu_pct")), "; ".join(s["broke"]) or "held"]
+            for s in step.get("steps", [])]
     lines.append(md_table(["Users", "RPS", "Requests", "Failures %", "Median", "95%ile",
-                           "99%ile", "Verdict"], rows, right_from=0))
+                           "99%ile", "Locust CPU %", "Verdict"], rows, right_from=0))
     return "\n".join(lines)
 
 

@@ -32,7 +32,8 @@ class StepLoadShape(LoadTestShape):
     def tick(self):
         total = self.runner.stats.total
         users = self.plan.tick(self.get_run_time(), total.num_requests,
-                               total.num_failures, total.response_times)
+                               total.num_failures, total.response_times,
+                               getattr(self.runner, "current_cpu_usage", None))
         if users is None:
             self._finish()
             return None
@@ -45,6 +46,9 @@ class StepLoadShape(LoadTestShape):
         logging.info("step load: %s", self.plan.stopped_because)
         for step in self.plan.steps:
             logging.info("step load: %(users)4d users %(rps)9.1f req/s fail %(fail_pct)6.2f%% "
-                         "p99 %(p99_ms)s ms", step)
+                         "p99 %(p99_ms)s ms, Locust CPU %(generator_cpu_pct)s%%", step)
+        if self.plan.generator_saturated():
+            logging.warning("step load: Locust itself reached %d%% CPU: the limit found may be "
+                            "the load generator's, not the target's", stepplan.GENERATOR_CPU_LIMIT)
         if self.report_path:
             self.plan.write_report(self.report_path)

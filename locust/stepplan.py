@@ -15,6 +15,10 @@ import math
 import os
 
 
+# Locust warns from 90% on: above it the generator, not the target, may be the limit.
+GENERATOR_CPU_LIMIT = 90.0
+
+
 class ConfigError(ValueError):
     pass
 
@@ -130,21 +134,30 @@ class StepRun:
         self.index = 0
         self.step_started = 0.0
         self.snapshot = (0, 0, {})
+        self.step_cpu = None
         self.steps = []
         self.breaking_point = None
         self.stopped_because = None
 
-    def tick(self, now, requests, failures, histogram):
-        """Return the user count for now, or None when the run is over."""
+    def tick(self, now, requests, failures, histogram, generator_cpu=None):
+        """Return the user count for now, or None when the run is over.
+
+        generator_cpu: the load generator's own CPU use in percent (Locust
+        samples it every few seconds); its maximum per step is recorded,
+        because a saturated generator caps the load it can offer.
+        """
         if self.stopped_because:
             return None
         cfg = self.cfg
+        if generator_cpu is not None:
+            self.step_cpu = max(self.step_cpu or 0.0, float(generator_cpu))
         if now >= self.step_started + cfg.step_seconds:
             self._close_step(now, requests, failures, histogram)
             if self.stopped_because:
                 return None
             self.index += 1
             self.step_started = now
+            self.step_cpu = None
             self.snapshot = (requests, failures, dict(histogram))
             if self.index >= cfg.step_count():
                 self.stopped_because = ("all %d steps held up to %d users"
@@ -164,15 +177,21 @@ class StepRun:
         step = judge_step(self.cfg, self.cfg.users_for_step(self.index),
                           now - self.step_started, requests - req0, failures - fail0,
                           histogram_delta(histogram, hist0))
+        step["generator_cpu_pct"] = self.step_cpu
         self.steps.append(step)
         if step["broke"] and self.breaking_point is None:
             self.breaking_point = {"users": step["users"], "reasons": step["broke"]}
             self.stopped_because = "breaking point at %d users: %s" % (
                 step["users"], "; ".join(step["broke"]))
 
+    def generator_saturated(self):
+        """True when Locust's CPU reached GENERATOR_CPU_LIMIT during a step."""
+        return any((s.get("generator_cpu_pct") or 0) >= GENERATOR_CPU_LIMIT for s in self.steps)
+
     def report(self):
         return {
             "config": self.cfg.as_dict(),
+            "generator_saturated": self.generator_saturated(),
             "steps": self.steps,
             "breaking_point": self.breaking_point,
             "stopped_because": self.stopped_because,

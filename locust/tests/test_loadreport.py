@@ -113,7 +113,7 @@ class SummaryTests(unittest.TestCase):
         self.assertIn("- Load: step load shape (see below)", text)
         self.assertIn("**Breaking point: 30 users** (failures 3.00% > 1.00%; p99 700 ms > 500 ms).",
                       text)
-        self.assertIn("| 20 | 70.0 | 1050 | 0.00 | 5 | 12 | 40 | held |", text)
+        self.assertIn("| 20 | 70.0 | 1050 | 0.00 | 5 | 12 | 40 | N/A | held |", text)
 
     def test_pipe_in_a_name_is_escaped(self):
         self.assertEqual(loadreport.md_cell("a|b"), "a\\|b")

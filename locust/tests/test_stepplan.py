@@ -34,11 +34,12 @@ def cfg(**kw):
     return stepplan.StepConfig(**base)
 
 
-def drive(run, target, load_for_users, until=1000):
+def drive(run, target, load_for_users, until=1000, cpu=None):
     """Tick once a second; load_for_users(users) adds that second's requests."""
     users_seen = []
     for now in range(0, until):
-        users = run.tick(float(now), target.requests, target.failures, target.hist)
+        users = run.tick(float(now), target.requests, target.failures, target.hist,
+                         cpu(now) if cpu else None)
         if users is None:
             return users_seen
         users_seen.append(users)
@@ -111,6 +112,21 @@ class StepRunTests(unittest.TestCase):
         self.assertEqual(len(seen), 35)
         self.assertEqual(run.stopped_because, "time limit 35 s reached")
         self.assertEqual(run.steps[-1]["users"], 40)  # the partial step is judged too
+
+    def test_generator_cpu_is_recorded_per_step(self):
+        run = stepplan.StepRun(cfg(max_users=30))
+        drive(run, FakeTarget(), lambda users, t: t.add(users, 3),
+              cpu=lambda now: 40 + 2 * now)  # 40% at 0 s .. 100% at 30 s
+        # the sample taken as a step closes covers that step's last seconds
+        self.assertEqual([s["generator_cpu_pct"] for s in run.steps], [60.0, 80.0, 100.0])
+        self.assertTrue(run.generator_saturated())
+        self.assertTrue(run.report()["generator_saturated"])
+
+    def test_unknown_generator_cpu(self):
+        run = stepplan.StepRun(cfg(max_users=10))
+        drive(run, FakeTarget(), lambda users, t: t.add(users, 3))
+        self.assertIsNone(run.steps[0]["generator_cpu_pct"])
+        self.assertFalse(run.generator_saturated())
 
     def test_report_file(self):
         run = stepplan.StepRun(cfg(max_users=10))
