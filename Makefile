@@ -46,7 +46,8 @@ else
   PROG_BUILT := $(PROG)
 endif
 
-.PHONY: all run test deps clean bench bench-smoke image loadtest compare tf-check fuzz valgrind
+.PHONY: all run test deps clean bench bench-smoke soak image loadtest compare tf-check \
+        deploy-aws destroy-aws localstack-up localstack-down fuzz valgrind
 
 all: $(PROG_BUILT)
 
@@ -83,5 +84,53 @@ test: $(PROG_BUILT) $(TEST_BIN)
 
 clean:
 	rm -rf build
+
+# SPEC 5 side by side: product-search, the libmicrohttpd ceiling, nginx (bench/).
+bench: all
+	bench/run.sh
+
+bench-smoke: all
+	BENCH_SMOKE=1 bench/run.sh
+
+# 60 s at 500 connections, resident memory sampled every second.
+soak: all
+	bench/soak.sh
+
+# The container image: docker when a daemon answers, podman otherwise.
+image:
+	scripts/build-image.sh
+
+# make loadtest HOST=http://127.0.0.1:8080 USERS=50 SPAWN_RATE=3 RUN_TIME=2m OUT=reports/local
+loadtest:
+	locust/loadtest.sh
+
+# make compare RUNS="reports/local reports/aws"
+compare:
+	locust/compare.sh
+
+# Terraform checked against the AWS provider schema, without terraform.
+tf-check:
+	scripts/tf-check/run.sh
+
+deploy-aws:
+	scripts/deploy-aws.sh
+
+destroy-aws:
+	scripts/destroy-aws.sh
+
+# LOCALSTACK_ARGS="--lambda" adds the Lambda proxy route.
+localstack-up:
+	scripts/localstack-up.sh $(LOCALSTACK_ARGS)
+
+localstack-down:
+	scripts/localstack-down.sh
+
+# libFuzzer targets for every parser of outside input; FUZZ_SECONDS per target.
+fuzz:
+	tests/fuzz/run.sh
+
+# The server under valgrind memcheck, driven through every route.
+valgrind: all
+	scripts/valgrind.sh
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(TEST_OBJ:.o=.d)
