@@ -39,8 +39,7 @@ RUN make -j"$(nproc)" VERSION="${VERSION}" REVISION="${SHORT_REVISION}" \
 RUN set -eu; \
     bin=build/product-search; \
     rootfs=/rootfs; \
-    mkdir -p "$rootfs/usr/local/bin" "$rootfs/etc" "$rootfs/tmp"; \
-    chmod 1777 "$rootfs/tmp"; \
+    mkdir -p "$rootfs/usr/local/bin" "$rootfs/etc"; \
     install -m 0755 -s "$bin" "$rootfs/usr/local/bin/product-search"; \
     for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do \
         cp --parents -L "$lib" "$rootfs/"; \

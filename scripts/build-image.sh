@@ -7,6 +7,7 @@
 # (scripts/make-base-image.sh). Tags IMAGE:latest and IMAGE:<git short rev>.
 #
 # Environment: IMAGE (default product-search), VERSION (default: the Makefile's),
+#              SOURCE (label org.opencontainers.image.source, default: git origin URL),
 #              CONTAINER_ENGINE=docker|podman to force an engine,
 #              BUILD_TIMEOUT seconds (default 1800).
 set -euo pipefail
@@ -30,7 +31,10 @@ if [ -z "${VERSION:-}" ]; then
         make --no-print-directory -s -f Makefile -f - print-version 2>/dev/null || true)"
 fi
 [ -n "$VERSION" ] || die "cannot read VERSION from the Makefile; set VERSION"
-SOURCE="$(git config --get remote.origin.url 2>/dev/null || true)"
+# Source URL label: SOURCE, else the origin remote without any user:token@ part.
+if [ -z "${SOURCE:-}" ]; then
+    SOURCE="$(git config --get remote.origin.url 2>/dev/null | sed -E 's#^([a-z+]+://)[^/@]*@#\1#' || true)"
+fi
 SOURCE="${SOURCE:-unknown}"
 if ! git diff --quiet HEAD -- 2>/dev/null; then
     echo "build-image: warning: the work tree has uncommitted changes; tag $SHORT_REV is the last commit"

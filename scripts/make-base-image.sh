@@ -35,16 +35,15 @@ fi
 command -v debootstrap >/dev/null 2>&1 || die "debootstrap is not installed (apt-get install debootstrap)"
 
 ROOT="$(mktemp -d /var/tmp/bookworm-slim.XXXXXX)"
-cleanup() { rm -rf --one-file-system "$ROOT"; }
+LOG="$ROOT.log"
+cleanup() { rm -rf --one-file-system "$ROOT" "$LOG"; }
 trap cleanup EXIT
 
 echo "make-base-image: debootstrap --variant=minbase bookworm from $MIRROR (takes a few minutes)"
-timeout 1200 debootstrap --variant=minbase bookworm "$ROOT" "$MIRROR" >"$ROOT.log" 2>&1 || {
-    tail -n 20 "$ROOT.log" >&2
-    rm -f "$ROOT.log"
+timeout 1200 debootstrap --variant=minbase bookworm "$ROOT" "$MIRROR" >"$LOG" 2>&1 || {
+    tail -n 20 "$LOG" >&2
     die "debootstrap failed (log tail above)"
 }
-rm -f "$ROOT.log"
 
 # Same apt sources and slimming as the official image: no docs, man pages or
 # locales installed by later apt-get calls, no package caches kept.
