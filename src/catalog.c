@@ -91,27 +91,36 @@ static struct catalog_str put(struct catalog *cat, const char *s, size_t len)
     return out;
 }
 
+/* Appends a product whose JSON-plain bits are already known. */
+static int add_product(struct catalog *cat, uint64_t id, uint64_t price_cents,
+                       const char *const str[4], const size_t len[4], uint8_t plain)
+{
+    if (reserve_items(cat, cat->count + 1) != 0 ||
+        reserve_arena(cat, len[0] + len[1] + len[2] + len[3] + 4) != 0)
+        return -1;
+    struct product *p = &cat->items[cat->count++];
+    p->id = id;
+    p->price_cents = price_cents;
+    p->name = put(cat, str[0], len[0]);
+    p->category = put(cat, str[1], len[1]);
+    p->description = put(cat, str[2], len[2]);
+    p->brand = put(cat, str[3], len[3]);
+    p->plain = plain;
+    return 0;
+}
+
 int catalog_add(struct catalog *cat, uint64_t id, uint64_t price_cents,
                 const char *name, size_t name_len,
                 const char *category, size_t category_len,
                 const char *description, size_t description_len,
                 const char *brand, size_t brand_len)
 {
-    if (reserve_items(cat, cat->count + 1) != 0 ||
-        reserve_arena(cat, name_len + category_len + description_len + brand_len + 4) != 0)
-        return -1;
-    struct product *p = &cat->items[cat->count++];
-    p->id = id;
-    p->price_cents = price_cents;
-    p->name = put(cat, name, name_len);
-    p->category = put(cat, category, category_len);
-    p->description = put(cat, description, description_len);
-    p->brand = put(cat, brand, brand_len);
-    p->plain = (uint8_t)((json_plain(name, name_len) ? CATALOG_PLAIN_NAME : 0) |
-                         (json_plain(category, category_len) ? CATALOG_PLAIN_CATEGORY : 0) |
-                         (json_plain(description, description_len) ? CATALOG_PLAIN_DESCRIPTION : 0) |
-                         (json_plain(brand, brand_len) ? CATALOG_PLAIN_BRAND : 0));
-    return 0;
+    const char *const str[4] = {name, category, description, brand};
+    const size_t len[4] = {name_len, category_len, description_len, brand_len};
+    uint8_t plain = 0;
+    for (unsigned f = 0; f < 4; f++)
+        plain |= (uint8_t)(json_plain(str[f], len[f]) << f); /* bit order of enum catalog_plain */
+    return add_product(cat, id, price_cents, str, len, plain);
 }
 
 void catalog_shrink(struct catalog *cat)
@@ -167,25 +176,31 @@ int catalog_generate(struct catalog *cat, size_t n)
         catalog_deinit(cat);
         return -1;
     }
+    size_t brand_len[COUNT_OF(BRANDS)], category_len[COUNT_OF(CATEGORIES)];
+    for (size_t b = 0; b < COUNT_OF(BRANDS); b++)
+        brand_len[b] = strlen(BRANDS[b]);
+    for (size_t c = 0; c < COUNT_OF(CATEGORIES); c++)
+        category_len[c] = strlen(CATEGORIES[c]);
     char name[64], description[64];
     for (size_t i = 1; i <= n; i++) {
-        const char *brand = BRANDS[(i - 1) % COUNT_OF(BRANDS)];
-        size_t c = (i - 1) % COUNT_OF(CATEGORIES);
-        char *end = put_str(put_str(name, "Product "), brand);
+        size_t b = (i - 1) % COUNT_OF(BRANDS), c = (i - 1) % COUNT_OF(CATEGORIES);
+        char *end = put_str(put_str(name, "Product "), BRANDS[b]);
         *end++ = ' ';
         end = put_u64(end, i);
-        size_t name_len = (size_t)(end - name);
 
         char *d = put_str(description, ADJECTIVES[(i - 1) % COUNT_OF(ADJECTIVES)]);
         *d++ = ' ';
         d = put_str(d, CATEGORIES_LOWER[c]);
         d = put_str(d, " item by ");
-        d = put_str(d, brand);
+        d = put_str(d, BRANDS[b]);
         *d++ = '.';
 
+        const char *const str[4] = {name, CATEGORIES[c], description, BRANDS[b]};
+        const size_t len[4] = {(size_t)(end - name), category_len[c], (size_t)(d - description),
+                               brand_len[b]};
         uint64_t price = 100 + ((uint64_t)i * 7919) % 99900;
-        if (catalog_add(cat, i, price, name, name_len, CATEGORIES[c], strlen(CATEGORIES[c]),
-                        description, (size_t)(d - description), brand, strlen(brand)) != 0) {
+        /* Generated strings hold letters, digits, spaces, '-' and '.': all plain. */
+        if (add_product(cat, i, price, str, len, 0xF) != 0) {
             catalog_deinit(cat);
             return -1;
         }

@@ -81,6 +81,28 @@ size_t render_json_string(char *out, const char *s, size_t len)
     return (size_t)(p - out);
 }
 
+#define KEY(k) k, sizeof(k) - 1
+
+/* Writes the decimal digits of v at p; returns the end. */
+static char *put_u64(char *p, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0)
+        *p++ = tmp[--n];
+    return p;
+}
+
+static char *put_lit(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
 /* A field copied as it is when the catalog marked it plain, escaped otherwise. */
 static char *put_field(char *p, const char *key, size_t key_len,
                        const struct catalog *cat, struct catalog_str s, int plain)
@@ -97,8 +119,6 @@ static char *put_field(char *p, const char *key, size_t key_len,
     }
     return p + render_json_string(p, text, s.len);
 }
-
-#define KEY(k) k, sizeof(k) - 1
 
 static size_t field_max(struct catalog_str s, int plain)
 {
@@ -117,20 +137,24 @@ static size_t product_max(const struct product *p)
 
 static char *put_product(char *w, const struct catalog *cat, const struct product *p)
 {
-    w += sprintf(w, "{\"id\":%" PRIu64, p->id);
+    w = put_u64(put_lit(w, KEY("{\"id\":")), p->id);
     w = put_field(w, KEY(",\"name\":"), cat, p->name, p->plain & CATALOG_PLAIN_NAME);
     w = put_field(w, KEY(",\"category\":"), cat, p->category, p->plain & CATALOG_PLAIN_CATEGORY);
     w = put_field(w, KEY(",\"description\":"), cat, p->description,
                   p->plain & CATALOG_PLAIN_DESCRIPTION);
     w = put_field(w, KEY(",\"brand\":"), cat, p->brand, p->plain & CATALOG_PLAIN_BRAND);
-    w += sprintf(w, ",\"price\":%" PRIu64 ".%02u}", p->price_cents / 100,
-                 (unsigned)(p->price_cents % 100));
+    w = put_u64(put_lit(w, KEY(",\"price\":")), p->price_cents / 100);
+    unsigned cents = (unsigned)(p->price_cents % 100);
+    *w++ = '.';
+    *w++ = (char)('0' + cents / 10);
+    *w++ = (char)('0' + cents % 10);
+    *w++ = '}';
     return w;
 }
 
 char *render_search(const struct catalog *cat, const struct search_result *res, size_t *len)
 {
-    size_t cap = 192;
+    size_t cap = 256; /* the envelope: keys, three integers, a duration */
     for (size_t i = 0; i < res->count; i++)
         cap += product_max(&cat->items[res->idx[i]]) + 1;
     char *buf = malloc(cap);
@@ -142,11 +166,12 @@ char *render_search(const struct catalog *cat, const struct search_result *res, 
             *w++ = ',';
         w = put_product(w, cat, &cat->items[res->idx[i]]);
     }
-    char dur[RENDER_DURATION_MAX];
-    render_duration(dur, res->elapsed_ns);
-    w += sprintf(w, "],\"total_found\":%zu,\"checked\":%zu,\"search_time\":\"%s\","
-                    "\"search_time_ns\":%" PRIu64 "}",
-                 res->total_found, res->checked, dur, res->elapsed_ns);
+    w = put_u64(put_lit(w, KEY("],\"total_found\":")), res->total_found);
+    w = put_u64(put_lit(w, KEY(",\"checked\":")), res->checked);
+    w = put_lit(w, KEY(",\"search_time\":\""));
+    w += render_duration(w, res->elapsed_ns);
+    w = put_u64(put_lit(w, KEY("\",\"search_time_ns\":")), res->elapsed_ns);
+    *w++ = '}';
     *len = (size_t)(w - buf);
     return buf;
 }

@@ -12,6 +12,16 @@
 #include <emmintrin.h>
 #endif
 
+/* ASCII lower case of n bytes; branch-free so the compiler vectorises it. */
+static char *lower_copy(char *w, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        w[i] = (char)(c | (((unsigned char)(c - 'A') < 26u) << 5));
+    }
+    return w + n;
+}
+
 int search_index_init(struct search_index *idx, const struct catalog *cat)
 {
     memset(idx, 0, sizeof(*idx));
@@ -30,13 +40,9 @@ int search_index_init(struct search_index *idx, const struct catalog *cat)
     for (size_t k = 0; k < cat->count; k++) {
         const struct product *p = &cat->items[k];
         idx->offs[k] = (uint32_t)(w - idx->text);
-        const char *s = catalog_text(cat, p->name);
-        for (uint32_t i = 0; i < p->name.len; i++)
-            *w++ = text_lower(s[i]);
+        w = lower_copy(w, catalog_text(cat, p->name), p->name.len);
         *w++ = '\0';
-        s = catalog_text(cat, p->category);
-        for (uint32_t i = 0; i < p->category.len; i++)
-            *w++ = text_lower(s[i]);
+        w = lower_copy(w, catalog_text(cat, p->category), p->category.len);
         *w++ = '\0';
     }
     idx->offs[cat->count] = (uint32_t)(w - idx->text);
