@@ -26,11 +26,12 @@ static inline size_t render_json_string_max(size_t len)
     return 6 * len + 2;
 }
 
-/* The search answer of SPEC 2 for res over cat, in one heap buffer the caller
- * owns (free()); *len gets its length. NULL when memory runs out. */
+/* The search answer of SPEC 2 for res over cat, NUL-terminated, in one heap
+ * buffer the caller owns (free()); *len gets its length. NULL when memory
+ * runs out. */
 char *render_search(const struct catalog *cat, const struct search_result *res, size_t *len);
 
-/* One product as a JSON object, in a heap buffer the caller owns (free());
+/* One product as a JSON object, NUL-terminated, in a heap buffer the caller owns (free());
  * the catalog export writes these as JSON Lines. NULL when memory runs out. */
 char *render_product(const struct catalog *cat, const struct product *p, size_t *len);
 

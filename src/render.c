@@ -172,16 +172,19 @@ char *render_search(const struct catalog *cat, const struct search_result *res, 
     w += render_duration(w, res->elapsed_ns);
     w = put_u64(put_lit(w, KEY("\",\"search_time_ns\":")), res->elapsed_ns);
     *w++ = '}';
+    *w = '\0';
     *len = (size_t)(w - buf);
     return buf;
 }
 
 char *render_product(const struct catalog *cat, const struct product *p, size_t *len)
 {
-    char *buf = malloc(product_max(p));
+    char *buf = malloc(product_max(p) + 1);
     if (buf == NULL)
         return NULL;
-    *len = (size_t)(put_product(buf, cat, p) - buf);
+    char *w = put_product(buf, cat, p);
+    *w = '\0';
+    *len = (size_t)(w - buf);
     return buf;
 }
 
