@@ -49,7 +49,7 @@ trap cleanup EXIT
 
 # ---------------------------------------------------------------- 1. tools
 say "step 1: tools"
-need=(podman buildah debootstrap fuse-overlayfs uidmap curl jq shellcheck git ca-certificates iproute2 procps)
+need=(podman buildah debootstrap fuse-overlayfs uidmap curl jq shellcheck git make ca-certificates iproute2 procps)
 missing=()
 for pkg in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
