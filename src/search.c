@@ -91,11 +91,19 @@ const char *search_find(const char *hay, size_t n, const char *needle, size_t m)
 }
 
 /* The product whose text holds offset off: the last k in [lo, hi) with
- * offs[k] <= off. Matches cluster, so the next product is tried first. */
+ * offs[k] <= off. The scan only moves forward and matches are often a few
+ * products apart, so this gallops from lo (1, 2, 4, ... ahead) before the
+ * binary search: a dense query such as "alpha" over the whole catalog pays a
+ * few steps per match instead of seventeen. */
 static size_t owner(const uint32_t *offs, size_t lo, size_t hi, size_t off)
 {
-    if (lo + 1 >= hi || offs[lo + 1] > off)
-        return lo;
+    size_t step = 1;
+    while (lo + step < hi && offs[lo + step] <= off) {
+        lo += step;
+        step *= 2;
+    }
+    if (lo + step < hi)
+        hi = lo + step;
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
         if (offs[mid] <= off)
