@@ -162,7 +162,7 @@ def scale_table(order, scale_runs):
                 continue
             s = summarise(runs)
             errors = str(s["errors"]) + (" (crashed)" if s["crashed"] else "")
-            rss = fmt_mb(s["peak_rss_kb"]) if name == SERVER else ""
+            rss = fmt_mb(s["peak_rss_kb"]) if s["peak_rss_kb"] else ""
             lines.append(f"| {c:,} | {name} | {fmt_rps(s.get('rps'))} "
                          f"| {fmt_ms(s.get('p50_ms'))} | {fmt_ms(s.get('p99_ms'))} "
                          f"| {errors} | {rss} |")
@@ -235,6 +235,7 @@ def main():
     parser.add_argument("--ready", default="null")
     parser.add_argument("--scan", default="null")
     parser.add_argument("--meta", default="{}")
+    parser.add_argument("--notes", help="file of warnings, one a line")
     parser.add_argument("--out", required=True, help="results folder")
     args = parser.parse_args()
 
@@ -243,6 +244,10 @@ def main():
     ready = load_json_arg(args.ready)
     scan = load_json_arg(args.scan)
     meta = load_json_arg(args.meta) or {}
+    notes = []
+    if args.notes:
+        with open(args.notes, encoding="utf-8") as f:
+            notes = [line.strip() for line in f if line.strip()]
 
     order = []
     for r in runs:
@@ -276,6 +281,9 @@ def main():
           f"Linux {meta.get('kernel', '?')}; network namespace: "
           f"{meta.get('netns', '?')}; {meta.get('wrk', 'wrk')}, nginx "
           f"{meta.get('nginx', '?')}",
+          f"- load average (1 min) at start and end: {meta.get('load_start', '?')}"
+          f" / {meta.get('load_end', '?')}; the benchmark itself adds about 2"
+          " on a 2-CPU machine, more means other work disturbed the figures",
           f"- main table: each server with `THREADS=1` pinned to CPU 0, `wrk -t1 "
           f"-c{meta.get('connections', '?')}` pinned to CPU 1, keep-alive, "
           f"`bench/search.lua` (hit and miss queries, mixed case); "
@@ -306,6 +314,8 @@ def main():
         md += ["", "## Scaling: `THREADS=2`, no pinning, `wrk -t2`, one run each",
                ""] + scale_table(order, scale_runs)
     md += ["", "## Each run of the main table", ""] + runs_table(main_runs)
+    if notes:
+        md += ["", "## Warnings", ""] + [f"- {n}" for n in notes]
     if problems:
         md += ["", "## Errors", ""] + [f"- {p}" for p in problems]
     md.append("")
@@ -315,7 +325,8 @@ def main():
         f.write("\n".join(md))
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
         json.dump({"meta": meta, "main": main, "ready": ready, "scan": scan,
-                   "runs": runs, "problems": problems}, f, indent=1)
+                   "runs": runs, "notes": notes, "problems": problems}, f,
+                  indent=1)
         f.write("\n")
     if order:
         chart(order, main, meta, os.path.join(args.out, "results.png"))

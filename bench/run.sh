@@ -24,6 +24,7 @@
 #   READY_RUNS=7        starts for the time-to-ready median
 #   SCAN_REQUESTS=200   requests per query for the full-catalog scan median
 #   RESULTS_DIR=bench/results
+#   BENCH_NETNS=off     stay on the host's loopback (no private namespace)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -63,7 +64,7 @@ done
 has_contender() { [[ " $CONTENDERS " == *" $1 "* ]]; }
 
 # --- 1. Build, then re-enter in a private network namespace ---------------
-if [[ -z ${BENCH_NETNS:-} ]]; then
+if [[ -z ${BENCH_REEXEC:-} ]]; then
     for tool in wrk taskset curl cc pkg-config; do
         command -v "$tool" >/dev/null || die "$tool not found (apt-get install wrk util-linux curl gcc pkg-config)"
     done
@@ -84,12 +85,16 @@ if [[ -z ${BENCH_NETNS:-} ]]; then
         -o "$CEILING" "$ROOT/bench/ceiling.c" $(pkg-config --libs libmicrohttpd) -pthread ||
         die "cannot compile bench/ceiling.c (apt-get install libmicrohttpd-dev)"
 
-    if command -v ip >/dev/null && unshare -n true 2>/dev/null; then
-        export BENCH_NETNS=private
-        exec unshare -n "$SELF" "$@"
+    if [[ ${BENCH_NETNS:-auto} != off ]] && command -v ip >/dev/null &&
+        unshare -n true 2>/dev/null; then
+        exec unshare -n env BENCH_REEXEC=1 BENCH_NETNS=private "$SELF" "$@"
     fi
-    export BENCH_NETNS=shared
-    note "unshare -n is not available here: running on the host's loopback (other local traffic can disturb the figures)"
+    if [[ ${BENCH_NETNS:-auto} == off ]]; then
+        BENCH_NETNS="host loopback (BENCH_NETNS=off)"
+    else
+        BENCH_NETNS="host loopback (unshare -n unavailable)"
+        note "unshare -n is not available here: running on the host's loopback (other local traffic can disturb the figures)"
+    fi
 fi
 if [[ $BENCH_NETNS == private ]]; then
     ip link set lo up || die "cannot bring lo up in the private network namespace"
@@ -107,10 +112,12 @@ else
     note "only one CPU: server and wrk share it"
 fi
 
+LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
 chmod 755 "$WORK" # nginx workers may run as another user and read body.json
 RUNS="$WORK/runs.jsonl"
 : >"$RUNS"
+: >"$WORK/notes.txt"
 CPID=""
 cleanup() {
     if [[ -n $CPID ]] && kill -0 "$CPID" 2>/dev/null; then
@@ -216,7 +223,8 @@ bench_one() {
     local url="http://127.0.0.1:$port"
     if [[ $round == 1 && $phase == main ]] &&
         ! curl -sv -o /dev/null -o /dev/null "$url/health" "$url/health" 2>&1 | grep -q 'Re-using'; then
-        note "WARNING: $name closed a keep-alive connection after one request (Connection: close?); wrk will reconnect for every request"
+        echo "$name closed a keep-alive connection after one request (it answered Connection: close), so wrk reconnects for every request" |
+            tee -a "$WORK/notes.txt" | sed 's/^/bench: WARNING: /' >&2
     fi
     local -a wrk_cmd=(wrk "-t$wrk_threads" "-c$conns" --timeout 5s -s "$ROOT/bench/search.lua")
     "${wrk_prefix[@]}" "${wrk_cmd[@]}" "-d${WARMUP}s" "$url" >/dev/null 2>&1 || true
@@ -227,7 +235,9 @@ bench_one() {
         cat "$WORK/wrk.out" >&2
         result=null
     fi
-    if [[ $name == product-search && -r /proc/$CPID/status ]]; then
+    # nginx spreads over a master and workers; the two libmicrohttpd
+    # programs are one process each, so their VmHWM compares directly.
+    if [[ $name != nginx && -r /proc/$CPID/status ]]; then
         hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$CPID/status")
     fi
     stop_contender "$name" || crashed=true
@@ -294,14 +304,18 @@ done
 
 # --- 7. Report ------------------------------------------------------------
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git -C "$ROOT" status --porcelain -- src include Makefile 2>/dev/null) ]]; then
+    commit+=" + uncommitted server changes"
+fi
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 EXTRA=$("$PY" -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
     date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" commit "$commit" cpu "${cpu:-unknown}" \
     cpus "$(nproc)" kernel "$(uname -r)" netns "$BENCH_NETNS" \
+    load_start "$LOAD_START" load_end "$(cut -d' ' -f1 /proc/loadavg)" \
     wrk "$(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)" \
     nginx "$(nginx -v 2>&1 | sed 's/.*: //')" \
     smoke "${BENCH_SMOKE:-0}" duration_s "$DURATION" warmup_s "$WARMUP" rounds "$ROUNDS" \
     connections "$CONNECTIONS" body_bytes "$(wc -c <"$WORK/body.json")")
 mkdir -p "$RESULTS_DIR"
 "$PY" "$ROOT/bench/report.py" --runs "$RUNS" --ready "$READY" --scan "$SCAN" \
-    --meta "$EXTRA" --out "$RESULTS_DIR"
+    --meta "$EXTRA" --notes "$WORK/notes.txt" --out "$RESULTS_DIR"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# .ci/bench-smoke.sh: CI step for the benchmark (issue 3, SPEC section 5).
+#
+# Installs what bench/run.sh needs when missing, then runs it with
+# BENCH_SMOKE=1: every contender (product-search, the libmicrohttpd ceiling,
+# nginx) under wrk for a few seconds, plus the time-to-ready, full-scan and
+# scaling phases. Fails only when a contender answers with errors (socket
+# errors or non-2xx), crashes, or does not start; never on timing figures.
+# Results go to bench/results/tmp/ (ignored by git), not over the committed
+# ones. Bounded: the whole step takes about a minute, 10 minutes at most.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+echo "bench-smoke: checking the tools the benchmark needs"
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v nginx >/dev/null || missing+=(nginx-light)
+command -v ip >/dev/null || missing+=(iproute2)
+command -v curl >/dev/null || missing+=(curl)
+command -v cc >/dev/null || missing+=(gcc)
+command -v make >/dev/null || missing+=(make)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v taskset >/dev/null || missing+=(util-linux)
+pkg-config --exists libmicrohttpd 2>/dev/null || missing+=(libmicrohttpd-dev)
+pkg-config --exists libcjson 2>/dev/null || missing+=(libcjson-dev)
+if ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+    missing+=(python3 python3-matplotlib)
+fi
+if [[ ${#missing[@]} -gt 0 ]]; then
+    echo "bench-smoke: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "bench-smoke: BENCH_SMOKE=1 bench/run.sh (fails on errors or crashes only)"
+status=0
+BENCH_SMOKE=1 timeout 600 "$ROOT/bench/run.sh" || status=$?
+case $status in
+0) echo "bench-smoke: OK, every contender answered without errors" ;;
+124) echo "bench-smoke: FAILED, the benchmark did not finish within 600 s" >&2 ;;
+*) echo "bench-smoke: FAILED (exit status $status): see the errors above" >&2 ;;
+esac
+exit "$status"
