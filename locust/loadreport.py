@@ -227,6 +227,9 @@ def summary_markdown(run):
         ("Started (UTC)", meta.get("started_at")),
         ("Measured", run.duration_s is not None and "%d s of stats history" % run.duration_s),
         ("Load generator", meta.get("generator")),
+        ("Load average of the generator's machine (1, 5, 15 min) at start / end",
+         meta.get("load_average_at_start") and "%s / %s" % (
+             meta["load_average_at_start"], meta.get("load_average_at_end"))),
         ("Command", meta.get("command") and "`%s`" % meta["command"]),
     ]
     for key, value in facts:

@@ -163,11 +163,18 @@ meta.update({
     "wait_time": env["LT_WAIT"], "generator": env["LT_LOCUST"], "git_commit": env["LT_COMMIT"],
     "command": env["LT_COMMAND"],
 })
+try:
+    with open("/proc/loadavg", encoding="ascii") as handle:
+        loadavg = " ".join(handle.read().split()[:3])
+except OSError:
+    loadavg = None
 if env["LT_STATUS"]:
     meta["finished_at"] = now
+    meta["load_average_at_end"] = loadavg
     meta["locust_exit_status"] = int(env["LT_STATUS"])
 else:
     meta["started_at"] = now
+    meta["load_average_at_start"] = loadavg
 with open(path, "w", encoding="utf-8") as handle:
     json.dump(meta, handle, indent=2)
     handle.write("\n")
