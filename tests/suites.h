@@ -4,6 +4,7 @@
 
 #include <check.h>
 
+Suite *abuse_suite(void);
 Suite *catalog_suite(void);
 Suite *catalog_file_suite(void);
 Suite *config_suite(void);
