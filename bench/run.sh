@@ -27,6 +27,9 @@
 #   BENCH_NETNS=off     stay on the host's loopback (no private namespace)
 set -euo pipefail
 
+# The script is one { } block: bash parses it whole before running it, so
+# editing this file while a benchmark runs cannot derail that run.
+{
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SELF="$ROOT/bench/run.sh"
 PY=/usr/bin/python3
@@ -45,6 +48,11 @@ else
 fi
 : "${CONNECTIONS:=50}" "${SCALE_CONNECTIONS:=50 500 2000}"
 : "${CONTENDERS:=product-search ceiling nginx}"
+
+# The server's own settings (SPEC section 4) must not leak in from the
+# caller's environment: each start below sets what it needs explicitly.
+unset PORT BIND THREADS PRODUCT_COUNT SCAN_LIMIT MAX_RESULTS CONN_LIMIT \
+    CONN_TIMEOUT_S DRAIN_S ACCESS_LOG PRODUCTS_FILE
 
 for setting in DURATION WARMUP ROUNDS READY_RUNS SCAN_REQUESTS CONNECTIONS; do
     [[ ${!setting} =~ ^[1-9][0-9]*$ ]] ||
@@ -119,6 +127,7 @@ RUNS="$WORK/runs.jsonl"
 : >"$RUNS"
 : >"$WORK/notes.txt"
 CPID=""
+# shellcheck disable=SC2317 # called by the EXIT trap below
 cleanup() {
     if [[ -n $CPID ]] && kill -0 "$CPID" 2>/dev/null; then
         kill -TERM "$CPID" 2>/dev/null || true
@@ -319,3 +328,5 @@ EXTRA=$("$PY" -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sy
 mkdir -p "$RESULTS_DIR"
 "$PY" "$ROOT/bench/report.py" --runs "$RUNS" --ready "$READY" --scan "$SCAN" \
     --meta "$EXTRA" --notes "$WORK/notes.txt" --out "$RESULTS_DIR"
+exit
+}
