@@ -2,7 +2,8 @@
 # CI step: build the container image without a Docker engine and check it
 # from outside. Runs as root on a fresh Debian 12 machine (apt only):
 #   1. installs podman, buildah, debootstrap, curl, jq, shellcheck (if missing)
-#   2. shellcheck on the container scripts; push-ecr.sh refusals
+#   2. shellcheck on the container scripts; push-ecr.sh refusals (and, after
+#      the build, its login/tag/push sequence against stand-ins)
 #   3. creates the debian:bookworm-slim base locally, builds the image offline
 #      (scripts/build-image.sh: podman build --isolation chroot --pull=never)
 #   4. inspects it: non-root numeric user, HEALTHCHECK, size <= 25 MB, exec
@@ -143,6 +144,41 @@ for label in source version revision; do
     pass "label org.opencontainers.image.$label=$v"
 done
 
+# push-ecr.sh's login/tag/push sequence, with stand-ins for the AWS CLI and for
+# podman's login/tag/push (no AWS account or registry here); `image inspect`
+# goes to the real podman, so the local image must exist.
+say "step 4b: push-ecr.sh sequence against stand-ins"
+REAL_PODMAN="$(command -v podman)"
+mkdir -p "$WORK/stand-ins"
+cat >"$WORK/stand-ins/aws" <<'STAND_IN'
+#!/bin/sh
+case "$1 $2" in
+    "sts get-caller-identity") echo "arn:aws:iam::123456789012:user/ci" ;;
+    "ecr get-login-password") echo "ecr-password-$4" ;;
+    *) echo "unexpected aws $*" >&2; exit 2 ;;
+esac
+STAND_IN
+cat >"$WORK/stand-ins/podman" <<STAND_IN
+#!/bin/sh
+if [ "\$1 \$2" = "image inspect" ]; then exec "$REAL_PODMAN" "\$@"; fi
+if [ "\$1" = login ]; then echo "login \$* password=\$(cat)" >>"$WORK/engine.log"; exit 0; fi
+echo "\$*" >>"$WORK/engine.log"
+STAND_IN
+chmod +x "$WORK/stand-ins/aws" "$WORK/stand-ins/podman"
+: >"$WORK/engine.log"
+PATH="$WORK/stand-ins:$PATH" CONTAINER_ENGINE=podman IMAGE="$IMAGE" IMAGE_TAG="$REV" \
+    timeout 60 scripts/push-ecr.sh "$ECR_URL" >"$WORK/push.out" 2>&1 ||
+    { cat "$WORK/push.out" >&2; fail "push-ecr.sh failed against stand-ins"; }
+cat >"$WORK/engine.want" <<WANT
+login login --username AWS --password-stdin ${ECR_URL%%/*} password=ecr-password-eu-west-1
+tag $IMAGE:$REV $ECR_URL:$REV
+push --format v2s2 $ECR_URL:$REV
+tag $IMAGE:$REV $ECR_URL:latest
+push --format v2s2 $ECR_URL:latest
+WANT
+diff -u "$WORK/engine.want" "$WORK/engine.log" >&2 || fail "push-ecr.sh ran an unexpected engine sequence (diff above)"
+pass "push-ecr.sh: ECR login for eu-west-1 on stdin, tags and pushes :$REV and :latest (v2s2)"
+
 # ------------------------------------------------------------------ 5. run
 say "step 5: run with buildah run --isolation chroot"
 CTR="$(timeout 60 buildah from --pull-never --name "product-search-ci-$$" "$IMAGE:latest")"
@@ -175,7 +211,10 @@ code=000
 for _ in $(seq 1 150); do
     code="$(curl -s -o "$WORK/health.json" -w '%{http_code}' --max-time 2 "http://127.0.0.1:$PORT/health" || true)"
     [ "$code" = 200 ] && break
-    kill -0 "$RUN_PID" 2>/dev/null || { server_logs; fail "the container exited before answering /health"; }
+    if ! kill -0 "$RUN_PID" 2>/dev/null; then
+        rc=0; wait "$RUN_PID" || rc=$?; RUN_PID=""
+        server_logs; fail "the container exited (status $rc) before answering /health on port $PORT"
+    fi
     sleep 0.1
 done
 [ "$code" = 200 ] || { server_logs; fail "/health answered $code, want 200"; }

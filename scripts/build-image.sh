@@ -58,6 +58,16 @@ BUILD_ARGS=(
     --tag "$IMAGE:$SHORT_REV"
 )
 
+# The unit tests open a few thousand sockets (abuse suite: 1,000 concurrent
+# and 2,000 stalled clients), above the 1024 open files podman gives a build
+# step by default. podman cannot raise the limit above this shell's hard limit.
+nofile=65536
+if [ "$ENGINE" = podman ]; then
+    hard="$(ulimit -Hn)"
+    if [ "$hard" != unlimited ] && [ "$hard" -lt "$nofile" ]; then nofile="$hard"; fi
+fi
+BUILD_ARGS+=(--ulimit "nofile=$nofile:$nofile")
+
 case "$ENGINE" in
     docker)
         echo "build-image: docker build ($IMAGE:latest, $IMAGE:$SHORT_REV, version $VERSION)"

@@ -20,7 +20,7 @@ die() { echo "make-base-image: $*" >&2; exit 1; }
 case "${1:-}" in
     "") ;;
     --force) FORCE=1 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (usage: $0 [--force])" ;;
 esac
 

@@ -10,6 +10,7 @@
 # URL:latest, pushes both. Build first with `make image`.
 #
 # Environment: ECR_REPOSITORY_URL, IMAGE (local name, default product-search),
+#              IMAGE_TAG (local tag to push, default the git short revision),
 #              AWS_REGION (default: the region in the URL),
 #              CONTAINER_ENGINE=docker|podman to force an engine.
 set -euo pipefail
@@ -17,7 +18,7 @@ set -euo pipefail
 die() { echo "push-ecr: $*" >&2; exit 1; }
 
 case "${1:-}" in
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 esac
 [ $# -le 1 ] || die "too many arguments (usage: $0 [REPOSITORY_URL])"
 
@@ -54,7 +55,11 @@ esac
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 IMAGE="${IMAGE:-product-search}"
-REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)" || die "$ROOT is not a git checkout with a commit"
+if [ -n "${IMAGE_TAG:-}" ]; then
+    REV="$IMAGE_TAG"
+else
+    REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)" || die "$ROOT is not a git checkout with a commit"
+fi
 "$ENGINE" image inspect "$IMAGE:$REV" >/dev/null 2>&1 ||
     die "no local image $IMAGE:$REV: run 'make image' first"
 
