@@ -28,6 +28,7 @@
 enum {
     CEILING_CONN_LIMIT = 10000,  /* as the server's CONN_LIMIT default */
     CEILING_CONN_TIMEOUT_S = 30, /* as the server's CONN_TIMEOUT_S default */
+    CEILING_CONN_MEMORY = 8192,  /* as the server's per-connection pool (src/http.c) */
     CEILING_BODY_MAX = 1 << 20   /* a search response is a few KiB at most */
 };
 
@@ -193,6 +194,7 @@ int main(int argc, char **argv)
         {MHD_OPTION_SOCK_ADDR, 0, &addr},
         {MHD_OPTION_CONNECTION_LIMIT, CEILING_CONN_LIMIT, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, CEILING_CONN_TIMEOUT_S, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CEILING_CONN_MEMORY, NULL},
         {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
          (intptr_t)threads, NULL},
         {MHD_OPTION_END, 0, NULL},
