@@ -96,6 +96,28 @@ fi
 # ---------------------------------------------------------------- prerequisites
 PROG=loadtest "$HERE/ensure-deps.sh" locust matplotlib
 
+# settings read by the locustfile and the step shape, checked before Locust starts
+if ! reason=$(WAIT_TIME=$WAIT_TIME USE_STEP=${shape_file:+1} "$PY" - "$HERE" <<'EOF' 2>&1
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import searchcheck, stepplan
+try:
+    searchcheck.parse_wait_time(os.environ["WAIT_TIME"])
+    limit = os.environ.get("EXPECT_DEFAULT_LIMIT", "20")
+    if not (limit.isdigit() and 1 <= int(limit) <= 100):
+        raise ValueError("EXPECT_DEFAULT_LIMIT %r must be an integer in 1..100" % limit)
+    seed = os.environ.get("LOCUST_SEED", "")
+    if seed and not seed.isdigit():
+        raise ValueError("LOCUST_SEED %r must be a whole number" % seed)
+    if os.environ.get("USE_STEP"):
+        stepplan.StepConfig.from_env()
+except ValueError as exc:
+    sys.exit(str(exc))
+EOF
+); then
+    die "$(tail -n 1 <<<"$reason")"
+fi
+
 if ! reason=$("$PY" - "$HOST/health" <<'EOF' 2>&1
 import sys, urllib.request, urllib.error
 try:
@@ -108,25 +130,6 @@ except Exception as exc:  # connection refused, DNS, timeout, TLS
 EOF
 ); then
     die "HOST $HOST is not ready: GET /health $(tail -n 1 <<<"$reason")"
-fi
-
-# settings read by the locustfile and the step shape, checked before Locust starts
-if ! reason=$(WAIT_TIME=$WAIT_TIME USE_STEP=${shape_file:+1} "$PY" - "$HERE" <<'EOF' 2>&1
-import os, sys
-sys.path.insert(0, sys.argv[1])
-import searchcheck, stepplan
-try:
-    searchcheck.parse_wait_time(os.environ["WAIT_TIME"])
-    limit = os.environ.get("EXPECT_DEFAULT_LIMIT", "20")
-    if not (limit.isdigit() and 1 <= int(limit) <= 100):
-        raise ValueError("EXPECT_DEFAULT_LIMIT %r must be an integer in 1..100" % limit)
-    if os.environ.get("USE_STEP"):
-        stepplan.StepConfig.from_env()
-except ValueError as exc:
-    sys.exit(str(exc))
-EOF
-); then
-    die "$(tail -n 1 <<<"$reason")"
 fi
 
 mkdir -p "$OUT" || die "cannot create OUT directory '$OUT'"
