@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 static const char *const BRANDS[] = {
     "Alpha", "Beta", "Gamma", "Delta", "Epsilon",
     "Zeta", "Eta", "Theta", "Iota", "Kappa",
@@ -141,20 +143,6 @@ void catalog_shrink(struct catalog *cat)
     }
 }
 
-/* Writes the decimal digits of v at p; returns the end. */
-static char *put_u64(char *p, uint64_t v)
-{
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    while (n > 0)
-        *p++ = tmp[--n];
-    return p;
-}
-
 static char *put_str(char *p, const char *s)
 {
     size_t len = strlen(s);
@@ -186,7 +174,7 @@ int catalog_generate(struct catalog *cat, size_t n)
         size_t b = (i - 1) % COUNT_OF(BRANDS), c = (i - 1) % COUNT_OF(CATEGORIES);
         char *end = put_str(put_str(name, "Product "), BRANDS[b]);
         *end++ = ' ';
-        end = put_u64(end, i);
+        end = text_put_u64(end, i);
 
         char *d = put_str(description, ADJECTIVES[(i - 1) % COUNT_OF(ADJECTIVES)]);
         *d++ = ' ';

@@ -20,13 +20,8 @@
 #include "metrics.h"
 #include "render.h"
 #include "search.h"
+#include "version.h"
 
-#ifndef PRODUCT_SEARCH_VERSION
-#define PRODUCT_SEARCH_VERSION "dev"
-#endif
-#ifndef PRODUCT_SEARCH_REVISION
-#define PRODUCT_SEARCH_REVISION "unknown"
-#endif
 
 enum {
     EXIT_CONFIG = 2,        /* invalid setting (SPEC 4) */

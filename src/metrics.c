@@ -7,12 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef PRODUCT_SEARCH_VERSION
-#define PRODUCT_SEARCH_VERSION "dev"
-#endif
-#ifndef PRODUCT_SEARCH_REVISION
-#define PRODUCT_SEARCH_REVISION "unknown"
-#endif
+#include "version.h"
+
 
 static const char *const ROUTES[METRICS_ROUTE_COUNT] = {
     "/products/search", "/health", "/metrics", "other",

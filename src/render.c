@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 /* Formats v / 10^prec with the fraction's trailing zeros dropped, as Go's
  * time.Duration.String does; returns the end of what it wrote. */
 static char *put_fixed(char *p, uint64_t v, unsigned prec)
@@ -83,20 +85,6 @@ size_t render_json_string(char *out, const char *s, size_t len)
 
 #define KEY(k) k, sizeof(k) - 1
 
-/* Writes the decimal digits of v at p; returns the end. */
-static char *put_u64(char *p, uint64_t v)
-{
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    while (n > 0)
-        *p++ = tmp[--n];
-    return p;
-}
-
 static char *put_lit(char *p, const char *s, size_t n)
 {
     memcpy(p, s, n);
@@ -137,13 +125,13 @@ static size_t product_max(const struct product *p)
 
 static char *put_product(char *w, const struct catalog *cat, const struct product *p)
 {
-    w = put_u64(put_lit(w, KEY("{\"id\":")), p->id);
+    w = text_put_u64(put_lit(w, KEY("{\"id\":")), p->id);
     w = put_field(w, KEY(",\"name\":"), cat, p->name, p->plain & CATALOG_PLAIN_NAME);
     w = put_field(w, KEY(",\"category\":"), cat, p->category, p->plain & CATALOG_PLAIN_CATEGORY);
     w = put_field(w, KEY(",\"description\":"), cat, p->description,
                   p->plain & CATALOG_PLAIN_DESCRIPTION);
     w = put_field(w, KEY(",\"brand\":"), cat, p->brand, p->plain & CATALOG_PLAIN_BRAND);
-    w = put_u64(put_lit(w, KEY(",\"price\":")), p->price_cents / 100);
+    w = text_put_u64(put_lit(w, KEY(",\"price\":")), p->price_cents / 100);
     unsigned cents = (unsigned)(p->price_cents % 100);
     *w++ = '.';
     *w++ = (char)('0' + cents / 10);
@@ -166,11 +154,11 @@ char *render_search(const struct catalog *cat, const struct search_result *res, 
             *w++ = ',';
         w = put_product(w, cat, &cat->items[res->idx[i]]);
     }
-    w = put_u64(put_lit(w, KEY("],\"total_found\":")), res->total_found);
-    w = put_u64(put_lit(w, KEY(",\"checked\":")), res->checked);
+    w = text_put_u64(put_lit(w, KEY("],\"total_found\":")), res->total_found);
+    w = text_put_u64(put_lit(w, KEY(",\"checked\":")), res->checked);
     w = put_lit(w, KEY(",\"search_time\":\""));
     w += render_duration(w, res->elapsed_ns);
-    w = put_u64(put_lit(w, KEY("\",\"search_time_ns\":")), res->elapsed_ns);
+    w = text_put_u64(put_lit(w, KEY("\",\"search_time_ns\":")), res->elapsed_ns);
     *w++ = '}';
     *w = '\0';
     *len = (size_t)(w - buf);

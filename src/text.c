@@ -54,3 +54,16 @@ void text_trim_ascii(const char **s, size_t *len)
     *s = p;
     *len = n;
 }
+
+char *text_put_u64(char *p, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0)
+        *p++ = tmp[--n];
+    return p;
+}
