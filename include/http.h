@@ -51,6 +51,7 @@ struct http_server {
     const struct search_index *idx;                  /* text the scan reads */
     struct metrics *metrics;                         /* counters updated per request */
     atomic_bool draining;                            /* /health answers 503 */
+    atomic_long open_conns;                          /* connections open now */
     unsigned port;                                   /* port actually bound */
     struct MHD_Response *canned[HTTP_CANNED_COUNT];  /* constant answers */
     size_t canned_len[HTTP_CANNED_COUNT];            /* their body sizes */

@@ -101,6 +101,7 @@ static int add_product(struct catalog *cat, uint64_t id, uint64_t price_cents,
         reserve_arena(cat, len[0] + len[1] + len[2] + len[3] + 4) != 0)
         return -1;
     struct product *p = &cat->items[cat->count++];
+    memset(p, 0, sizeof(*p)); /* padding too: generation is byte-identical */
     p->id = id;
     p->price_cents = price_cents;
     p->name = put(cat, str[0], len[0]);

@@ -82,14 +82,16 @@ enum http_q_status http_check_q(const char *raw, size_t raw_len, const char **q,
 int http_parse_limit(const char *s, size_t len, unsigned *out)
 {
     unsigned v = 0;
-    if (s == NULL || len == 0 || len > 3)
+    if (s == NULL || len == 0)
         return -1;
     for (size_t i = 0; i < len; i++) {
         if (s[i] < '0' || s[i] > '9')
             return -1;
         v = v * 10 + (unsigned)(s[i] - '0');
+        if (v > SEARCH_MAX_LIMIT) /* stops before any overflow; leading zeros are fine */
+            return -1;
     }
-    if (v < 1 || v > SEARCH_MAX_LIMIT)
+    if (v < 1)
         return -1;
     *out = v;
     return 0;
@@ -333,6 +335,32 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
     *req_cls = NULL;
 }
 
+/* Keeps the count of open connections that the accept policy reads. */
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode toe)
+{
+    struct http_server *s = cls;
+    (void)c;
+    (void)socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+        atomic_fetch_add_explicit(&s->open_conns, 1, memory_order_relaxed);
+    else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+        atomic_fetch_sub_explicit(&s->open_conns, 1, memory_order_relaxed);
+}
+
+/* Past CONN_LIMIT a new connection is accepted and closed at once, so the
+ * client sees a close instead of waiting in the listen backlog (where
+ * libmicrohttpd leaves it once its own limit is reached). */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct http_server *s = cls;
+    (void)addr;
+    (void)addrlen;
+    return atomic_load_explicit(&s->open_conns, memory_order_relaxed) < (long)s->cfg->conn_limit
+               ? MHD_YES
+               : MHD_NO;
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
@@ -353,6 +381,7 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
     s->idx = idx;
     s->metrics = metrics;
     atomic_init(&s->draining, false);
+    atomic_init(&s->open_conns, 0);
     if (build_canned(s) != 0) {
         snprintf(err, CONFIG_ERROR_MAX, "out of memory building the constant answers");
         goto error;
@@ -380,7 +409,10 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
     struct MHD_OptionItem options[] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)&mhd_log, NULL},
         {MHD_OPTION_SOCK_ADDR, 0, &addr},
-        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->conn_limit, NULL},
+        /* libmicrohttpd's own limit (split across pool threads) is never
+         * reached: accept_policy enforces CONN_LIMIT over all threads. */
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->conn_limit * (cfg->threads + 1), NULL},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)&notify_connection, s},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->conn_timeout_s, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)&completed, s},
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
@@ -389,7 +421,7 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
          (intptr_t)cfg->threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, &handle, s,
+    s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, &accept_policy, s, &handle, s,
                                  MHD_OPTION_ARRAY, options, MHD_OPTION_END);
     if (s->daemon == NULL) {
         snprintf(err, CONFIG_ERROR_MAX,

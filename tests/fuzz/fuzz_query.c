@@ -124,11 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         unsigned v = 0, rv = 0;
         int r = http_parse_limit(lim, ln, &v);
         int rr = ref_limit((const unsigned char *)lim, ln, &rv);
-        /* Known and reported: "0007" (leading zeros past three digits) is
-         * refused by http_parse_limit though its value is 7; tolerated here
-         * until the lead decides, so that only real divergences stop the run. */
-        bool leading_zeros = ln > 3 && lim[0] == '0';
-        if (r != rr && !(leading_zeros && r == -1 && rr == 0))
+        if (r != rr)
             abort();
         if (r == 0 && v != rv)
             abort();
