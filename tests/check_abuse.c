@@ -160,7 +160,7 @@ START_TEST(stalled_clients_do_not_block_others_and_are_reaped)
 {
     raise_nofile(STALLED + 256);
     unsigned port;
-    pid_t pid = spawn("/tmp/ps-abuse-stall.log", &port, "THREADS=2", "CONN_TIMEOUT_S=2", NULL,
+    pid_t pid = spawn(tu_tmp_path("abuse-stall.log"), &port, "THREADS=2", "CONN_TIMEOUT_S=2", NULL,
                       NULL);
     static int fds[STALLED];
     static const char *const halves[] = {
@@ -205,7 +205,7 @@ START_TEST(beyond_conn_limit_refused_cleanly)
 {
     raise_nofile(4 * LIMIT + 256);
     unsigned port;
-    pid_t pid = spawn("/tmp/ps-abuse-limit.log", &port, "THREADS=1", "CONN_LIMIT=64",
+    pid_t pid = spawn(tu_tmp_path("abuse-limit.log"), &port, "THREADS=1", "CONN_LIMIT=64",
                       "CONN_TIMEOUT_S=30", NULL);
     static int held[LIMIT], extra[2 * LIMIT];
     /* LIMIT connections, each answered once and kept open. */
@@ -295,7 +295,7 @@ static int send_bad(unsigned port, const char *raw, size_t len, const char *echo
 START_TEST(oversized_headers_and_uris)
 {
     unsigned port;
-    pid_t pid = spawn("/tmp/ps-abuse-big.log", &port, "CONN_TIMEOUT_S=2", NULL, NULL, NULL);
+    pid_t pid = spawn(tu_tmp_path("abuse-big.log"), &port, "CONN_TIMEOUT_S=2", NULL, NULL, NULL);
     const size_t sizes[] = {8 * 1024, 64 * 1024, 1024 * 1024};
     char *req = malloc(1024 * 1024 + 256);
     ck_assert_ptr_nonnull(req);
@@ -329,7 +329,7 @@ END_TEST
 START_TEST(bodies_on_get)
 {
     unsigned port;
-    pid_t pid = spawn("/tmp/ps-abuse-body.log", &port, "CONN_TIMEOUT_S=2", NULL, NULL, NULL);
+    pid_t pid = spawn(tu_tmp_path("abuse-body.log"), &port, "CONN_TIMEOUT_S=2", NULL, NULL, NULL);
     /* a small body: 400 body_not_allowed, and keep-alive goes on */
     int fd = tu_connect(port);
     static const char small[] = "GET /products/search?q=alpha HTTP/1.1\r\nHost: x\r\n"
@@ -389,7 +389,7 @@ END_TEST
 START_TEST(pipelined_requests)
 {
     unsigned port;
-    pid_t pid = spawn("/tmp/ps-abuse-pipe.log", &port, NULL, NULL, NULL, NULL);
+    pid_t pid = spawn(tu_tmp_path("abuse-pipe.log"), &port, NULL, NULL, NULL, NULL);
     enum { N = 200 };
     static const struct {
         const char *req;
@@ -456,7 +456,7 @@ static uint32_t rnd(uint32_t *s)
 START_TEST(garbage_instead_of_http)
 {
     unsigned port;
-    pid_t pid = spawn("/tmp/ps-abuse-garbage.log", &port, "CONN_TIMEOUT_S=2", NULL, NULL, NULL);
+    pid_t pid = spawn(tu_tmp_path("abuse-garbage.log"), &port, "CONN_TIMEOUT_S=2", NULL, NULL, NULL);
 #define RAW(s) {s, sizeof(s) - 1}
     static const struct {
         const char *bytes;
@@ -621,7 +621,7 @@ START_TEST(sigterm_under_load_completes_in_flight_and_exits_0)
 {
     unsigned port;
     /* full scans of 200,000 products make each request take a while */
-    pid_t pid = spawn("/tmp/ps-abuse-term.log", &port, "THREADS=2", "SCAN_LIMIT=0",
+    pid_t pid = spawn(tu_tmp_path("abuse-term.log"), &port, "THREADS=2", "SCAN_LIMIT=0",
                       "PRODUCT_COUNT=200000", NULL);
     atomic_bool halt = false;
     struct loader l[LOADERS];
@@ -646,7 +646,7 @@ START_TEST(sigterm_under_load_completes_in_flight_and_exits_0)
     ck_assert_int_eq(status, 0);
     ck_assert_msg(partial == 0, "%ld responses were cut off at shutdown", partial);
     ck_assert_msg(bad == 0, "%ld answers were not 200 JSON", bad);
-    FILE *f = fopen("/tmp/ps-abuse-term.log", "r");
+    FILE *f = fopen(tu_tmp_path("abuse-term.log"), "r");
     char log[16384] = "";
     ck_assert_ptr_nonnull(f);
     ck_assert_uint_gt(fread(log, 1, sizeof(log) - 1, f), 0);

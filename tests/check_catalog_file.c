@@ -218,7 +218,7 @@ START_TEST(awkward_strings_end_to_end)
     snprintf(file_env, sizeof(file_env), "PRODUCTS_FILE=%s", path);
     char *env[] = {"PORT=0", "BIND=127.0.0.1", file_env, NULL};
     unsigned port;
-    pid_t pid = tu_spawn_server(env, NULL, "/tmp/ps-check-file.log", &port);
+    pid_t pid = tu_spawn_server(env, NULL, tu_tmp_path("check-file.log"), &port);
     ck_assert_int_gt(pid, 0);
     struct tu_response r;
     ck_assert_int_eq(tu_request(port, "GET", "/products/search?q=QUOTE+%22Q%22", &r), 0);

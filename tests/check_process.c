@@ -63,11 +63,11 @@ START_TEST(start_line_health_check_and_sigterm)
 {
     unsigned port = 0;
     char *env[] = {"PORT=0", "BIND=127.0.0.1", "THREADS=1", NULL};
-    pid_t pid = tu_spawn_server(env, NULL, "/tmp/ps-check-start.log", &port);
+    pid_t pid = tu_spawn_server(env, NULL, tu_tmp_path("check-start.log"), &port);
     ck_assert_int_gt(pid, 0);
     ck_assert_uint_gt(port, 0);
 
-    FILE *f = fopen("/tmp/ps-check-start.log", "r");
+    FILE *f = fopen(tu_tmp_path("check-start.log"), "r");
     char line[4096];
     ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
     fclose(f);
@@ -107,7 +107,7 @@ START_TEST(sigterm_drains_then_exits_0)
 {
     unsigned port = 0;
     char *env[] = {"PORT=0", "BIND=127.0.0.1", "DRAIN_S=1", "THREADS=2", NULL};
-    pid_t pid = tu_spawn_server(env, NULL, "/tmp/ps-check-drain.log", &port);
+    pid_t pid = tu_spawn_server(env, NULL, tu_tmp_path("check-drain.log"), &port);
     ck_assert_int_gt(pid, 0);
 
     /* a keep-alive client that is mid-conversation when the signal comes */
@@ -144,7 +144,7 @@ START_TEST(sigterm_drains_then_exits_0)
     ck_assert_int_eq(tu_wait_exit(pid, 5000), 0);
     ck_assert_int_ge(elapsed_ms(&t0), 1000); /* DRAIN_S was honoured */
 
-    FILE *f = fopen("/tmp/ps-check-drain.log", "r");
+    FILE *f = fopen(tu_tmp_path("check-drain.log"), "r");
     char log[8192] = "";
     ck_assert_uint_gt(fread(log, 1, sizeof(log) - 1, f), 0);
     fclose(f);
@@ -157,7 +157,7 @@ START_TEST(sigint_also_stops_cleanly)
 {
     unsigned port = 0;
     char *env[] = {"PORT=0", "BIND=127.0.0.1", "PRODUCT_COUNT=10", NULL};
-    pid_t pid = tu_spawn_server(env, NULL, "/tmp/ps-check-int.log", &port);
+    pid_t pid = tu_spawn_server(env, NULL, tu_tmp_path("check-int.log"), &port);
     ck_assert_int_gt(pid, 0);
     ck_assert_int_eq(kill(pid, SIGINT), 0);
     ck_assert_int_eq(tu_wait_exit(pid, 5000), 0);
@@ -168,7 +168,7 @@ START_TEST(access_log_one_json_line_per_request)
 {
     unsigned port = 0;
     char *env[] = {"PORT=0", "BIND=127.0.0.1", "ACCESS_LOG=on", NULL};
-    pid_t pid = tu_spawn_server(env, NULL, "/tmp/ps-check-access.log", &port);
+    pid_t pid = tu_spawn_server(env, NULL, tu_tmp_path("check-access.log"), &port);
     ck_assert_int_gt(pid, 0);
     struct tu_response r;
     ck_assert_int_eq(tu_request(port, "GET", "/products/search?q=secret-token", &r), 0);
@@ -178,7 +178,7 @@ START_TEST(access_log_one_json_line_per_request)
     kill(pid, SIGTERM);
     ck_assert_int_eq(tu_wait_exit(pid, 5000), 0);
 
-    FILE *f = fopen("/tmp/ps-check-access.log", "r");
+    FILE *f = fopen(tu_tmp_path("check-access.log"), "r");
     char line[4096];
     int access = 0;
     while (fgets(line, sizeof(line), f)) {

@@ -141,6 +141,15 @@ cJSON *tu_json(const struct tu_response *r)
     return r->body ? cJSON_ParseWithLength(r->body, r->body_len) : NULL;
 }
 
+const char *tu_tmp_path(const char *name)
+{
+    static char paths[4][128];
+    static unsigned next;
+    char *p = paths[next++ % 4];
+    snprintf(p, sizeof(paths[0]), "/tmp/ps-%ld-%s", (long)getpid(), name);
+    return p;
+}
+
 const char *tu_server_bin(void)
 {
     const char *bin = getenv("PRODUCT_SEARCH_BIN");

@@ -39,6 +39,10 @@ void tu_response_deinit(struct tu_response *r);
 /* The body parsed as JSON (caller deletes), or NULL. */
 cJSON *tu_json(const struct tu_response *r);
 
+/* A path under /tmp unique to this test process ("/tmp/ps-<pid>-<name>"), so
+ * that test runs side by side never share a file; four stay valid at once. */
+const char *tu_tmp_path(const char *name);
+
 /* Path of the server binary under test (PRODUCT_SEARCH_BIN or build/product-search). */
 const char *tu_server_bin(void);
 
