@@ -101,12 +101,15 @@ image:
 	scripts/build-image.sh
 
 # make loadtest HOST=http://127.0.0.1:8080 USERS=50 SPAWN_RATE=3 RUN_TIME=2m OUT=reports/local
+# (locust/README.md); empty variables take the scenario's defaults.
 loadtest:
-	locust/loadtest.sh
+	$(Q)HOST="$(HOST)" SCENARIO="$(SCENARIO)" SHAPE="$(SHAPE)" USERS="$(USERS)" \
+	  SPAWN_RATE="$(SPAWN_RATE)" RUN_TIME="$(RUN_TIME)" WAIT_TIME="$(WAIT_TIME)" \
+	  OUT="$(OUT)" LABEL="$(LABEL)" locust/loadtest.sh
 
-# make compare RUNS="reports/local reports/aws"
+# make compare RUNS="reports/local reports/aws" OUT=reports/compare
 compare:
-	locust/compare.sh
+	$(Q)RUNS="$(RUNS)" OUT="$(OUT)" locust/compare.sh
 
 # Terraform checked against the AWS provider schema, without terraform.
 tf-check:
@@ -125,9 +128,11 @@ localstack-up:
 localstack-down:
 	scripts/localstack-down.sh
 
-# libFuzzer targets for every parser of outside input; FUZZ_SECONDS per target.
+# libFuzzer targets (clang, ASan+UBSan) for every parser of outside input;
+# FUZZ_SECONDS per target; fails on any crash.
+FUZZ_SECONDS ?= 60
 fuzz:
-	tests/fuzz/run.sh
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
 # The server under valgrind memcheck, driven through every route.
 valgrind: all
