@@ -8,6 +8,10 @@ Subcommands, each printing one JSON object on stdout:
                     first 200 on GET /health, polled every 0.2 ms
   scan PORT         full-catalog scan times: search_time_ns over the SPEC 5
                     query mix, many requests each, on a server with SCAN_LIMIT=0
+  catalog PORT -- SERVER [ARGS]
+                    catalog files (issue 9): export the generated catalog of
+                    each size as JSON Lines, start the server on it several
+                    times; its logged load_ms and its peak resident memory
 
 Exit status: 0 ok, 1 when the server misbehaves (crash, non-200, wrong
 answer), 2 on bad usage. Standard library only; run with /usr/bin/python3.
@@ -16,10 +20,12 @@ answer), 2 on bad usage. Standard library only; run with /usr/bin/python3.
 import argparse
 import http.client
 import json
+import os
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 
@@ -158,6 +164,71 @@ def cmd_scan(args):
     return 0
 
 
+# Targets of the catalog-file issue: load time by catalog size, and peak
+# resident memory at most twice the file's size.
+CATALOG_TARGET_MS = {100000: 300, 1000000: 3000}
+CATALOG_RSS_FACTOR = 2
+
+
+def vm_hwm_kb(pid):
+    """Peak resident memory of a live process, from /proc."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise BenchError(f"no VmHWM for pid {pid}")
+
+
+def cmd_catalog(args):
+    """Load time and peak memory of PRODUCTS_FILE catalogs of each size."""
+    results = []
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory(prefix="bench-catalog-") as tmp:
+            path = os.path.join(tmp, f"catalog-{size}.jsonl")
+            with open(path, "wb") as out:
+                exported = subprocess.run(
+                    args.command + ["--export-catalog"], stdout=out, check=False,
+                    env=dict(os.environ, PRODUCT_COUNT=str(size)), timeout=120)
+            if exported.returncode != 0:
+                raise BenchError(f"--export-catalog of {size} products: exit "
+                                 f"status {exported.returncode}")
+            file_bytes = os.path.getsize(path)
+            loads, peaks = [], []
+            for run in range(args.runs):
+                env = dict(os.environ, PRODUCTS_FILE=path, PORT=str(args.port),
+                           BIND="127.0.0.1", THREADS="1")
+                proc = subprocess.Popen(args.command, stdout=subprocess.PIPE,
+                                        env=env)
+                try:
+                    start = json.loads(proc.stdout.readline() or "{}")
+                    if start.get("event") != "start":
+                        raise BenchError(f"catalog {size}, run {run + 1}: no "
+                                         "start line (did the load fail?)")
+                    if start.get("products") != size:
+                        raise BenchError(f"catalog {size}: loaded "
+                                         f"{start.get('products')} products")
+                    if not health_ok(args.port):
+                        raise BenchError(f"catalog {size}: /health is not 200")
+                    loads.append(float(start["load_ms"]))
+                    peaks.append(vm_hwm_kb(proc.pid))
+                finally:
+                    if proc.poll() is None:
+                        stop(proc, f"catalog {size}, run {run + 1}")
+                    proc.stdout.close()
+            median_ms = statistics.median(loads)
+            results.append({
+                "products": size, "file_bytes": file_bytes,
+                "load_ms": [round(t, 1) for t in loads],
+                "median_load_ms": round(median_ms, 1),
+                "peak_rss_kb": max(peaks),
+                "rss_over_file": round(max(peaks) * 1024 / file_bytes, 2),
+                "target_ms": CATALOG_TARGET_MS.get(size),
+                "target_rss_over_file": CATALOG_RSS_FACTOR,
+            })
+    json.dump({"sizes": results}, sys.stdout)
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -172,6 +243,13 @@ def main():
     scan.add_argument("port", type=int)
     scan.add_argument("--requests", type=int, default=200)
     scan.set_defaults(run=cmd_scan)
+    catalog = sub.add_parser("catalog")
+    catalog.add_argument("port", type=int)
+    catalog.add_argument("command", nargs="+")
+    catalog.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")],
+                         default=[100000, 1000000])
+    catalog.add_argument("--runs", type=int, default=3)
+    catalog.set_defaults(run=cmd_catalog)
     args = parser.parse_args()
     try:
         return args.run(args)

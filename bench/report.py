@@ -150,6 +150,21 @@ def targets_table(main, ready, scan):
     return lines
 
 
+def catalog_table(catalog):
+    """Catalog files: load time and peak memory against the issue's targets."""
+    lines = ["| products | file | median load | target | peak RSS | RSS / file | target | |",
+             "|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for c in catalog["sizes"]:
+        ok_time = c["target_ms"] is None or c["median_load_ms"] <= c["target_ms"]
+        ok_rss = c["rss_over_file"] <= c["target_rss_over_file"]
+        target = "n/a" if c["target_ms"] is None else f"<= {c['target_ms']:,} ms"
+        lines.append(f"| {c['products']:,} | {c['file_bytes'] / 1e6:.1f} MB "
+                     f"| {c['median_load_ms']:.1f} ms | {target} "
+                     f"| {fmt_mb(c['peak_rss_kb'])} | {c['rss_over_file']:.2f} x "
+                     f"| <= {c['target_rss_over_file']} x | {verdict(ok_time and ok_rss)} |")
+    return lines
+
+
 def scale_table(order, scale_runs):
     lines = ["| connections | contender | requests/s | p50 | p99 | errors | peak RSS |",
              "|---:|---|---:|---:|---:|---:|---:|"]
@@ -234,6 +249,7 @@ def main():
     parser.add_argument("--runs", required=True, help="JSON lines, one per wrk run")
     parser.add_argument("--ready", default="null")
     parser.add_argument("--scan", default="null")
+    parser.add_argument("--catalog", default="null")
     parser.add_argument("--meta", default="{}")
     parser.add_argument("--notes", help="file of warnings, one a line")
     parser.add_argument("--out", required=True, help="results folder")
@@ -243,6 +259,7 @@ def main():
         runs = [json.loads(line) for line in f if line.strip()]
     ready = load_json_arg(args.ready)
     scan = load_json_arg(args.scan)
+    catalog = load_json_arg(args.catalog)
     meta = load_json_arg(args.meta) or {}
     notes = []
     if args.notes:
@@ -269,7 +286,7 @@ def main():
             problems.append(f"{where}: wrk gave no result")
         elif f["errors"]:
             problems.append(f"{where}: {f['errors']} errors")
-    for name, value in (("ready", ready), ("scan", scan)):
+    for name, value in (("ready", ready), ("scan", scan), ("catalog", catalog)):
         if value is not None and "error" in value:
             problems.append(f"{name} measurement: {value['error']}")
 
@@ -310,6 +327,9 @@ def main():
     if ready and "runs_ms" in ready:
         md += ["", "Time to ready, each start (ms): " +
                ", ".join(f"{t:.1f}" for t in ready["runs_ms"])]
+    if catalog and "sizes" in catalog:
+        md += ["", "## Catalog files (`PRODUCTS_FILE`, JSON Lines, from "
+               "`--export-catalog`)", ""] + catalog_table(catalog)
     if scale_runs:
         md += ["", "## Scaling: `THREADS=2`, no pinning, `wrk -t2`, one run each",
                ""] + scale_table(order, scale_runs)
@@ -325,6 +345,7 @@ def main():
         f.write("\n".join(md))
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
         json.dump({"meta": meta, "main": main, "ready": ready, "scan": scan,
+                   "catalog": catalog,
                    "runs": runs, "notes": notes, "problems": problems}, f,
                   indent=1)
         f.write("\n")
@@ -335,6 +356,9 @@ def main():
     print("\n".join(main_table(order, main)))
     print()
     print("\n".join(targets_table(main, ready, scan)))
+    if catalog and "sizes" in catalog:
+        print()
+        print("\n".join(catalog_table(catalog)))
     if scale_runs:
         print()
         print("\n".join(scale_table(order, scale_runs)))

@@ -23,6 +23,8 @@
 #   CONTENDERS="product-search ceiling nginx"
 #   READY_RUNS=7        starts for the time-to-ready median
 #   SCAN_REQUESTS=200   requests per query for the full-catalog scan median
+#   CATALOG_SIZES=100000,1000000   PRODUCTS_FILE catalogs to load (JSON Lines)
+#   CATALOG_RUNS=3      loads of each catalog file, for the median load time
 #   RESULTS_DIR=bench/results
 #   BENCH_NETNS=off     stay on the host's loopback (no private namespace)
 set -euo pipefail
@@ -42,9 +44,11 @@ note() { echo "bench: $*" >&2; }
 if [[ ${BENCH_SMOKE:-0} == 1 ]]; then
     : "${DURATION:=2}" "${WARMUP:=1}" "${ROUNDS:=1}" "${READY_RUNS:=3}"
     : "${SCAN_REQUESTS:=10}" "${RESULTS_DIR:=$ROOT/bench/results/tmp}"
+    : "${CATALOG_SIZES:=100000}" "${CATALOG_RUNS:=1}"
 else
     : "${DURATION:=10}" "${WARMUP:=2}" "${ROUNDS:=3}" "${READY_RUNS:=7}"
     : "${SCAN_REQUESTS:=200}" "${RESULTS_DIR:=$ROOT/bench/results}"
+    : "${CATALOG_SIZES:=100000,1000000}" "${CATALOG_RUNS:=3}"
 fi
 : "${CONNECTIONS:=50}" "${SCALE_CONNECTIONS:=50 500 2000}"
 : "${CONTENDERS:=product-search ceiling nginx}"
@@ -54,7 +58,9 @@ fi
 unset PORT BIND THREADS PRODUCT_COUNT SCAN_LIMIT MAX_RESULTS CONN_LIMIT \
     CONN_TIMEOUT_S DRAIN_S ACCESS_LOG PRODUCTS_FILE
 
-for setting in DURATION WARMUP ROUNDS READY_RUNS SCAN_REQUESTS CONNECTIONS; do
+[[ $CATALOG_SIZES =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] ||
+    die "CATALOG_SIZES must be a comma-separated list of product counts, got '$CATALOG_SIZES'"
+for setting in DURATION WARMUP ROUNDS READY_RUNS SCAN_REQUESTS CONNECTIONS CATALOG_RUNS; do
     [[ ${!setting} =~ ^[1-9][0-9]*$ ]] ||
         die "$setting must be a positive integer, got '${!setting}'"
 done
@@ -285,7 +291,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 # --- 5. Time to ready, full-catalog scan (product-search only) ------------
-READY=null SCAN=null
+READY=null SCAN=null CATALOG=null
 if has_contender product-search; then
     port=$(free_port)
     echo "bench: time to ready, $READY_RUNS starts, 100,000 products"
@@ -302,6 +308,12 @@ if has_contender product-search; then
     else
         SCAN='{"error":"did not start"}'
     fi
+
+    echo "bench: catalog files (PRODUCTS_FILE, JSON Lines) of $CATALOG_SIZES products, $CATALOG_RUNS loads each"
+    port=$(free_port)
+    CATALOG=$("$PY" "$ROOT/bench/measure.py" catalog --sizes "$CATALOG_SIZES" \
+        --runs "$CATALOG_RUNS" "$port" -- taskset -c "$SERVER_CPU" "$SERVER") ||
+        CATALOG='{"error":"failed"}'
 fi
 
 # --- 6. Scaling: THREADS=2, no pinning ------------------------------------
@@ -327,6 +339,7 @@ EXTRA=$("$PY" -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sy
     connections "$CONNECTIONS" body_bytes "$(wc -c <"$WORK/body.json")")
 mkdir -p "$RESULTS_DIR"
 "$PY" "$ROOT/bench/report.py" --runs "$RUNS" --ready "$READY" --scan "$SCAN" \
+    --catalog "$CATALOG" \
     --meta "$EXTRA" --notes "$WORK/notes.txt" --out "$RESULTS_DIR"
 exit
 }
