@@ -51,6 +51,7 @@ struct http_server {
     const struct search_index *idx;                  /* text the scan reads */
     struct metrics *metrics;                         /* counters updated per request */
     atomic_bool draining;                            /* /health answers 503 */
+    atomic_bool stopping;                            /* listener closed: no new requests */
     atomic_long open_conns;                          /* connections open now */
     unsigned port;                                   /* port actually bound */
     struct MHD_Response *canned[HTTP_CANNED_COUNT];  /* constant answers */
@@ -72,8 +73,9 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
 /* From now on /health answers 503 {"status":"draining"}. */
 void http_server_drain(struct http_server *s);
 
-/* Closes the listener, lets the requests in flight finish (waiting at most
- * wait_ms), then stops the daemon and frees what s owns. */
+/* Closes the listener and stops taking new requests, even on open keep-alive
+ * connections (they are closed instead); lets the requests in flight finish
+ * (waiting at most wait_ms), then stops the daemon and frees what s owns. */
 void http_server_stop(struct http_server *s, unsigned wait_ms);
 
 /* GET /health on cfg's port over loopback (or cfg's bind address); returns

@@ -304,6 +304,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     (void)version;
     (void)upload_data;
     if (*req_cls == NULL) {
+        /* Shutting down: a request that arrives now on a kept-alive
+         * connection is not in flight; closing the connection (MHD_NO) lets
+         * the client retry elsewhere, and lets the in-flight count reach 0. */
+        if (atomic_load_explicit(&s->stopping, memory_order_relaxed))
+            return MHD_NO;
         metrics_begin(s->metrics);
         *req_cls = &REQ_COUNTED;
         bool large;
@@ -381,6 +386,7 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
     s->idx = idx;
     s->metrics = metrics;
     atomic_init(&s->draining, false);
+    atomic_init(&s->stopping, false);
     atomic_init(&s->open_conns, 0);
     if (build_canned(s) != 0) {
         snprintf(err, CONFIG_ERROR_MAX, "out of memory building the constant answers");
@@ -445,6 +451,7 @@ void http_server_stop(struct http_server *s, unsigned wait_ms)
 {
     if (s->daemon == NULL)
         return;
+    atomic_store(&s->stopping, true);
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
