@@ -366,10 +366,36 @@ static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, soc
                : MHD_NO;
 }
 
+enum {
+    MHD_LOG_PER_SECOND = 20, /* libmicrohttpd messages written per second at most */
+};
+
+/* libmicrohttpd's messages, mostly about broken clients, as JSON error lines.
+ * A flood of bad clients must not become a flood of log lines (CloudWatch
+ * bills them), so past MHD_LOG_PER_SECOND a second the rest are counted and
+ * reported as one line when the next second begins. The window is shared by
+ * all threads; a race at its edge costs at most a line or two. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    char msg[512];
+    static atomic_llong window;
+    static atomic_uint written, dropped;
     (void)cls;
+    long long now = (long long)time(NULL);
+    if (atomic_exchange(&window, now) != now) {
+        unsigned lost = atomic_exchange(&dropped, 0);
+        atomic_store(&written, 0);
+        if (lost > 0) {
+            char note[96];
+            snprintf(note, sizeof(note), "%u further messages suppressed in the last second",
+                     lost);
+            log_error("libmicrohttpd", note);
+        }
+    }
+    if (atomic_fetch_add(&written, 1) >= MHD_LOG_PER_SECOND) {
+        atomic_fetch_add(&dropped, 1);
+        return;
+    }
+    char msg[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
