@@ -17,16 +17,9 @@ die() { echo "deploy-aws: $*" >&2; exit 1; }
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ENV_DIR="$ROOT/terraform/envs/aws"
-approve=()
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --yes) approve=(-auto-approve); shift ;;
-        --) shift; break ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) die "unknown argument '$1' (usage: $0 [--yes] [-- TERRAFORM_APPLY_ARGS...])" ;;
-    esac
-done
-extra=("$@")
+# shellcheck source=scripts/lib/aws-args.sh
+. "$ROOT/scripts/lib/aws-args.sh"
+aws_parse_args "$0" 15 "[--yes] [-- TERRAFORM_APPLY_ARGS...]" "$@"
 
 for tool in terraform aws git curl; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed or not on PATH"

@@ -11,15 +11,9 @@ die() { echo "destroy-aws: $*" >&2; exit 1; }
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ENV_DIR="$ROOT/terraform/envs/aws"
-approve=()
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --yes) approve=(-auto-approve); shift ;;
-        --) shift; break ;;
-        -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) die "unknown argument '$1' (usage: $0 [--yes] [-- TERRAFORM_DESTROY_ARGS...])" ;;
-    esac
-done
+# shellcheck source=scripts/lib/aws-args.sh
+. "$ROOT/scripts/lib/aws-args.sh"
+aws_parse_args "$0" 8 "[--yes] [-- TERRAFORM_DESTROY_ARGS...]" "$@"
 
 command -v terraform >/dev/null 2>&1 || die "terraform is not installed or not on PATH"
 [ -d "$ENV_DIR" ] || die "no Terraform env at $ENV_DIR"
@@ -29,5 +23,5 @@ fi
 
 terraform -chdir="$ENV_DIR" init -input=false >/dev/null || die "terraform init failed in $ENV_DIR (see the messages above)"
 # image_tag only has to be set for the plan to evaluate; destroy ignores its value.
-terraform -chdir="$ENV_DIR" destroy -input=false "${approve[@]}" -var image_tag=destroy "$@"
+terraform -chdir="$ENV_DIR" destroy -input=false "${approve[@]}" -var image_tag=destroy "${extra[@]}"
 echo "destroy-aws: done; nothing of the stack is left running (and billing)"

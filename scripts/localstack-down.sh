@@ -24,20 +24,9 @@ esac
 ls_port="${LOCALSTACK_PORT:-4566}"
 [[ "$ls_port" =~ ^[1-9][0-9]{0,4}$ ]] || die "LOCALSTACK_PORT must be a positive whole number, got '$ls_port'"
 
-command -v docker >/dev/null 2>&1 ||
-  die "docker is not installed; install Docker Engine with the compose plugin (https://docs.docker.com/engine/install/)"
-if docker compose version >/dev/null 2>&1; then
-  compose=(docker compose)
-elif command -v docker-compose >/dev/null 2>&1 && docker-compose version >/dev/null 2>&1; then
-  compose=(docker-compose)
-else
-  die "docker compose is not available; install the Docker compose plugin (https://docs.docker.com/compose/install/)"
-fi
-command -v terraform >/dev/null 2>&1 ||
-  die "terraform is not installed; install Terraform >= 1.6 (https://developer.hashicorp.com/terraform/install)"
-command -v curl >/dev/null 2>&1 || die "curl is not installed; it is needed to reach LocalStack"
-docker info >/dev/null 2>&1 ||
-  die "the Docker engine does not answer ('docker info' failed); start Docker or check DOCKER_HOST"
+# shellcheck source=scripts/lib/localstack-tools.sh
+. "$root/scripts/lib/localstack-tools.sh"
+localstack_require_tools "to reach LocalStack"
 
 endpoint="http://localhost:$ls_port"
 state="$env_dir/terraform.tfstate"

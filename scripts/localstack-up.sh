@@ -43,20 +43,9 @@ for pair in "LOCALSTACK_PORT=$ls_port" "PRODUCT_SEARCH_PORT=$svc_port" "WAIT_S=$
 done
 
 # --- what this needs on the machine: refuse early, one line each ---
-command -v docker >/dev/null 2>&1 ||
-  die "docker is not installed; install Docker Engine with the compose plugin (https://docs.docker.com/engine/install/)"
-if docker compose version >/dev/null 2>&1; then
-  compose=(docker compose)
-elif command -v docker-compose >/dev/null 2>&1 && docker-compose version >/dev/null 2>&1; then
-  compose=(docker-compose)
-else
-  die "docker compose is not available; install the Docker compose plugin (https://docs.docker.com/compose/install/)"
-fi
-command -v terraform >/dev/null 2>&1 ||
-  die "terraform is not installed; install Terraform >= 1.6 (https://developer.hashicorp.com/terraform/install)"
-command -v curl >/dev/null 2>&1 || die "curl is not installed; it is needed to wait for health"
-docker info >/dev/null 2>&1 ||
-  die "the Docker engine does not answer ('docker info' failed); start Docker or check DOCKER_HOST"
+# shellcheck source=scripts/lib/localstack-tools.sh
+. "$root/scripts/lib/localstack-tools.sh"
+localstack_require_tools "to wait for health"
 docker image inspect "$image" >/dev/null 2>&1 ||
   die "image $image not found; build it first with 'make image' (or set PRODUCT_SEARCH_IMAGE)"
 if [[ "$pro" == true && -z "${LOCALSTACK_AUTH_TOKEN:-}" ]]; then
