@@ -403,6 +403,32 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     log_error("libmicrohttpd", msg);
 }
 
+/* Fills addr from an IPv4 or IPv6 literal and a port; returns the address
+ * length, or 0 when bind is neither. With to_loopback, the wildcard addresses
+ * (0.0.0.0, ::) become the loopback one, for a client of this server. */
+static socklen_t sock_addr(struct sockaddr_storage *addr, const char *bind, unsigned port,
+                           bool to_loopback)
+{
+    struct sockaddr_in *v4 = (struct sockaddr_in *)addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)addr;
+    memset(addr, 0, sizeof(*addr));
+    if (inet_pton(AF_INET, bind, &v4->sin_addr) == 1) {
+        if (to_loopback && v4->sin_addr.s_addr == htonl(INADDR_ANY))
+            v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        return sizeof(*v4);
+    }
+    if (inet_pton(AF_INET6, bind, &v6->sin6_addr) == 1) {
+        if (to_loopback && IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr))
+            v6->sin6_addr = in6addr_loopback;
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        return sizeof(*v6);
+    }
+    return 0;
+}
+
 int http_server_start(struct http_server *s, const struct config *cfg, const struct catalog *cat,
                       const struct search_index *idx, struct metrics *metrics, char *err)
 {
@@ -420,21 +446,13 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
     }
 
     struct sockaddr_storage addr;
-    memset(&addr, 0, sizeof(addr));
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
-    if (inet_pton(AF_INET, cfg->bind, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons((uint16_t)cfg->port);
-    } else if (inet_pton(AF_INET6, cfg->bind, &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons((uint16_t)cfg->port);
-        flags |= MHD_USE_IPv6;
-    } else {
+    if (sock_addr(&addr, cfg->bind, cfg->port, false) == 0) {
         snprintf(err, CONFIG_ERROR_MAX, "invalid BIND \"%s\"", cfg->bind);
         goto error;
     }
+    if (addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
 
     /* The logger goes first so that option errors reach it; a pool is only
      * asked for when there is more than one thread. */
@@ -495,30 +513,11 @@ void http_server_stop(struct http_server *s, unsigned wait_ms)
 int http_healthcheck(const struct config *cfg)
 {
     struct sockaddr_storage addr;
-    socklen_t addr_len;
-    memset(&addr, 0, sizeof(addr));
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
-    int family;
-    if (strcmp(cfg->bind, "0.0.0.0") == 0 || inet_pton(AF_INET, cfg->bind, &v4->sin_addr) == 1) {
-        if (strcmp(cfg->bind, "0.0.0.0") == 0)
-            v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons((uint16_t)cfg->port);
-        family = AF_INET;
-        addr_len = sizeof(*v4);
-    } else {
-        if (strcmp(cfg->bind, "::") == 0)
-            v6->sin6_addr = in6addr_loopback;
-        else if (inet_pton(AF_INET6, cfg->bind, &v6->sin6_addr) != 1)
-            return 1;
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons((uint16_t)cfg->port);
-        family = AF_INET6;
-        addr_len = sizeof(*v6);
-    }
+    socklen_t addr_len = sock_addr(&addr, cfg->bind, cfg->port, true);
+    if (addr_len == 0)
+        return 1;
     int ret = 1;
-    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return 1;
     struct timeval tv = {2, 0};
