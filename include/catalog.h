@@ -61,6 +61,10 @@ int catalog_add(struct catalog *cat, uint64_t id, uint64_t price_cents,
                 const char *description, size_t description_len,
                 const char *brand, size_t brand_len);
 
+/* Position of the product with this id in a catalog in id order (as every
+ * loaded or generated catalog is), or -1 when there is none. */
+long catalog_find(const struct catalog *cat, uint64_t id);
+
 /* Gives back unused capacity once loading is over. */
 void catalog_shrink(struct catalog *cat);
 

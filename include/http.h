@@ -14,26 +14,10 @@
 struct MHD_Daemon;
 struct MHD_Response;
 
-/* Why a q parameter was refused (SPEC 2). */
-enum http_q_status {
-    HTTP_Q_OK,
-    HTTP_Q_MISSING,   /* no q at all */
-    HTTP_Q_BLANK,     /* empty, or only white space */
-    HTTP_Q_TOO_LONG,  /* over SEARCH_MAX_QUERY bytes after trimming */
-    HTTP_Q_NUL,       /* holds a NUL byte */
-    HTTP_Q_BAD_UTF8,  /* not valid UTF-8 */
-};
-
 /* The canned answers, built once at start-up and shared by every request. */
 enum http_canned {
     HTTP_CANNED_HEALTH_OK,
     HTTP_CANNED_HEALTH_DRAINING,
-    HTTP_CANNED_Q_MISSING,
-    HTTP_CANNED_Q_BLANK,
-    HTTP_CANNED_Q_TOO_LONG,
-    HTTP_CANNED_Q_NUL,
-    HTTP_CANNED_Q_BAD_UTF8,
-    HTTP_CANNED_BAD_LIMIT,
     HTTP_CANNED_NOT_FOUND,
     HTTP_CANNED_METHOD,
     HTTP_CANNED_BODY,
@@ -57,13 +41,6 @@ struct http_server {
     struct MHD_Response *canned[HTTP_CANNED_COUNT];  /* constant answers */
     size_t canned_len[HTTP_CANNED_COUNT];            /* their body sizes */
 };
-
-/* Trims and checks the URL-decoded q (raw may be NULL: parameter absent).
- * On HTTP_Q_OK, *q and *qlen give the trimmed query inside raw. */
-enum http_q_status http_check_q(const char *raw, size_t raw_len, const char **q, size_t *qlen);
-
-/* Reads limit: decimal digits only, 1..SEARCH_MAX_LIMIT. Returns 0, or -1. */
-int http_parse_limit(const char *s, size_t len, unsigned *out);
 
 /* Starts serving on cfg's address and port. Returns 0, or -1 with a reason
  * in err (CONFIG_ERROR_MAX bytes). */

@@ -126,6 +126,21 @@ int catalog_add(struct catalog *cat, uint64_t id, uint64_t price_cents,
     return add_product(cat, id, price_cents, str, len, plain);
 }
 
+long catalog_find(const struct catalog *cat, uint64_t id)
+{
+    size_t lo = 0, hi = cat->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cat->items[mid].id == id)
+            return (long)mid;
+        if (cat->items[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
 void catalog_shrink(struct catalog *cat)
 {
     if (cat->count > 0 && cat->count < cat->cap) {

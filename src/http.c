@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 
 #include "log.h"
+#include "query.h"
 #include "render.h"
 #include "text.h"
 
@@ -46,13 +47,6 @@ struct canned_spec {
 static const struct canned_spec CANNED[HTTP_CANNED_COUNT] = {
     [HTTP_CANNED_HEALTH_OK] = {200, NULL, NULL}, /* built with the product count */
     [HTTP_CANNED_HEALTH_DRAINING] = {503, NULL, "{\"status\":\"draining\"}"},
-    [HTTP_CANNED_Q_MISSING] = {400, "missing_query", "query parameter q is required"},
-    [HTTP_CANNED_Q_BLANK] = {400, "invalid_query", "q must not be empty or blank"},
-    [HTTP_CANNED_Q_TOO_LONG] = {400, "invalid_query",
-                                "q must be at most 256 bytes after trimming white space"},
-    [HTTP_CANNED_Q_NUL] = {400, "invalid_query", "q must not contain NUL bytes"},
-    [HTTP_CANNED_Q_BAD_UTF8] = {400, "invalid_query", "q must be valid UTF-8"},
-    [HTTP_CANNED_BAD_LIMIT] = {400, "invalid_limit", "limit must be an integer from 1 to 100"},
     [HTTP_CANNED_NOT_FOUND] = {404, "not_found", "no such route; try /products/search?q=..."},
     [HTTP_CANNED_METHOD] = {405, "method_not_allowed", "this route answers GET and HEAD only"},
     [HTTP_CANNED_BODY] = {400, "body_not_allowed", "requests to this service carry no body"},
@@ -60,42 +54,6 @@ static const struct canned_spec CANNED[HTTP_CANNED_COUNT] = {
                                     "requests to this service carry no body"},
     [HTTP_CANNED_INTERNAL] = {500, "internal_error", "the server could not answer; try again"},
 };
-
-enum http_q_status http_check_q(const char *raw, size_t raw_len, const char **q, size_t *qlen)
-{
-    if (raw == NULL)
-        return HTTP_Q_MISSING;
-    text_trim_ascii(&raw, &raw_len);
-    if (raw_len == 0)
-        return HTTP_Q_BLANK;
-    if (raw_len > SEARCH_MAX_QUERY)
-        return HTTP_Q_TOO_LONG;
-    if (memchr(raw, '\0', raw_len) != NULL)
-        return HTTP_Q_NUL;
-    if (!text_utf8_valid(raw, raw_len))
-        return HTTP_Q_BAD_UTF8;
-    *q = raw;
-    *qlen = raw_len;
-    return HTTP_Q_OK;
-}
-
-int http_parse_limit(const char *s, size_t len, unsigned *out)
-{
-    unsigned v = 0;
-    if (s == NULL || len == 0)
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (unsigned)(s[i] - '0');
-        if (v > SEARCH_MAX_LIMIT) /* stops before any overflow; leading zeros are fine */
-            return -1;
-    }
-    if (v < 1)
-        return -1;
-    *out = v;
-    return 0;
-}
 
 static uint64_t now_ns(void)
 {
@@ -178,40 +136,58 @@ static enum MHD_Result answer_canned(struct http_server *s, struct MHD_Connectio
                   start, method, url);
 }
 
-static const enum http_canned Q_CANNED[] = {
-    [HTTP_Q_MISSING] = HTTP_CANNED_Q_MISSING,   [HTTP_Q_BLANK] = HTTP_CANNED_Q_BLANK,
-    [HTTP_Q_TOO_LONG] = HTTP_CANNED_Q_TOO_LONG, [HTTP_Q_NUL] = HTTP_CANNED_Q_NUL,
-    [HTTP_Q_BAD_UTF8] = HTTP_CANNED_Q_BAD_UTF8,
+/* Gathers the URL's parameters for query_parse(); past QUERY_MAX_PARAMS the
+ * rest are ignored, as unknown parameters are. */
+struct params {
+    struct query_param p[QUERY_MAX_PARAMS]; /* in URL order */
+    size_t n;                               /* entries used */
 };
 
-/* GET /products/search: validate, scan, render into one buffer. */
+static enum MHD_Result add_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 size_t key_size, const char *value, size_t value_size)
+{
+    struct params *ps = cls;
+    (void)kind;
+    if (ps->n < QUERY_MAX_PARAMS)
+        ps->p[ps->n++] = (struct query_param){key, key_size, value, value ? value_size : 0};
+    return MHD_YES;
+}
+
+/* An error answer built for this request (freed after queuing). */
+static enum MHD_Result answer_error(struct http_server *s, struct MHD_Connection *c,
+                                    enum metrics_route route, unsigned status,
+                                    const char *code, const char *message, uint64_t start,
+                                    const char *method, const char *url)
+{
+    size_t len;
+    char *body = render_error(code, message, &len);
+    struct MHD_Response *r = body ? response_take(body, len, JSON_TYPE) : NULL;
+    if (r == NULL)
+        return answer_canned(s, c, route, HTTP_CANNED_INTERNAL, start, method, url);
+    enum MHD_Result ret = answer(s, c, route, status, r, len, start, method, url);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* GET /products/search: validate, search, render into one buffer. */
 static enum MHD_Result handle_search(struct http_server *s, struct MHD_Connection *c,
                                      uint64_t start, const char *method, const char *url)
 {
-    const char *raw = NULL, *q = NULL;
-    size_t raw_len = 0, qlen = 0;
-    if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, "q", 1, &raw, &raw_len) !=
-        MHD_YES)
-        raw = NULL;
-    else if (raw == NULL)
-        raw = "", raw_len = 0; /* "?q" with no '=' */
-    enum http_q_status qs = http_check_q(raw, raw_len, &q, &qlen);
-    if (qs != HTTP_Q_OK)
-        return answer_canned(s, c, METRICS_ROUTE_SEARCH, Q_CANNED[qs], start, method, url);
-
-    unsigned limit = s->cfg->max_results;
-    const char *lim = NULL;
-    size_t lim_len = 0;
-    if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, "limit", 5, &lim, &lim_len) ==
-            MHD_YES &&
-        http_parse_limit(lim, lim_len, &limit) != 0)
-        return answer_canned(s, c, METRICS_ROUTE_SEARCH, HTTP_CANNED_BAD_LIMIT, start, method,
-                             url);
+    struct params ps;
+    struct search_request req;
+    struct query_error qe;
+    ps.n = 0;
+    MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, &add_param, &ps);
+    if (query_parse(ps.p, ps.n, s->cfg->max_results, &req, &qe) != 0)
+        return answer_error(s, c, METRICS_ROUTE_SEARCH, MHD_HTTP_BAD_REQUEST, qe.code,
+                            qe.message, start, method, url);
 
     struct search_result res;
-    if (search_run(s->idx, q, qlen, s->cfg->scan_limit, limit, &res) != 0)
+    if (search_run(s->idx, &req, s->cfg->scan_limit, &res) != 0) {
+        log_error("search", "out of memory answering a search");
         return answer_canned(s, c, METRICS_ROUTE_SEARCH, HTTP_CANNED_INTERNAL, start, method,
                              url);
+    }
     size_t len;
     char *body = render_search(s->cat, &res, &len);
     struct MHD_Response *r = body ? response_take(body, len, JSON_TYPE) : NULL;

@@ -2,6 +2,7 @@
 #include "render.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,11 +141,73 @@ static char *put_product(char *w, const struct catalog *cat, const struct produc
     return w;
 }
 
+static const char *const FACET_KEY[SEARCH_FIELD_COUNT] = {"category", "brand"};
+
+static struct catalog_str facet_value(const struct product *p, int f, int *plain)
+{
+    if (f == SEARCH_FIELD_CATEGORY) {
+        *plain = p->plain & CATALOG_PLAIN_CATEGORY;
+        return p->category;
+    }
+    *plain = p->plain & CATALOG_PLAIN_BRAND;
+    return p->brand;
+}
+
+/* Upper bound of put_facets()'s output. */
+static size_t facets_max(const struct catalog *cat, const struct search_result *res)
+{
+    size_t cap = 32;
+    for (int f = 0; f < SEARCH_FIELD_COUNT; f++) {
+        if (!(res->facets & (1u << f)))
+            continue;
+        cap += 32;
+        for (size_t i = 0; i < res->nfacet[f]; i++) {
+            int plain;
+            struct catalog_str v = facet_value(&cat->items[res->facet[f][i].product], f, &plain);
+            cap += field_max(v, plain) + 48;
+        }
+    }
+    return cap;
+}
+
+/* ,"facets":{"category":[{"value":"Books","count":12},...],"brand":[...]}
+ * with only the facets asked for; nothing when none was. */
+static char *put_facets(char *w, const struct catalog *cat, const struct search_result *res)
+{
+    if (res->facets == 0)
+        return w;
+    w = put_lit(w, KEY(",\"facets\":{"));
+    bool first_key = true;
+    for (int f = 0; f < SEARCH_FIELD_COUNT; f++) {
+        if (!(res->facets & (1u << f)))
+            continue;
+        if (!first_key)
+            *w++ = ',';
+        first_key = false;
+        *w++ = '"';
+        w = stpcpy(w, FACET_KEY[f]);
+        w = put_lit(w, KEY("\":["));
+        for (size_t i = 0; i < res->nfacet[f]; i++) {
+            int plain;
+            struct catalog_str v = facet_value(&cat->items[res->facet[f][i].product], f, &plain);
+            if (i > 0)
+                *w++ = ',';
+            w = put_field(w, KEY("{\"value\":"), cat, v, plain);
+            w = text_put_u64(put_lit(w, KEY(",\"count\":")), res->facet[f][i].count);
+            *w++ = '}';
+        }
+        *w++ = ']';
+    }
+    *w++ = '}';
+    return w;
+}
+
 char *render_search(const struct catalog *cat, const struct search_result *res, size_t *len)
 {
     size_t cap = 256; /* the envelope: keys, three integers, a duration */
     for (size_t i = 0; i < res->count; i++)
         cap += product_max(&cat->items[res->idx[i]]) + 1;
+    cap += facets_max(cat, res);
     char *buf = malloc(cap);
     if (buf == NULL)
         return NULL;
@@ -159,6 +222,7 @@ char *render_search(const struct catalog *cat, const struct search_result *res, 
     w = put_lit(w, KEY(",\"search_time\":\""));
     w += render_duration(w, res->elapsed_ns);
     w = text_put_u64(put_lit(w, KEY("\",\"search_time_ns\":")), res->elapsed_ns);
+    w = put_facets(w, cat, res);
     *w++ = '}';
     *w = '\0';
     *len = (size_t)(w - buf);

@@ -188,10 +188,12 @@ START_TEST(export_round_trip_answers_identically)
                                           "product", "1", "eta", "BOOKS"};
     for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
         for (size_t scan = 0; scan <= 100; scan += 100) {
+            struct search_request req;
             struct search_result ra, rb;
+            ck_assert_int_eq(search_request_phrase(&req, queries[i], strlen(queries[i]), 100), 0);
             size_t la, lb;
-            ck_assert_int_eq(search_run(&gi, queries[i], strlen(queries[i]), scan, 100, &ra), 0);
-            ck_assert_int_eq(search_run(&fi, queries[i], strlen(queries[i]), scan, 100, &rb), 0);
+            ck_assert_int_eq(search_run(&gi, &req, scan, &ra), 0);
+            ck_assert_int_eq(search_run(&fi, &req, scan, &rb), 0);
             ra.elapsed_ns = rb.elapsed_ns = 1; /* the only field allowed to differ */
             char *a = render_search(&gen, &ra, &la), *b = render_search(&file, &rb, &lb);
             size_t d = 0;

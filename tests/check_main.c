@@ -8,11 +8,14 @@ int main(void)
     SRunner *sr = srunner_create(text_suite());
     srunner_add_suite(sr, catalog_suite());
     srunner_add_suite(sr, search_suite());
+    srunner_add_suite(sr, query_suite());
+    srunner_add_suite(sr, differential_suite());
     srunner_add_suite(sr, render_suite());
     srunner_add_suite(sr, config_suite());
     srunner_add_suite(sr, metrics_suite());
     srunner_add_suite(sr, catalog_file_suite());
     srunner_add_suite(sr, http_suite());
+    srunner_add_suite(sr, compat_suite());
     srunner_add_suite(sr, abuse_suite());
     srunner_add_suite(sr, process_suite());
     srunner_run_all(sr, CK_NORMAL);

@@ -24,8 +24,10 @@ static void teardown(void)
 
 static struct search_result run(const char *q, size_t scan_limit, size_t limit)
 {
+    struct search_request req;
     struct search_result r;
-    ck_assert_int_eq(search_run(&idx, q, strlen(q), scan_limit, limit, &r), 0);
+    ck_assert_int_eq(search_request_phrase(&req, q, strlen(q), limit), 0);
+    ck_assert_int_eq(search_run(&idx, &req, scan_limit, &r), 0);
     return r;
 }
 
@@ -91,15 +93,16 @@ START_TEST(non_ascii_compares_exactly)
 {
     struct catalog c;
     struct search_index x;
+    struct search_request req;
     struct search_result r;
     catalog_init(&c);
     ck_assert_int_eq(catalog_add(&c, 1, 100, "Caf\xC3\xA9 CR\xC3\x88ME", 12, "Food", 4, "d", 1, "b", 1), 0);
     ck_assert_int_eq(search_index_init(&x, &c), 0);
-    ck_assert_int_eq(search_run(&x, "caf\xC3\xA9", 5, 0, 10, &r), 0);
+    ck_assert_int_eq((search_request_phrase(&req, "caf\xC3\xA9", 5, 10) || search_run(&x, &req, 0, &r)), 0);
     ck_assert_uint_eq(r.total_found, 1);
-    ck_assert_int_eq(search_run(&x, "CAF\xC3\x89", 5, 0, 10, &r), 0); /* É is not é */
+    ck_assert_int_eq((search_request_phrase(&req, "CAF\xC3\x89", 5, 10) || search_run(&x, &req, 0, &r)), 0); /* É is not é */
     ck_assert_uint_eq(r.total_found, 0);
-    ck_assert_int_eq(search_run(&x, "cr\xC3\x88me", 6, 0, 10, &r), 0);
+    ck_assert_int_eq((search_request_phrase(&req, "cr\xC3\x88me", 6, 10) || search_run(&x, &req, 0, &r)), 0);
     ck_assert_uint_eq(r.total_found, 1);
     search_index_deinit(&x);
     catalog_deinit(&c);
@@ -108,15 +111,15 @@ END_TEST
 
 START_TEST(rejects_out_of_range_arguments)
 {
-    struct search_result r;
+    struct search_request req;
     char big[SEARCH_MAX_QUERY + 1];
     memset(big, 'a', sizeof(big));
-    ck_assert_int_eq(search_run(&idx, "", 0, 100, 20, &r), -1);
-    ck_assert_int_eq(search_run(&idx, big, sizeof(big), 100, 20, &r), -1);
-    ck_assert_int_eq(search_run(&idx, big, SEARCH_MAX_QUERY, 100, 20, &r), 0);
-    ck_assert_int_eq(search_run(&idx, "a\0b", 3, 100, 20, &r), -1);
-    ck_assert_int_eq(search_run(&idx, "a", 1, 100, 0, &r), -1);
-    ck_assert_int_eq(search_run(&idx, "a", 1, 100, 101, &r), -1);
+    ck_assert_int_eq(search_request_phrase(&req, "", 0, 20), -1);
+    ck_assert_int_eq(search_request_phrase(&req, big, sizeof(big), 20), -1);
+    ck_assert_int_eq(search_request_phrase(&req, big, SEARCH_MAX_QUERY, 20), 0);
+    ck_assert_int_eq(search_request_phrase(&req, "a\0b", 3, 20), -1);
+    ck_assert_int_eq(search_request_phrase(&req, "a", 1, 0), -1);
+    ck_assert_int_eq(search_request_phrase(&req, "a", 1, 101), -1);
 }
 END_TEST
 

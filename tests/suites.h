@@ -6,11 +6,14 @@
 
 Suite *abuse_suite(void);
 Suite *catalog_suite(void);
+Suite *compat_suite(void);
 Suite *catalog_file_suite(void);
 Suite *config_suite(void);
+Suite *differential_suite(void);
 Suite *http_suite(void);
 Suite *metrics_suite(void);
 Suite *process_suite(void);
+Suite *query_suite(void);
 Suite *render_suite(void);
 Suite *search_suite(void);
 Suite *text_suite(void);

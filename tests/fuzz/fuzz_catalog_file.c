@@ -60,8 +60,10 @@ static void check_catalog(const struct catalog *cat)
     const struct product *p0 = &cat->items[0];
     if (p0->name.len > 0 && p0->name.len <= SEARCH_MAX_QUERY &&
         memchr(catalog_text(cat, p0->name), '\0', p0->name.len) == NULL) {
+        struct search_request req;
         struct search_result res;
-        if (search_run(&idx, catalog_text(cat, p0->name), p0->name.len, 0, 1, &res) != 0 ||
+        if (search_request_phrase(&req, catalog_text(cat, p0->name), p0->name.len, 1) != 0 ||
+            search_run(&idx, &req, 0, &res) != 0 ||
             res.count != 1 || res.idx[0] != 0 || res.checked != cat->count)
             abort();
         size_t len;

@@ -1,4 +1,4 @@
-/* fuzz_query: the query-parameter validation (http_check_q, http_parse_limit)
+/* fuzz_query: the query-parameter validation (query_check_q, query_parse_limit)
  * against independent reference implementations of SPEC 2's rules. The input
  * is split at its first '&': q's raw bytes before it, limit's after it. */
 #include <stdbool.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "query.h"
 #include "search.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -58,7 +58,7 @@ static bool ref_utf8(const unsigned char *s, size_t n)
     return true;
 }
 
-static enum http_q_status ref_q(const unsigned char *raw, size_t n, size_t *from, size_t *len)
+static enum query_q_status ref_q(const unsigned char *raw, size_t n, size_t *from, size_t *len)
 {
     size_t a = 0, b = n;
     while (a < b && space(raw[a]))
@@ -66,16 +66,16 @@ static enum http_q_status ref_q(const unsigned char *raw, size_t n, size_t *from
     while (b > a && space(raw[b - 1]))
         b--;
     if (a == b)
-        return HTTP_Q_BLANK;
+        return QUERY_Q_BLANK;
     if (b - a > SEARCH_MAX_QUERY)
-        return HTTP_Q_TOO_LONG;
+        return QUERY_Q_TOO_LONG;
     if (memchr(raw + a, 0, b - a) != NULL)
-        return HTTP_Q_NUL;
+        return QUERY_Q_NUL;
     if (!ref_utf8(raw + a, b - a))
-        return HTTP_Q_BAD_UTF8;
+        return QUERY_Q_BAD_UTF8;
     *from = a;
     *len = b - a;
-    return HTTP_Q_OK;
+    return QUERY_Q_OK;
 }
 
 /* limit: one or more decimal digits whose value is 1..SEARCH_MAX_LIMIT. */
@@ -107,13 +107,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     const char *got = NULL;
     size_t got_len = 0, want_from = 0, want_len = 0;
-    enum http_q_status st = http_check_q(q, qn, &got, &got_len);
-    enum http_q_status want = ref_q((const unsigned char *)q, qn, &want_from, &want_len);
+    enum query_q_status st = query_check_q(q, qn, &got, &got_len);
+    enum query_q_status want = ref_q((const unsigned char *)q, qn, &want_from, &want_len);
     if (st != want)
         abort();
-    if (st == HTTP_Q_OK && (got != q + want_from || got_len != want_len))
+    if (st == QUERY_Q_OK && (got != q + want_from || got_len != want_len))
         abort();
-    if (http_check_q(NULL, 0, &got, &got_len) != HTTP_Q_MISSING)
+    if (query_check_q(NULL, 0, &got, &got_len) != QUERY_Q_MISSING)
         abort();
     free(q);
 
@@ -122,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *lim = malloc(ln ? ln : 1);
         memcpy(lim, amp + 1, ln);
         unsigned v = 0, rv = 0;
-        int r = http_parse_limit(lim, ln, &v);
+        int r = query_parse_limit(lim, ln, &v);
         int rr = ref_limit((const unsigned char *)lim, ln, &rv);
         if (r != rr)
             abort();
