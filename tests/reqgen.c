@@ -1,0 +1,171 @@
+/* reqgen: random requests and awkward catalogs for the differential tests. */
+#include "reqgen.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query.h"
+
+static const char *const AWK_CATEGORIES[] = {
+    "Books", "books", "BOOKS", "\xC3\x89lectronique", "Toys & \"Games\"", "Garden\\Tools",
+    "a", "Office", "office supplies", "Caf\xC3\xA9",
+};
+static const char *const AWK_BRANDS[] = {
+    "Alpha", "ALPHA", "alpha", "\xC3\x86r\xC3\xB8", "Zo\xC3\xAB", "O'Brien", "\"Quoted\"",
+    "Beta Co", "b", "\xE2\x98\x83 Snow",
+};
+static const char *const AWK_WORDS[] = {
+    "Product", "book", "BOOK", "aaaa", "aa", "Caf\xC3\xA9", "CAF\xC3\x89", "\"q\"", "o'b",
+    "x y", "123", "1", "Alpha", "office", "\\", "\xC3\xA9l", "tab\tbed",
+};
+
+static unsigned pick(unsigned *seed, unsigned n)
+{
+    return (unsigned)rand_r(seed) % n;
+}
+
+int reqgen_awkward_catalog(struct catalog *cat, size_t n, unsigned seed)
+{
+    catalog_init(cat);
+    uint64_t id = 0;
+    for (size_t k = 0; k < n; k++) {
+        id += 1 + pick(&seed, pick(&seed, 10) == 0 ? 20000 : 3); /* sparse, up to ~5,000,000 */
+        if (id > 5000000)
+            id = 5000000 - n + k;
+        const char *category = AWK_CATEGORIES[pick(&seed, 10)];
+        const char *brand = AWK_BRANDS[pick(&seed, 10)];
+        char name[256];
+        int len = 0;
+        unsigned words = 1 + pick(&seed, 4);
+        for (unsigned w = 0; w < words; w++)
+            len += snprintf(name + len, sizeof(name) - (size_t)len, "%s%s", w ? " " : "",
+                            pick(&seed, 5) == 0 ? category : AWK_WORDS[pick(&seed, 17)]);
+        len += snprintf(name + len, sizeof(name) - (size_t)len, " %u", pick(&seed, 1000));
+        uint64_t price = pick(&seed, 4) == 0 ? pick(&seed, 5) : pick(&seed, 50000);
+        if (catalog_add(cat, id, price, name, (size_t)len, category, strlen(category), "d", 1,
+                        brand, strlen(brand)) != 0)
+            return -1;
+    }
+    catalog_shrink(cat);
+    return 0;
+}
+
+/* Some bytes of a random product's name or category, in random letter case. */
+static size_t piece(char *w, const struct catalog *cat, unsigned *seed)
+{
+    const struct product *p = &cat->items[pick(seed, (unsigned)cat->count)];
+    struct catalog_str s = pick(seed, 4) == 0 ? p->category : p->name;
+    const char *t = catalog_text(cat, s);
+    size_t a = s.len ? pick(seed, (unsigned)s.len) : 0;
+    size_t n = 1 + pick(seed, 12);
+    if (a + n > s.len)
+        n = s.len - a;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[a + i];
+        if (c == '&' || c == '=' || c == ',' || c == '\0')
+            c = 'x'; /* the test parser splits on these */
+        if (pick(seed, 3) == 0 && c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        w[i] = c;
+    }
+    return n;
+}
+
+static size_t value_of(char *w, const struct catalog *cat, enum search_field f, unsigned *seed)
+{
+    if (pick(seed, 8) == 0)
+        return (size_t)sprintf(w, "nosuchvalue");
+    const struct product *p = &cat->items[pick(seed, (unsigned)cat->count)];
+    struct catalog_str s = f == SEARCH_FIELD_CATEGORY ? p->category : p->brand;
+    const char *t = catalog_text(cat, s);
+    size_t n = 0;
+    for (size_t i = 0; i < s.len && n < SEARCH_MAX_VALUE; i++) {
+        char c = t[i];
+        if (c == '&' || c == '=' || c == ',')
+            continue;
+        if (pick(seed, 2) == 0 && c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        w[n++] = c;
+    }
+    if (n == 0)
+        w[n++] = 'z';
+    return n;
+}
+
+void reqgen_url(char *url, const struct catalog *cat, unsigned *seed)
+{
+    char *w = url;
+    bool browse = pick(seed, 6) == 0;
+    bool all = pick(seed, 4) == 0;
+    if (!browse) {
+        w += sprintf(w, "q=");
+        switch (pick(seed, 6)) {
+        case 0: /* random letters, mostly misses */
+            for (unsigned i = 0, n = 1 + pick(seed, 5); i < n; i++)
+                *w++ = (char)('a' + pick(seed, 26));
+            break;
+        case 1: /* digits */
+            w += sprintf(w, "%u", pick(seed, 1000));
+            break;
+        default:
+            w += piece(w, cat, seed);
+            for (unsigned t = 0, n = pick(seed, 3); t < n; t++) {
+                *w++ = ' ';
+                w += piece(w, cat, seed);
+            }
+        }
+        if (pick(seed, 20) == 0)
+            w += sprintf(w, " ");
+    }
+    for (int f = 0; f < SEARCH_FIELD_COUNT; f++) {
+        if (pick(seed, browse ? 2 : 4) != 0)
+            continue;
+        w += sprintf(w, "&%s=", f == SEARCH_FIELD_CATEGORY ? "category" : "brand");
+        for (unsigned i = 0, n = 1 + pick(seed, 3); i < n; i++) {
+            if (i > 0)
+                *w++ = ',';
+            w += value_of(w, cat, (enum search_field)f, seed);
+        }
+    }
+    if (pick(seed, browse ? 3 : 5) == 0)
+        w += sprintf(w, "&min_price=%u.%02u", pick(seed, 200), pick(seed, 100));
+    if (pick(seed, 5) == 0)
+        w += sprintf(w, "&max_price=%u", 200 + pick(seed, 400));
+    if (browse && w == url)
+        w += sprintf(w, "&min_price=0");
+    static const char *const SORTS[] = {"id", "price", "-price"};
+    if (pick(seed, 2) == 0)
+        w += sprintf(w, "&sort=%s", SORTS[pick(seed, 3)]);
+    if (pick(seed, 3) == 0)
+        w += sprintf(w, "&offset=%u", pick(seed, 4) == 0 ? pick(seed, 5000) : pick(seed, 40));
+    if (pick(seed, 2) == 0)
+        w += sprintf(w, "&limit=%u", 1 + pick(seed, 100));
+    static const char *const FACETS[] = {"category", "brand", "category,brand", "brand,category"};
+    if (pick(seed, 3) == 0)
+        w += sprintf(w, "&facets=%s", FACETS[pick(seed, 4)]);
+    if (all)
+        w += sprintf(w, "&match=all");
+    else if (pick(seed, 10) == 0)
+        w += sprintf(w, "&match=phrase");
+    *w = '\0';
+    if (url[0] == '&')
+        memmove(url, url + 1, strlen(url));
+}
+
+int reqgen_parse(const char *url, struct search_request *req)
+{
+    char buf[REQGEN_URL_MAX];
+    struct query_param ps[QUERY_MAX_PARAMS];
+    struct query_error err;
+    size_t n = 0;
+    snprintf(buf, sizeof(buf), "%s", url);
+    for (char *save = NULL, *tok = strtok_r(buf, "&", &save); tok && n < QUERY_MAX_PARAMS;
+         tok = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(tok, '=');
+        if (eq != NULL)
+            *eq = '\0';
+        ps[n++] = (struct query_param){tok, strlen(tok), eq ? eq + 1 : NULL, eq ? strlen(eq + 1) : 0};
+    }
+    return query_parse(ps, n, 20, req, &err);
+}
