@@ -34,6 +34,12 @@ static struct catalog_str field_of(const struct product *p, enum search_field f)
 static int str_cmp(const char *a, size_t an, const char *b, size_t bn, bool fold)
 {
     size_t n = an < bn ? an : bn;
+    if (!fold) {
+        int c = memcmp(a, b, n);
+        if (c != 0)
+            return c < 0 ? -1 : 1;
+        return an < bn ? -1 : an > bn;
+    }
     for (size_t i = 0; i < n; i++) {
         unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
         if (fold)
@@ -47,9 +53,12 @@ static int str_cmp(const char *a, size_t an, const char *b, size_t bn, bool fold
 static uint64_t str_hash(const char *s, size_t n, bool fold)
 {
     uint64_t h = 1469598103934665603u; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)(fold ? text_lower(s[i]) : s[i]);
-        h *= 1099511628211u;
+    if (fold) {
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ (unsigned char)text_lower(s[i])) * 1099511628211u;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ (unsigned char)s[i]) * 1099511628211u;
     }
     return h;
 }
