@@ -10,9 +10,9 @@ WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wformat=2 -Wvla
 HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 HARDEN_LD := -pie -Wl,-z,relro,-z,now
-PKGS      := libmicrohttpd libcjson
+PKGS      := libmicrohttpd libcjson libdivsufsort
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -lcjson)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -lcjson -ldivsufsort)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 # make SANITIZER=address,undefined test
@@ -27,7 +27,7 @@ endif
 ALL_CFLAGS = $(WARN) $(HARDEN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude \
              -DPRODUCT_SEARCH_VERSION='"$(VERSION)"' -DPRODUCT_SEARCH_REVISION='"$(REVISION)"' \
              $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
-LIBS       = $(PKG_LIBS) -lpthread -lm
+LIBS       = $(PKG_LIBS) -lroaring -lpthread -lm # CRoaring ships no .pc on Debian 12
 
 ifeq ($(V),1)
   Q :=

@@ -27,10 +27,15 @@ struct metrics {
     atomic_uint_fast64_t latency_ns[METRICS_ROUTE_COUNT]; /* sum of durations */
     atomic_int_fast64_t in_flight;                        /* requests being answered */
     size_t products;                                      /* products loaded */
+    atomic_int index_ready;                               /* 1 once the whole-catalog index answers */
+    atomic_uint_fast64_t index_build_ns;                  /* time the index took to build */
 };
 
 /* Prepares m (caller-owned) for a catalog of products. */
 void metrics_init(struct metrics *m, size_t products);
+
+/* The whole-catalog index is built (in build_ns) and answers from now on. */
+void metrics_index_ready(struct metrics *m, uint64_t build_ns);
 
 /* A request started (in_flight + 1). */
 void metrics_begin(struct metrics *m);

@@ -2,7 +2,7 @@
 # Installs the build dependencies that are missing (Debian/Ubuntu), with sudo when not root.
 set -euo pipefail
 
-packages=(gcc make pkg-config libmicrohttpd-dev libcjson-dev check)
+packages=(gcc make pkg-config libmicrohttpd-dev libcjson-dev libdivsufsort-dev libroaring-dev check)
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

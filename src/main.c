@@ -1,7 +1,10 @@
 /* main: wires configuration, catalog, index, metrics and the HTTP server. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,7 @@
 #include "catalog_file.h"
 #include "config.h"
 #include "http.h"
+#include "index.h"
 #include "log.h"
 #include "metrics.h"
 #include "render.h"
@@ -68,8 +72,43 @@ static void raise_nofile(unsigned conn_limit)
     setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+/* The whole-catalog index, built on a thread of its own while the scan
+ * answers; published with release semantics, so a search sees it whole. */
+struct builder {
+    struct search_index *idx; /* gets the index in its full pointer */
+    struct metrics *metrics;  /* gets the ready gauge */
+    pthread_t thread;         /* the building thread */
+    bool started;             /* thread was started */
+    atomic_bool done;         /* the thread has finished, index built or not */
+};
+
+static void *build_index(void *arg)
+{
+    struct builder *b = arg;
+    struct index *ix = index_build(b->idx);
+    if (ix == NULL) {
+        log_error("index", "out of memory building the whole-catalog index; the scan keeps answering");
+    } else {
+        struct index_stats st;
+        index_stats(ix, &st);
+        atomic_store_explicit(&b->idx->full, ix, memory_order_release);
+        metrics_index_ready(b->metrics, (uint64_t)(st.build_s * 1e9));
+        cJSON *f = cJSON_CreateObject();
+        if (f != NULL) {
+            cJSON_AddNumberToObject(f, "products", (double)b->idx->count);
+            cJSON_AddNumberToObject(f, "build_ms", (double)(long)(st.build_s * 1e5) / 100);
+            cJSON_AddNumberToObject(f, "index_kb", (double)(st.bytes / 1024));
+            cJSON_AddNumberToObject(f, "precomputed_sets", (double)st.heavy);
+            cJSON_AddNumberToObject(f, "rss_kb", (double)proc_status_kb("VmRSS"));
+        }
+        log_info("index_ready", f);
+    }
+    atomic_store(&b->done, true);
+    return NULL;
+}
+
 static void log_start(const struct config *cfg, unsigned port, size_t products, double load_ms,
-                      double ready_ms)
+                      double ready_ms, bool indexing)
 {
     cJSON *f = cJSON_CreateObject();
     if (f == NULL)
@@ -90,6 +129,7 @@ static void log_start(const struct config *cfg, unsigned port, size_t products, 
     cJSON_AddNumberToObject(f, "load_ms", (double)(long)(load_ms * 100) / 100);
     cJSON_AddNumberToObject(f, "ready_ms", (double)(long)(ready_ms * 100) / 100);
     cJSON_AddNumberToObject(f, "rss_kb", (double)proc_status_kb("VmRSS"));
+    cJSON_AddStringToObject(f, "index", indexing ? "building" : "off");
     log_info("start", f);
 }
 
@@ -159,6 +199,7 @@ int main(int argc, char **argv)
     struct search_index idx;
     struct metrics metrics;
     struct http_server server;
+    struct builder builder = {.started = false};
     catalog_init(&cat);
     memset(&idx, 0, sizeof(idx));
 
@@ -194,7 +235,17 @@ int main(int argc, char **argv)
         log_error("listen", err);
         goto out;
     }
-    log_start(&cfg, server.port, cat.count, load_ms, ms_since(&t0));
+    /* The index serves only windows that cover the whole catalog: in the
+     * bounded mode it would be memory for nothing. */
+    if (cat.count > 0 && (cfg.scan_limit == 0 || cfg.scan_limit >= cat.count)) {
+        builder.idx = &idx;
+        builder.metrics = &metrics;
+        atomic_init(&builder.done, false);
+        builder.started = pthread_create(&builder.thread, NULL, build_index, &builder) == 0;
+        if (!builder.started)
+            log_error("index", "cannot start the index thread; the scan keeps answering");
+    }
+    log_start(&cfg, server.port, cat.count, load_ms, ms_since(&t0), builder.started);
 
     wait_and_drain(&server, &stop, cfg.drain_s);
     http_server_stop(&server, STOP_WAIT_MS);
@@ -203,6 +254,10 @@ int main(int argc, char **argv)
         cJSON_AddNumberToObject(f, "peak_rss_kb", (double)proc_status_kb("VmHWM"));
     log_info("stopped", f);
     status = 0;
+    if (builder.started && !atomic_load(&builder.done))
+        return status; /* still building what nobody will use: exit reclaims it all */
+    if (builder.started)
+        pthread_join(builder.thread, NULL);
 out:
     search_index_deinit(&idx);
     catalog_deinit(&cat);

@@ -26,6 +26,12 @@ void metrics_init(struct metrics *m, size_t products)
     m->products = products;
 }
 
+void metrics_index_ready(struct metrics *m, uint64_t build_ns)
+{
+    atomic_store_explicit(&m->index_build_ns, build_ns, memory_order_relaxed);
+    atomic_store_explicit(&m->index_ready, 1, memory_order_release);
+}
+
 void metrics_begin(struct metrics *m)
 {
     atomic_fetch_add_explicit(&m->in_flight, 1, memory_order_relaxed);
@@ -139,6 +145,14 @@ char *metrics_render(struct metrics *m, size_t *len)
                "# TYPE product_search_products_loaded gauge\n"
                "product_search_products_loaded %zu\n",
            m->products);
+    append(&t, "# HELP product_search_index_ready 1 once the whole-catalog index answers searches, 0 while the scan does.\n"
+               "# TYPE product_search_index_ready gauge\n"
+               "product_search_index_ready %d\n"
+               "# HELP product_search_index_build_seconds Time the whole-catalog index took to build (0 until built).\n"
+               "# TYPE product_search_index_build_seconds gauge\n"
+               "product_search_index_build_seconds %.6f\n",
+           atomic_load_explicit(&m->index_ready, memory_order_acquire),
+           (double)load(&m->index_build_ns) / 1e9);
     append(&t, "# HELP product_search_build_info Build of the running server.\n"
                "# TYPE product_search_build_info gauge\n"
                "product_search_build_info{version=\"%s\",revision=\"%s\"} 1\n",

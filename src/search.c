@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "index.h"
 #include "text.h"
 
 #if defined(__SSE2__)
@@ -225,6 +226,7 @@ error:
 
 void search_index_deinit(struct search_index *idx)
 {
+    index_destroy(atomic_load(&idx->full));
     free(idx->text);
     free(idx->offs);
     for (int f = 0; f < SEARCH_FIELD_COUNT; f++)
@@ -523,7 +525,10 @@ int search_run(const struct search_index *idx, const struct search_request *req,
     size_t checked = (scan_limit == 0 || scan_limit > idx->count) ? idx->count : scan_limit;
     out->facets = req->facets;
     out->nfacet[0] = out->nfacet[1] = 0;
-    int ret = scan(idx, req, checked, out);
+    /* The acquire pairs with the builder's release: a published index is whole. */
+    const struct index *full = atomic_load_explicit(&idx->full, memory_order_acquire);
+    int ret = full != NULL && checked == idx->count ? index_run(full, req, out)
+                                                    : scan(idx, req, checked, out);
     out->elapsed_ns = now_ns() - start;
     return ret;
 }

@@ -11,6 +11,7 @@ Suite *catalog_file_suite(void);
 Suite *config_suite(void);
 Suite *differential_suite(void);
 Suite *http_suite(void);
+Suite *index_suite(void);
 Suite *metrics_suite(void);
 Suite *process_suite(void);
 Suite *query_suite(void);

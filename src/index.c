@@ -1,0 +1,988 @@
+/* index: the whole-catalog search index.
+ *
+ * DESIGN-COMMENT
+ */
+#include "index.h"
+
+#include <divsufsort.h>
+#include <roaring/roaring.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef INDEX_DEBUG
+#include <stdio.h>
+#endif
+
+
+enum {
+    PAD = SEARCH_MAX_QUERY + 2, /* zero bytes after the text: compares never run off it */
+    CHUNK = 512,                /* product positions gathered per batch */
+    PRICE_BLOCK = 256,          /* price ranks per leaf of the price tree */
+    PRICE_LEVELS = 32,          /* levels the price tree may have */
+    FACET_BITMAPS = 64,         /* fields with at most this many values keep one bitmap each */
+    FOLD_BITMAP_MIN = 64,       /* folded values with this many products keep a bitmap */
+};
+
+/* The defaults index_build() uses. */
+static const struct index_tuning DEFAULT_TUNING = {
+    .heavy_min = 2048, /* occurrences from which a substring's products are precomputed */
+    .heavy_depth = 24, /* longest query prefix a precomputed set can serve */
+    .small_set = 2048, /* sets this small are price-filtered product by product */
+};
+
+/* Products grouped by the ASCII lower-cased value of one field. */
+struct folds {
+    uint32_t *start;       /* nfolded + 1 offsets into member */
+    uint32_t *member;      /* product positions, ascending within each folded value */
+    roaring_bitmap_t **bm; /* per folded id: its products, NULL when few (use member) */
+};
+
+struct index {
+    const struct search_index *base; /* the catalog and its value tables (borrowed) */
+    struct index_tuning tune;        /* thresholds */
+    uint32_t n;                      /* products */
+    uint32_t tlen;                   /* bytes of text (without the padding) */
+    unsigned char *text;             /* lower-cased names, each NUL-terminated, then each
+                                      * distinct lower-cased category, NUL-terminated */
+    int32_t *sa;                     /* suffix array of text */
+    uint32_t *d;                     /* per suffix array slot: the product whose name holds
+                                      * the suffix, or n + folded category id */
+    uint32_t *bucket;                /* 65537 slots: first suffix array slot per 2-byte prefix */
+    uint64_t *hkey;                  /* heavy sets' hash: (lo << 32 | hi), 0 = empty */
+    roaring_bitmap_t **hbm;          /* heavy sets' hash: the product set of slots [lo, hi) */
+    size_t hmask;                    /* hash slots - 1 */
+    size_t nheavy;                   /* heavy sets stored */
+    struct folds fold[SEARCH_FIELD_COUNT];      /* per lower-cased category and brand */
+    roaring_bitmap_t **exact[SEARCH_FIELD_COUNT]; /* per exact value id, or NULL: too many */
+    uint32_t *order[2];              /* products by price ascending, descending (ties by id) */
+    uint32_t *rank[2];               /* per product: its slot in order[0], order[1] */
+    roaring_bitmap_t **seg[PRICE_LEVELS]; /* price tree: level l node j = products of price
+                                           * ranks [j * PRICE_BLOCK << l, (j + 1) * ...) */
+    uint32_t nseg[PRICE_LEVELS];     /* nodes per level */
+    unsigned nlevels;                /* levels of the price tree */
+    size_t bytes;                    /* heap bytes held */
+    double build_s;                  /* seconds the build took */
+};
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static unsigned char lower(unsigned char c)
+{
+    return (unsigned char)(c | (((unsigned char)(c - 'A') < 26u) << 5));
+}
+
+static const struct product *item(const struct index *ix, uint32_t k)
+{
+    return &ix->base->cat->items[k];
+}
+
+/* The lower-cased category of product k inside the base text. */
+static const char *category_text(const struct index *ix, uint32_t k)
+{
+    return ix->base->text + ix->base->offs[k] + item(ix, k)->name.len + 1;
+}
+
+/* ---- sets of products ---------------------------------------------------- */
+
+/* roaring_bitmap_free() that takes NULL. */
+static void bm_free(roaring_bitmap_t *bm)
+{
+    if (bm != NULL)
+        roaring_bitmap_free(bm);
+}
+
+/* Adds to bm the products of folded value f of field. */
+static void add_folded(const struct index *ix, roaring_bitmap_t *bm, int field, uint32_t f)
+{
+    const struct folds *fo = &ix->fold[field];
+    if (fo->bm[f] != NULL)
+        roaring_bitmap_or_inplace(bm, fo->bm[f]);
+    else
+        roaring_bitmap_add_many(bm, fo->start[f + 1] - fo->start[f], fo->member + fo->start[f]);
+}
+
+/* Adds to bm the products owning suffix array slots [lo, hi). */
+static void add_slots(const struct index *ix, roaring_bitmap_t *bm, uint32_t lo, uint32_t hi)
+{
+    uint32_t buf[CHUNK];
+    uint32_t last_cat = UINT32_MAX;
+    while (lo < hi) {
+        uint32_t end = hi - lo > CHUNK ? lo + CHUNK : hi;
+        size_t m = 0;
+        for (uint32_t i = lo; i < end; i++) {
+            uint32_t k = ix->d[i];
+            if (k < ix->n) {
+                buf[m++] = k;
+            } else if (k - ix->n != last_cat) {
+                last_cat = k - ix->n;
+                add_folded(ix, bm, SEARCH_FIELD_CATEGORY, last_cat);
+            }
+        }
+        roaring_bitmap_add_many(bm, m, buf);
+        lo = end;
+    }
+}
+
+/* Suffix array slots [*lo, *hi) of the suffixes starting with p (m >= 1 bytes). */
+static void find_range(const struct index *ix, const unsigned char *p, size_t m, uint32_t *lo,
+                       uint32_t *hi)
+{
+    if (m == 1) {
+        *lo = ix->bucket[(unsigned)p[0] << 8];
+        *hi = ix->bucket[((unsigned)p[0] + 1) << 8];
+        return;
+    }
+    unsigned key = (unsigned)p[0] << 8 | p[1];
+    uint32_t a = ix->bucket[key], b = ix->bucket[key + 1];
+    if (m > 2 && a < b) {
+        const unsigned char *t = ix->text + 2;
+        uint32_t l = a, h = b;
+        while (l < h) { /* first slot whose suffix is >= p */
+            uint32_t mid = l + (h - l) / 2;
+            if (memcmp(t + ix->sa[mid], p + 2, m - 2) < 0)
+                l = mid + 1;
+            else
+                h = mid;
+        }
+        a = l;
+        h = b;
+        while (l < h) { /* first slot whose suffix does not start with p */
+            uint32_t mid = l + (h - l) / 2;
+            if (memcmp(t + ix->sa[mid], p + 2, m - 2) <= 0)
+                l = mid + 1;
+            else
+                h = mid;
+        }
+        b = l;
+    }
+    *lo = a;
+    *hi = b;
+}
+
+static const roaring_bitmap_t *heavy_find(const struct index *ix, uint32_t lo, uint32_t hi)
+{
+    if (ix->hkey == NULL)
+        return NULL;
+    uint64_t key = (uint64_t)lo << 32 | hi;
+    for (size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull >> 20) & ix->hmask;;
+         h = (h + 1) & ix->hmask) {
+        if (ix->hkey[h] == key)
+            return ix->hbm[h];
+        if (ix->hkey[h] == 0)
+            return NULL;
+    }
+}
+
+/* A set being narrowed: cur is what it holds; own is cur when this request
+ * owns it (and must free it), NULL while cur is borrowed from the index. */
+struct set {
+    const roaring_bitmap_t *cur;
+    roaring_bitmap_t *own;
+};
+
+static void set_free(struct set *s)
+{
+    bm_free(s->own);
+    s->own = NULL;
+    s->cur = NULL;
+}
+
+static void set_take(struct set *s, roaring_bitmap_t *bm)
+{
+    bm_free(s->own);
+    s->own = bm;
+    s->cur = bm;
+}
+
+/* Narrows s to its intersection with with. Returns 0, or -1 out of memory. */
+static int set_and(struct set *s, const roaring_bitmap_t *with)
+{
+    if (s->own != NULL) {
+        roaring_bitmap_and_inplace(s->own, with);
+        return 0;
+    }
+    roaring_bitmap_t *r = roaring_bitmap_and(s->cur, with);
+    if (r == NULL)
+        return -1;
+    set_take(s, r);
+    return 0;
+}
+
+/* The products whose name or category holds term p (m bytes, lower-cased). */
+static int term_set(const struct index *ix, const unsigned char *p, size_t m, struct set *s)
+{
+    uint32_t lo, hi;
+    find_range(ix, p, m, &lo, &hi);
+    s->own = NULL;
+    s->cur = hi - lo >= ix->tune.heavy_min ? heavy_find(ix, lo, hi) : NULL;
+    if (s->cur != NULL)
+        return 0;
+    roaring_bitmap_t *bm = roaring_bitmap_create();
+    if (bm == NULL)
+        return -1;
+    add_slots(ix, bm, lo, hi);
+    set_take(s, bm);
+    return 0;
+}
+
+/* Compares the ASCII lower-cased bytes of s (sn) with v (vn) in byte order. */
+static int folded_cmp(const char *s, size_t sn, const char *v, size_t vn)
+{
+    size_t m = sn < vn ? sn : vn;
+    for (size_t i = 0; i < m; i++) {
+        unsigned char a = lower((unsigned char)s[i]), b = (unsigned char)v[i];
+        if (a != b)
+            return a < b ? -1 : 1;
+    }
+    return sn < vn ? -1 : sn > vn;
+}
+
+static struct catalog_str field_str(const struct product *p, int field)
+{
+    return field == SEARCH_FIELD_CATEGORY ? p->category : p->brand;
+}
+
+/* The products whose field equals one of the filter's values, ignoring ASCII case. */
+static roaring_bitmap_t *filter_set(const struct index *ix, int field, const struct search_filter *f)
+{
+    const struct search_values *v = &ix->base->values[field];
+    const struct catalog *cat = ix->base->cat;
+    roaring_bitmap_t *bm = roaring_bitmap_create();
+    if (bm == NULL)
+        return NULL;
+    for (size_t i = 0; i < f->count; i++) {
+        uint32_t lo = 0, hi = v->nfolded;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            struct catalog_str s = field_str(&cat->items[v->fold_rep[mid]], field);
+            int c = folded_cmp(catalog_text(cat, s), s.len, f->value[i], f->len[i]);
+            if (c == 0) {
+                add_folded(ix, bm, field, mid);
+                break;
+            }
+            if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+    }
+    return bm;
+}
+
+/* ---- price --------------------------------------------------------------- */
+
+/* First slot of order[dir] whose price is past bound: for ascending, the first
+ * price > bound (strict) or >= bound; for descending, the first < or <=. */
+static uint32_t price_bound(const struct index *ix, int dir, uint64_t bound, int strict)
+{
+    uint32_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        uint64_t p = item(ix, ix->order[dir][mid])->price_cents;
+        int before = dir == 0 ? (strict ? p <= bound : p < bound)
+                              : (strict ? p >= bound : p > bound);
+        if (before)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The products of ascending price ranks [ra, rb), from the price tree. */
+static roaring_bitmap_t *price_set(const struct index *ix, uint32_t ra, uint32_t rb)
+{
+    roaring_bitmap_t *p = roaring_bitmap_create();
+    if (p == NULL)
+        return NULL;
+    uint32_t b1 = (ra + PRICE_BLOCK - 1) / PRICE_BLOCK, b2 = rb / PRICE_BLOCK;
+    if (b1 >= b2) {
+        roaring_bitmap_add_many(p, rb - ra, ix->order[0] + ra);
+        return p;
+    }
+    roaring_bitmap_add_many(p, b1 * PRICE_BLOCK - ra, ix->order[0] + ra);
+    roaring_bitmap_add_many(p, rb - b2 * PRICE_BLOCK, ix->order[0] + (size_t)b2 * PRICE_BLOCK);
+    const roaring_bitmap_t *parts[2 * PRICE_LEVELS + 1];
+    size_t np = 0;
+    parts[np++] = p;
+    for (unsigned l = 0; b1 < b2 && l < ix->nlevels; l++) {
+        if (b1 & 1)
+            parts[np++] = ix->seg[l][b1++];
+        if (b2 & 1)
+            parts[np++] = ix->seg[l][--b2];
+        b1 >>= 1;
+        b2 >>= 1;
+    }
+    roaring_bitmap_t *all = roaring_bitmap_or_many(np, parts);
+    bm_free(p);
+    return all;
+}
+
+/* ---- answering ------------------------------------------------------------ */
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Moves the k smallest of a[0..n) to a[0..k), in any order (k < n). */
+static void select_smallest(uint32_t *a, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n; /* the k-th smallest lies in a[lo..hi) */
+    while (hi - lo > 16) {
+        uint32_t x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1];
+        uint32_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        size_t i = lo, j = hi - 1;
+        for (;;) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i >= j)
+                break;
+            uint32_t t = a[i];
+            a[i++] = a[j];
+            a[j--] = t;
+        }
+        if (k <= j)
+            hi = j + 1;
+        else
+            lo = j + 1;
+    }
+    qsort(a + lo, hi - lo, sizeof(*a), cmp_u32);
+}
+
+/* Lists out->idx for sort by price (dir 0 ascending, 1 descending), products
+ * of s, whose slots in order[dir] lie in [wa, wb). */
+static int list_by_price(const struct index *ix, const struct search_request *req,
+                         const roaring_bitmap_t *s, size_t card, int dir, uint32_t wa,
+                         uint32_t wb, struct search_result *out)
+{
+    size_t need = req->offset + req->limit < card ? req->offset + req->limit : card;
+    const uint32_t *order = ix->order[dir];
+    /* Walking the price order finds about card / (wb - wa) members per slot. */
+    double walk = (double)need * (double)(wb - wa) / (double)card;
+    if (walk < 4.0 * (double)card) {
+        size_t seen = 0;
+        for (uint32_t r = wa; r < wb && seen < need; r++) {
+            if (roaring_bitmap_contains(s, order[r])) {
+                if (seen >= req->offset)
+                    out->idx[out->count++] = order[r];
+                seen++;
+            }
+        }
+        return 0;
+    }
+    uint32_t *keys = malloc(card * sizeof(*keys));
+    if (keys == NULL)
+        return -1;
+    roaring_bitmap_to_uint32_array(s, keys);
+    for (size_t i = 0; i < card; i++)
+        keys[i] = ix->rank[dir][keys[i]];
+    if (need < card)
+        select_smallest(keys, card, need);
+    qsort(keys, need, sizeof(*keys), cmp_u32);
+    for (size_t i = req->offset; i < need; i++)
+        out->idx[out->count++] = order[keys[i]];
+    free(keys);
+    return 0;
+}
+
+static int cmp_facet(const void *a, const void *b)
+{
+    const uint32_t *x = a, *y = b; /* {value id, count} */
+    if (x[1] != y[1])
+        return x[1] > y[1] ? -1 : 1;
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* Fills out's facet of field: the count of each value among s. */
+static int count_facet(const struct index *ix, int field, const roaring_bitmap_t *s,
+                       size_t card, struct search_result *out)
+{
+    const struct search_values *v = &ix->base->values[field];
+    uint32_t *counts = calloc(v->count ? v->count : 1, sizeof(*counts));
+    if (counts == NULL)
+        return -1;
+    size_t chunks = ix->n / 65536 + 1;
+    if (ix->exact[field] != NULL && card > (size_t)v->count * chunks * 64) {
+        for (uint32_t i = 0; i < v->count; i++)
+            counts[i] = (uint32_t)roaring_bitmap_and_cardinality(s, ix->exact[field][i]);
+    } else {
+        roaring_uint32_iterator_t it;
+        uint32_t buf[CHUNK];
+        roaring_init_iterator(s, &it);
+        uint32_t got;
+        while ((got = roaring_read_uint32_iterator(&it, buf, CHUNK)) > 0)
+            for (uint32_t i = 0; i < got; i++)
+                counts[v->of[buf[i]]]++;
+    }
+    uint32_t (*pairs)[2] = malloc((v->count ? v->count : 1) * sizeof(*pairs));
+    if (pairs == NULL) {
+        free(counts);
+        return -1;
+    }
+    size_t np = 0;
+    for (uint32_t i = 0; i < v->count; i++)
+        if (counts[i] > 0) {
+            pairs[np][0] = i;
+            pairs[np++][1] = counts[i];
+        }
+    qsort(pairs, np, sizeof(*pairs), cmp_facet);
+    if (np > SEARCH_MAX_FACET_VALUES)
+        np = SEARCH_MAX_FACET_VALUES;
+    for (size_t i = 0; i < np; i++) {
+        out->facet[field][i].product = v->rep[pairs[i][0]];
+        out->facet[field][i].count = pairs[i][1];
+    }
+    out->nfacet[field] = np;
+    free(pairs);
+    free(counts);
+    return 0;
+}
+
+static int cmp_card(const void *a, const void *b)
+{
+    const struct set *x = a, *y = b;
+    uint64_t p = roaring_bitmap_get_cardinality(x->cur), q = roaring_bitmap_get_cardinality(y->cur);
+    return (p > q) - (p < q);
+}
+
+/* The products passing the text test: one term's set, or the intersection
+ * of every term's set with match=all. */
+static int text_set(const struct index *ix, const struct search_request *req, struct set *s)
+{
+    const unsigned char *q = (const unsigned char *)req->text;
+    if (req->match == SEARCH_MATCH_PHRASE || req->nterms <= 1)
+        return term_set(ix, q, req->text_len, s);
+    struct set terms[SEARCH_MAX_TERMS];
+    size_t nt = 0;
+    int ret = -1;
+    for (size_t t = 0; t < req->nterms; t++) {
+        if (term_set(ix, q + req->term_off[t], req->term_len[t], &terms[nt]) != 0)
+            goto out;
+        nt++;
+    }
+    qsort(terms, nt, sizeof(terms[0]), cmp_card);
+    *s = terms[0];
+    terms[0].own = NULL;
+    for (size_t t = 1; t < nt && roaring_bitmap_get_cardinality(s->cur) > 0; t++)
+        if (set_and(s, terms[t].cur) != 0)
+            goto out;
+    ret = 0;
+out:
+    for (size_t t = 0; t < nt; t++)
+        set_free(&terms[t]);
+    return ret;
+}
+
+int index_run(const struct index *ix, const struct search_request *req, struct search_result *out)
+{
+    struct set s = {NULL, NULL};
+    int ret = -1;
+    out->count = 0;
+    out->total_found = 0;
+    out->checked = ix->n;
+    out->facets = req->facets;
+    for (int f = 0; f < SEARCH_FIELD_COUNT; f++)
+        out->nfacet[f] = 0;
+
+    if (req->has_text) {
+        if (text_set(ix, req, &s) != 0)
+            goto out;
+    } else {
+        roaring_bitmap_t *all = ix->n ? roaring_bitmap_from_range(0, ix->n, 1)
+                                      : roaring_bitmap_create();
+        if (all == NULL)
+            goto out;
+        set_take(&s, all);
+    }
+    for (int f = 0; f < SEARCH_FIELD_COUNT; f++) {
+        if (req->filter[f].count == 0)
+            continue;
+        roaring_bitmap_t *fs = filter_set(ix, f, &req->filter[f]);
+        if (fs == NULL)
+            goto out;
+        int bad = set_and(&s, fs);
+        bm_free(fs);
+        if (bad)
+            goto out;
+    }
+    uint32_t win[2][2] = {{0, ix->n}, {0, ix->n}}; /* price window in each order */
+    if (req->min_price > 0 || req->max_price != UINT64_MAX) {
+        win[0][0] = price_bound(ix, 0, req->min_price, 0);
+        win[0][1] = price_bound(ix, 0, req->max_price, 1);
+        win[1][0] = price_bound(ix, 1, req->max_price, 0);
+        win[1][1] = price_bound(ix, 1, req->min_price, 1);
+        uint32_t ra = win[0][0], rb = win[0][1] > ra ? win[0][1] : ra;
+        size_t card = roaring_bitmap_get_cardinality(s.cur);
+        if (card <= ix->tune.small_set) {
+            uint32_t *keep = malloc((card ? card : 1) * sizeof(*keep));
+            if (keep == NULL)
+                goto out;
+            roaring_bitmap_to_uint32_array(s.cur, keep);
+            size_t m = 0;
+            for (size_t i = 0; i < card; i++)
+                if (ix->rank[0][keep[i]] >= ra && ix->rank[0][keep[i]] < rb)
+                    keep[m++] = keep[i];
+            roaring_bitmap_t *bm = roaring_bitmap_of_ptr(m, keep);
+            free(keep);
+            if (bm == NULL)
+                goto out;
+            set_take(&s, bm);
+        } else if (ra > 0 || rb < ix->n) {
+            roaring_bitmap_t *p = price_set(ix, ra, rb);
+            if (p == NULL)
+                goto out;
+            int bad = set_and(&s, p);
+            bm_free(p);
+            if (bad)
+                goto out;
+        }
+    }
+
+    size_t card = roaring_bitmap_get_cardinality(s.cur);
+    out->total_found = card;
+    if (req->offset < card) {
+        if (req->sort == SEARCH_SORT_ID) {
+            uint32_t first;
+            roaring_uint32_iterator_t it;
+            roaring_bitmap_select(s.cur, (uint32_t)req->offset, &first);
+            roaring_init_iterator(s.cur, &it);
+            roaring_move_uint32_iterator_equalorlarger(&it, first);
+            out->count = roaring_read_uint32_iterator(&it, out->idx, (uint32_t)req->limit);
+        } else {
+            int dir = req->sort == SEARCH_SORT_PRICE ? 0 : 1;
+            uint32_t wb = win[dir][1] > win[dir][0] ? win[dir][1] : win[dir][0];
+            if (list_by_price(ix, req, s.cur, card, dir, win[dir][0], wb, out) != 0)
+                goto out;
+        }
+    }
+    for (int f = 0; f < SEARCH_FIELD_COUNT; f++)
+        if ((req->facets & (1u << f)) && card > 0 && count_facet(ix, f, s.cur, card, out) != 0)
+            goto out;
+    ret = 0;
+out:
+    set_free(&s);
+    return ret;
+}
+
+/* ---- building ------------------------------------------------------------- */
+
+struct builder {
+    struct index *ix;
+    uint64_t *keys;          /* heavy sets found so far */
+    roaring_bitmap_t **bms;
+    size_t count, cap;
+    int failed;              /* memory ran out */
+};
+
+static int builder_push(struct builder *b, uint32_t lo, uint32_t hi, roaring_bitmap_t *bm)
+{
+    if (b->count == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        uint64_t *k = realloc(b->keys, cap * sizeof(*k));
+        if (k != NULL)
+            b->keys = k;
+        roaring_bitmap_t **m = realloc(b->bms, cap * sizeof(*m));
+        if (m != NULL)
+            b->bms = m;
+        if (k == NULL || m == NULL)
+            return -1;
+        b->cap = cap;
+    }
+    b->keys[b->count] = (uint64_t)lo << 32 | hi;
+    b->bms[b->count++] = bm;
+    return 0;
+}
+
+/* First slot in (i, hi] whose suffix's byte at depth is above c (galloping). */
+static uint32_t run_end(const struct index *ix, uint32_t i, uint32_t hi, uint32_t depth,
+                        unsigned c)
+{
+    uint32_t lo = i + 1, step = 1;
+    while (lo < hi && ix->text[(uint32_t)ix->sa[lo] + depth] <= c) {
+        lo += step;
+        step *= 2;
+    }
+    uint32_t top = lo < hi ? lo : hi;
+    lo = lo - step / 2 > i + 1 ? lo - step / 2 : i + 1; /* last slot known <= c, plus one */
+    if (step == 1)
+        return lo;
+    while (lo < top) {
+        uint32_t mid = lo + (top - lo) / 2;
+        if (ix->text[(uint32_t)ix->sa[mid] + depth] <= c)
+            lo = mid + 1;
+        else
+            top = mid;
+    }
+    return lo;
+}
+
+/* Builds and stores the product set of the suffix tree node whose slots are
+ * [lo, hi), its suffixes sharing more than parent_depth bytes, bottom-up:
+ * heavy children first, then the loose slots. NULL when memory runs out. */
+static roaring_bitmap_t *build_node(struct builder *b, uint32_t lo, uint32_t hi,
+                                    uint32_t parent_depth)
+{
+    struct index *ix = b->ix;
+    const unsigned char *x = ix->text + ix->sa[lo], *y = ix->text + ix->sa[hi - 1];
+    uint32_t depth = parent_depth + 1;
+    while (x[depth] != 0 && x[depth] == y[depth])
+        depth++;
+    roaring_bitmap_t *bm = roaring_bitmap_create();
+    if (bm == NULL)
+        return NULL;
+    for (uint32_t i = lo; i < hi;) {
+        unsigned c = ix->text[(uint32_t)ix->sa[i] + depth];
+        uint32_t j = run_end(ix, i, hi, depth, c);
+        if (c != 0 && j - i >= ix->tune.heavy_min && depth < ix->tune.heavy_depth) {
+            roaring_bitmap_t *child = build_node(b, i, j, depth);
+            if (child == NULL) {
+                bm_free(bm);
+                return NULL;
+            }
+            roaring_bitmap_or_inplace(bm, child);
+        } else {
+            add_slots(ix, bm, i, j);
+        }
+        i = j;
+    }
+    roaring_bitmap_shrink_to_fit(bm);
+    if (builder_push(b, lo, hi, bm) != 0) {
+        bm_free(bm);
+        return NULL;
+    }
+    return bm;
+}
+
+static int build_heavy(struct index *ix)
+{
+    struct builder b = {ix, NULL, NULL, 0, 0, 0};
+    int ret = -1;
+    for (unsigned c = 1; c < 256; c++) {
+        uint32_t lo = ix->bucket[c << 8], hi = ix->bucket[(c + 1) << 8];
+        if (hi - lo >= ix->tune.heavy_min && build_node(&b, lo, hi, 0) == NULL)
+            goto out;
+    }
+    size_t cap = 16;
+    while (cap < b.count * 2)
+        cap *= 2;
+    ix->hkey = calloc(cap, sizeof(*ix->hkey));
+    ix->hbm = calloc(cap, sizeof(*ix->hbm));
+    if (ix->hkey == NULL || ix->hbm == NULL)
+        goto out;
+    ix->hmask = cap - 1;
+    for (size_t i = 0; i < b.count; i++) {
+        uint64_t key = b.keys[i];
+        size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull >> 20) & ix->hmask;
+        while (ix->hkey[h] != 0)
+            h = (h + 1) & ix->hmask;
+        ix->hkey[h] = key;
+        ix->hbm[h] = b.bms[i];
+        ix->bytes += roaring_bitmap_size_in_bytes(b.bms[i]);
+    }
+    ix->nheavy = b.count;
+    ix->bytes += cap * (sizeof(*ix->hkey) + sizeof(*ix->hbm));
+    b.count = 0;
+    ret = 0;
+out:
+    for (size_t i = 0; i < b.count; i++)
+        bm_free(b.bms[i]);
+    free(b.keys);
+    free(b.bms);
+    return ret;
+}
+
+/* The lower-cased text, its suffix array and each slot's owner. */
+static int build_text(struct index *ix)
+{
+    const struct search_index *base = ix->base;
+    const struct search_values *cv = &base->values[SEARCH_FIELD_CATEGORY];
+    size_t tlen = 0;
+    for (uint32_t k = 0; k < ix->n; k++)
+        tlen += item(ix, k)->name.len + 1;
+    for (uint32_t f = 0; f < cv->nfolded; f++)
+        tlen += item(ix, cv->fold_rep[f])->category.len + 1;
+    if (tlen > (size_t)INT32_MAX - PAD)
+        return -1;
+    ix->tlen = (uint32_t)tlen;
+    ix->text = calloc(tlen + PAD, 1);
+    ix->sa = malloc((tlen ? tlen : 1) * sizeof(*ix->sa));
+    ix->d = malloc((tlen ? tlen : 1) * sizeof(*ix->d));
+    ix->bucket = calloc(65537, sizeof(*ix->bucket));
+    uint32_t *owner = malloc((tlen ? tlen : 1) * sizeof(*owner));
+    int ret = -1;
+    if (ix->text == NULL || ix->sa == NULL || ix->d == NULL || ix->bucket == NULL || owner == NULL)
+        goto out;
+    size_t w = 0;
+    for (uint32_t k = 0; k < ix->n; k++) {
+        size_t len = item(ix, k)->name.len;
+        memcpy(ix->text + w, base->text + base->offs[k], len);
+        for (size_t i = 0; i <= len; i++)
+            owner[w + i] = k;
+        w += len + 1; /* the NUL is already there */
+    }
+    for (uint32_t f = 0; f < cv->nfolded; f++) {
+        uint32_t k = cv->fold_rep[f];
+        size_t len = item(ix, k)->category.len;
+        memcpy(ix->text + w, category_text(ix, k), len);
+        for (size_t i = 0; i <= len; i++)
+            owner[w + i] = ix->n + f;
+        w += len + 1;
+    }
+#ifdef INDEX_DEBUG
+    double ts = seconds();
+#endif
+    if (tlen > 0 && divsufsort(ix->text, ix->sa, (saidx_t)tlen) != 0)
+        goto out;
+#ifdef INDEX_DEBUG
+    fprintf(stderr, "divsufsort %.3f s\n", seconds() - ts);
+#endif
+    /* Random reads: fetch ahead, so that many misses are in flight at once. */
+    for (size_t i = 0; i < tlen; i++) {
+        if (i + 32 < tlen)
+            __builtin_prefetch(owner + ix->sa[i + 32]);
+        ix->d[i] = owner[ix->sa[i]];
+    }
+    for (size_t i = 0; i < tlen; i++)
+        ix->bucket[((unsigned)ix->text[i] << 8 | ix->text[i + 1]) + 1]++;
+    for (unsigned key = 0; key < 65536; key++)
+        ix->bucket[key + 1] += ix->bucket[key];
+    ix->bytes += tlen + PAD + tlen * (sizeof(*ix->sa) + sizeof(*ix->d)) +
+                 65537 * sizeof(*ix->bucket);
+    ret = 0;
+out:
+    free(owner);
+    return ret;
+}
+
+/* Products grouped by folded value (filters, category matches) and, for
+ * fields with few values, one bitmap per exact value (facets). */
+static int build_values(struct index *ix)
+{
+    for (int field = 0; field < SEARCH_FIELD_COUNT; field++) {
+        const struct search_values *v = &ix->base->values[field];
+        struct folds *fo = &ix->fold[field];
+        fo->start = calloc((size_t)v->nfolded + 1, sizeof(*fo->start));
+        fo->member = malloc((ix->n ? ix->n : 1) * sizeof(*fo->member));
+        fo->bm = calloc(v->nfolded ? v->nfolded : 1, sizeof(*fo->bm));
+        if (fo->start == NULL || fo->member == NULL || fo->bm == NULL)
+            return -1;
+        for (uint32_t k = 0; k < ix->n; k++)
+            fo->start[v->folded[v->of[k]] + 1]++;
+        for (uint32_t f = 0; f < v->nfolded; f++)
+            fo->start[f + 1] += fo->start[f];
+        uint32_t *fill = malloc(((size_t)v->nfolded + 1) * sizeof(*fill));
+        if (fill == NULL)
+            return -1;
+        memcpy(fill, fo->start, ((size_t)v->nfolded + 1) * sizeof(*fill));
+        for (uint32_t k = 0; k < ix->n; k++)
+            fo->member[fill[v->folded[v->of[k]]]++] = k;
+        free(fill);
+        ix->bytes += ((size_t)v->nfolded + 1) * sizeof(*fo->start) + ix->n * sizeof(*fo->member);
+        for (uint32_t f = 0; f < v->nfolded; f++) {
+            uint32_t cnt = fo->start[f + 1] - fo->start[f];
+            if (cnt < FOLD_BITMAP_MIN)
+                continue;
+            fo->bm[f] = roaring_bitmap_of_ptr(cnt, fo->member + fo->start[f]);
+            if (fo->bm[f] == NULL)
+                return -1;
+            roaring_bitmap_run_optimize(fo->bm[f]);
+            ix->bytes += roaring_bitmap_size_in_bytes(fo->bm[f]);
+        }
+        if (v->count > FACET_BITMAPS)
+            continue;
+        ix->exact[field] = calloc(v->count ? v->count : 1, sizeof(*ix->exact[field]));
+        if (ix->exact[field] == NULL)
+            return -1;
+        for (uint32_t i = 0; i < v->count; i++)
+            if ((ix->exact[field][i] = roaring_bitmap_create()) == NULL)
+                return -1;
+        for (uint32_t k = 0; k < ix->n; k++)
+            roaring_bitmap_add(ix->exact[field][v->of[k]], k);
+        for (uint32_t i = 0; i < v->count; i++) {
+            roaring_bitmap_run_optimize(ix->exact[field][i]);
+            roaring_bitmap_shrink_to_fit(ix->exact[field][i]);
+            ix->bytes += roaring_bitmap_size_in_bytes(ix->exact[field][i]);
+        }
+    }
+    return 0;
+}
+
+/* A product and its price, sorted by price, then id (ties by id, as the
+ * contract says), then position. */
+struct priced {
+    uint64_t price;
+    uint64_t id;
+    uint32_t k;
+};
+
+static int by_price_asc(const void *a, const void *b)
+{
+    const struct priced *x = a, *y = b;
+    if (x->price != y->price)
+        return x->price < y->price ? -1 : 1;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return (x->k > y->k) - (x->k < y->k);
+}
+
+/* Price orders, ranks, and the price tree. */
+static int build_prices(struct index *ix)
+{
+    uint32_t n = ix->n;
+    for (int dir = 0; dir < 2; dir++) {
+        ix->order[dir] = malloc((n ? n : 1) * sizeof(uint32_t));
+        ix->rank[dir] = malloc((n ? n : 1) * sizeof(uint32_t));
+        if (ix->order[dir] == NULL || ix->rank[dir] == NULL)
+            return -1;
+    }
+#ifdef INDEX_DEBUG
+    double ts = seconds();
+#endif
+    struct priced *pr = malloc((n ? n : 1) * sizeof(*pr));
+    if (pr == NULL)
+        return -1;
+    for (uint32_t k = 0; k < n; k++)
+        pr[k] = (struct priced){item(ix, k)->price_cents, item(ix, k)->id, k};
+    qsort(pr, n, sizeof(*pr), by_price_asc);
+    for (uint32_t r = 0; r < n; r++)
+        ix->order[0][r] = pr[r].k;
+    free(pr);
+#ifdef INDEX_DEBUG
+    fprintf(stderr, "price sort %.3f s\n", seconds() - ts);
+#endif
+    /* Descending: the ascending order's runs of equal prices, last run first,
+     * each run kept in its (id) order. */
+    uint32_t w = 0;
+    for (uint32_t end = n; end > 0;) {
+        uint32_t start = end - 1;
+        uint64_t p = item(ix, ix->order[0][start])->price_cents;
+        while (start > 0 && item(ix, ix->order[0][start - 1])->price_cents == p)
+            start--;
+        for (uint32_t r = start; r < end; r++)
+            ix->order[1][w++] = ix->order[0][r];
+        end = start;
+    }
+    for (int dir = 0; dir < 2; dir++)
+        for (uint32_t r = 0; r < n; r++)
+            ix->rank[dir][ix->order[dir][r]] = r;
+    ix->bytes += 4 * (size_t)n * sizeof(uint32_t);
+
+    uint32_t nodes = (n + PRICE_BLOCK - 1) / PRICE_BLOCK;
+    for (unsigned l = 0; nodes > 0 && l < PRICE_LEVELS; l++) {
+        ix->seg[l] = calloc(nodes, sizeof(*ix->seg[l]));
+        if (ix->seg[l] == NULL)
+            return -1;
+        ix->nseg[l] = nodes;
+        ix->nlevels = l + 1;
+        for (uint32_t j = 0; j < nodes; j++) {
+            if (l == 0) {
+                uint32_t a = j * PRICE_BLOCK, b = a + PRICE_BLOCK < n ? a + PRICE_BLOCK : n;
+                uint32_t buf[PRICE_BLOCK];
+                memcpy(buf, ix->order[0] + a, (b - a) * sizeof(*buf));
+                qsort(buf, b - a, sizeof(*buf), cmp_u32);
+                ix->seg[l][j] = roaring_bitmap_of_ptr(b - a, buf);
+            } else if (2 * j + 1 < ix->nseg[l - 1]) {
+                ix->seg[l][j] = roaring_bitmap_or(ix->seg[l - 1][2 * j], ix->seg[l - 1][2 * j + 1]);
+            } else {
+                ix->seg[l][j] = roaring_bitmap_copy(ix->seg[l - 1][2 * j]);
+            }
+            if (ix->seg[l][j] == NULL)
+                return -1;
+            roaring_bitmap_shrink_to_fit(ix->seg[l][j]);
+            ix->bytes += roaring_bitmap_size_in_bytes(ix->seg[l][j]);
+        }
+        if (nodes == 1)
+            break;
+        nodes = (nodes + 1) / 2;
+    }
+    return 0;
+}
+
+struct index *index_build(const struct search_index *base)
+{
+    return index_build_tuned(base, &DEFAULT_TUNING);
+}
+
+struct index *index_build_tuned(const struct search_index *base, const struct index_tuning *tune)
+{
+    double t0 = seconds();
+    if (base->count > UINT32_MAX / 2)
+        return NULL;
+    struct index *ix = calloc(1, sizeof(*ix));
+    if (ix == NULL)
+        return NULL;
+    ix->base = base;
+    ix->tune = *tune;
+    if (ix->tune.heavy_min < 2)
+        ix->tune.heavy_min = 2;
+    ix->n = (uint32_t)base->count;
+    ix->bytes = sizeof(*ix);
+#ifdef INDEX_DEBUG
+#define PHASE(x) (t1 = seconds(), r_ = (x), fprintf(stderr, "%s %.3f s %.1f MB\n", #x, seconds() - t1, ix->bytes / 1e6), r_)
+    double t1;
+    int r_;
+#else
+#define PHASE(x) (x)
+#endif
+    if (PHASE(build_text(ix)) != 0 || PHASE(build_values(ix)) != 0 || PHASE(build_heavy(ix)) != 0 ||
+        PHASE(build_prices(ix)) != 0) {
+        index_destroy(ix);
+        return NULL;
+    }
+    ix->build_s = seconds() - t0;
+    return ix;
+}
+
+void index_stats(const struct index *ix, struct index_stats *st)
+{
+    st->build_s = ix->build_s;
+    st->bytes = ix->bytes;
+    st->heavy = ix->nheavy;
+}
+
+void index_destroy(struct index *ix)
+{
+    if (ix == NULL)
+        return;
+    free(ix->text);
+    free(ix->sa);
+    free(ix->d);
+    free(ix->bucket);
+    if (ix->hbm != NULL)
+        for (size_t h = 0; h <= ix->hmask; h++)
+            bm_free(ix->hbm[h]);
+    free(ix->hkey);
+    free(ix->hbm);
+    for (int field = 0; field < SEARCH_FIELD_COUNT; field++) {
+        struct folds *fo = &ix->fold[field];
+        if (fo->bm != NULL)
+            for (uint32_t f = 0; f < ix->base->values[field].nfolded; f++)
+                bm_free(fo->bm[f]);
+        free(fo->bm);
+        free(fo->start);
+        free(fo->member);
+        if (ix->exact[field] != NULL)
+            for (uint32_t i = 0; i < ix->base->values[field].count; i++)
+                bm_free(ix->exact[field][i]);
+        free(ix->exact[field]);
+    }
+    for (int dir = 0; dir < 2; dir++) {
+        free(ix->order[dir]);
+        free(ix->rank[dir]);
+    }
+    for (unsigned l = 0; l < ix->nlevels; l++) {
+        for (uint32_t j = 0; j < ix->nseg[l]; j++)
+            bm_free(ix->seg[l][j]);
+        free(ix->seg[l]);
+    }
+    free(ix);
+}

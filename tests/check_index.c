@@ -1,0 +1,318 @@
+/* check_index: the whole-catalog index (index_run) against the plain
+ * reference scan (search_reference, whole window) on random requests mixing
+ * every parameter: the generated catalog at 100,000 and 1,000,000 products,
+ * and awkward catalogs, some indexed with tiny thresholds so that a small
+ * catalog takes every path (precomputed sets, depth-limited gathering,
+ * product-by-product price filtering). The first difference fails the test
+ * and prints the request. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "index.h"
+#include "reqgen.h"
+#include "search.h"
+#include "suites.h"
+
+/* The catalogs built in this test, besides the generated and reqgen's awkward one. */
+enum shape {
+    GENERATED, /* the SPEC catalog */
+    AWKWARD,   /* reqgen_awkward_catalog() */
+    REPEATS,   /* long runs of one letter and repeated words inside one product */
+    TINY,      /* empty-ish strings, one-letter fields, prices 0.00 */
+};
+
+static const struct {
+    enum shape shape;
+    size_t products;
+    int requests;
+    uint32_t heavy_min; /* 0: the default thresholds */
+    uint32_t heavy_depth;
+    uint32_t small_set;
+} CASES[] = {
+    {GENERATED, 100000, 3000, 0, 0, 0},
+    {GENERATED, 1000000, 200, 0, 0, 0},
+    {GENERATED, 5000, 15000, 16, 24, 64},
+    {AWKWARD, 40000, 6000, 0, 0, 0},
+    {AWKWARD, 3000, 23000, 8, 24, 32},
+    {AWKWARD, 3000, 15000, 4, 2, 0},
+    {REPEATS, 2000, 15000, 8, 6, 16},
+    {REPEATS, 20000, 5000, 0, 0, 0},
+    {TINY, 1, 6000, 2, 24, 0},
+    {TINY, 200, 15000, 2, 3, 4},
+};
+
+static unsigned pick(unsigned *seed, unsigned n)
+{
+    return (unsigned)rand_r(seed) % n;
+}
+
+static int add(struct catalog *cat, uint64_t id, uint64_t price, const char *name,
+               const char *category, const char *brand)
+{
+    return catalog_add(cat, id, price, name, strlen(name), category, strlen(category), "d", 1,
+                       brand, strlen(brand));
+}
+
+/* Names made of long runs of one letter and words repeated inside the name
+ * (so one product holds a substring many times, and the suffix tree is deep). */
+static int repeats_catalog(struct catalog *cat, size_t n, unsigned seed)
+{
+    static const char *const CATS[] = {"aaaa", "Aa", "banana", "nana", "ab"};
+    static const char *const BRANDS[] = {"Aaa", "aAa", "Nan", "b"};
+    catalog_init(cat);
+    for (size_t k = 0; k < n; k++) {
+        char name[600];
+        size_t len = 0;
+        for (unsigned w = 0, words = 1 + pick(&seed, 4); w < words; w++) {
+            unsigned run = 1 + pick(&seed, pick(&seed, 8) == 0 ? 300 : 12);
+            char c = "aAbn"[pick(&seed, 4)];
+            for (unsigned i = 0; i < run && len < 500; i++)
+                name[len++] = c;
+            if (pick(&seed, 2) == 0)
+                len += (size_t)snprintf(name + len, sizeof(name) - len, "%s", "banana");
+            name[len++] = ' ';
+        }
+        name[len] = '\0';
+        if (add(cat, k * 3 + 1, pick(&seed, 3) == 0 ? 0 : pick(&seed, 100), name,
+                CATS[pick(&seed, 5)], BRANDS[pick(&seed, 4)]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Empty names, one-letter fields in every case, a category inside the name. */
+static int tiny_catalog(struct catalog *cat, size_t n, unsigned seed)
+{
+    static const char *const NAMES[] = {"", "a", "A", "aa", " ", "Books", "x books y", "1", "'",
+                                        "\"", "\xC3\xA9", "\xC3\x89"};
+    static const char *const CATS[] = {"", "b", "B", "Books", "books", "a"};
+    catalog_init(cat);
+    for (size_t k = 0; k < n; k++) {
+        uint64_t id = k + 1 == n ? 5000000 : k + 1; /* ids ascend, the last one far off */
+        if (add(cat, id, pick(&seed, 3), NAMES[pick(&seed, 12)], CATS[pick(&seed, 6)],
+                CATS[pick(&seed, 6)]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* A query as the benchmark's text mix draws it: substrings of names, brands
+ * in random case, categories and their prefixes, numbers, whole names,
+ * random letters, single characters, the words every product holds, and
+ * two of these joined by a space. */
+static size_t mix_query(char *w, const struct catalog *cat, unsigned *seed, int depth)
+{
+    const struct product *p = &cat->items[pick(seed, (unsigned)cat->count)];
+    static const char *const BROAD[] = {"product", "prod", "duct", "uct", "a", "1", "o", "e"};
+    size_t n = 0;
+    struct catalog_str s = p->name;
+    switch (pick(seed, 9)) {
+    case 0:
+    case 1: {
+        size_t len = 2 + pick(seed, 11), a;
+        if (len > s.len)
+            len = s.len;
+        a = pick(seed, (unsigned)(s.len - len + 1));
+        memcpy(w, catalog_text(cat, s) + a, len);
+        n = len;
+        break;
+    }
+    case 2:
+        s = p->brand;
+        memcpy(w, catalog_text(cat, s), s.len);
+        n = s.len;
+        break;
+    case 3:
+        s = p->category;
+        n = s.len;
+        if (pick(seed, 2) == 0 && n > 3)
+            n = 3 + pick(seed, 6) < n ? 3 + pick(seed, 6) : n;
+        memcpy(w, catalog_text(cat, s), n);
+        break;
+    case 4:
+        n = (size_t)sprintf(w, "%u", pick(seed, 1000000) % (1u + pick(seed, 1000000)));
+        break;
+    case 5:
+        memcpy(w, catalog_text(cat, s), s.len);
+        n = s.len;
+        break;
+    case 6:
+        for (unsigned i = 0, m = 3 + pick(seed, 8); i < m; i++)
+            w[n++] = (char)('a' + pick(seed, 26));
+        break;
+    case 7:
+        n = (size_t)sprintf(w, "%s", BROAD[pick(seed, 8)]);
+        break;
+    default:
+        if (depth == 0) {
+            n = mix_query(w, cat, seed, 1);
+            w[n++] = ' ';
+            n += mix_query(w + n, cat, seed, 1);
+        } else {
+            w[n++] = (char)(pick(seed, 2) ? 'a' + pick(seed, 26) : '0' + pick(seed, 10));
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (w[i] == '&' || w[i] == '=' || w[i] == '\0')
+            w[i] = 'x'; /* the test parser splits on these */
+        else if (pick(seed, 4) == 0 && w[i] >= 'a' && w[i] <= 'z')
+            w[i] = (char)(w[i] - 'a' + 'A');
+    }
+    if (n == 0)
+        w[n++] = 'a';
+    return n;
+}
+
+/* Half reqgen's requests, half a text-mix query with reqgen's other parameters. */
+static void request_url(char *url, const struct catalog *cat, unsigned *seed)
+{
+    reqgen_url(url, cat, seed);
+    if (pick(seed, 2) == 0 || strncmp(url, "q=", 2) != 0)
+        return;
+    char tail[REQGEN_URL_MAX];
+    const char *amp = strchr(url, '&');
+    snprintf(tail, sizeof(tail), "%s", amp ? amp : "");
+    char *w = url + 2;
+    w += mix_query(w, cat, seed, 0);
+    snprintf(w, REQGEN_URL_MAX - (size_t)(w - url), "%s", tail);
+}
+
+static int build_catalog(struct catalog *cat, int i)
+{
+    unsigned seed = 77u + (unsigned)i;
+    switch (CASES[i].shape) {
+    case GENERATED:
+        return catalog_generate(cat, CASES[i].products);
+    case AWKWARD:
+        return reqgen_awkward_catalog(cat, CASES[i].products, seed);
+    case REPEATS:
+        return repeats_catalog(cat, CASES[i].products, seed);
+    default:
+        return tiny_catalog(cat, CASES[i].products, seed);
+    }
+}
+
+START_TEST(index_equals_reference)
+{
+    struct catalog cat;
+    struct search_index idx;
+    ck_assert_int_eq(build_catalog(&cat, _i), 0);
+    ck_assert_int_eq(search_index_init(&idx, &cat), 0);
+    struct index_tuning tune = {CASES[_i].heavy_min, CASES[_i].heavy_depth, CASES[_i].small_set};
+    struct index *ix = tune.heavy_min ? index_build_tuned(&idx, &tune) : index_build(&idx);
+    ck_assert_ptr_nonnull(ix);
+    unsigned seed = 4242u + (unsigned)_i;
+    size_t compared = 0, matched = 0;
+    for (int i = 0; i < CASES[_i].requests; i++) {
+        char url[REQGEN_URL_MAX];
+        struct search_request req;
+        struct search_result got, want;
+        request_url(url, &cat, &seed);
+        if (reqgen_parse(url, &req) != 0)
+            continue; /* a refused request has no answer to compare */
+        ck_assert_int_eq(index_run(ix, &req, &got), 0);
+        ck_assert_int_eq(search_reference(&cat, &req, 0, &want), 0);
+        ck_assert_msg(search_result_equal(&cat, &got, &want),
+                      "case %d, request %d differs: %s (total %zu vs reference %zu, listed %zu vs %zu)",
+                      _i, i, url, got.total_found, want.total_found, got.count, want.count);
+        compared++;
+        matched += want.total_found > 0;
+    }
+    ck_assert_uint_ge(compared, (size_t)CASES[_i].requests * 8 / 10);
+    ck_assert_uint_ge(matched, compared / 4);
+    printf("index: case %d (%zu products): %zu requests equal to the reference\n", _i,
+           CASES[_i].products, compared);
+    index_destroy(ix);
+    search_index_deinit(&idx);
+    catalog_deinit(&cat);
+}
+END_TEST
+
+/* search_run() answers from the index once it is published, for every window
+ * that covers the catalog, and from the scan for a smaller window: the
+ * answers stay the reference's either way, checked equal before and after. */
+START_TEST(search_run_uses_the_index_for_whole_windows)
+{
+    struct catalog cat;
+    struct search_index idx;
+    ck_assert_int_eq(reqgen_awkward_catalog(&cat, 2500, 5), 0);
+    ck_assert_int_eq(search_index_init(&idx, &cat), 0);
+    static const size_t WINDOWS[] = {0, 2500, 9999, 100, 2499};
+    unsigned seed = 99;
+    for (int built = 0; built < 2; built++) {
+        if (built) {
+            struct index *ix = index_build(&idx);
+            ck_assert_ptr_nonnull(ix);
+            atomic_store_explicit(&idx.full, ix, memory_order_release);
+        }
+        for (int i = 0; i < 2000; i++) {
+            char url[REQGEN_URL_MAX];
+            struct search_request req;
+            struct search_result got, want;
+            size_t window = WINDOWS[i % 5];
+            request_url(url, &cat, &seed);
+            if (reqgen_parse(url, &req) != 0)
+                continue;
+            ck_assert_int_eq(search_run(&idx, &req, window, &got), 0);
+            ck_assert_int_eq(search_reference(&cat, &req, window, &want), 0);
+            ck_assert_msg(search_result_equal(&cat, &got, &want), "window %zu, index %d: %s",
+                          window, built, url);
+        }
+    }
+    search_index_deinit(&idx); /* frees the published index too */
+    catalog_deinit(&cat);
+}
+END_TEST
+
+/* Broad queries: every product, most products, a whole category through
+ * the category field only; totals and first pages exact. */
+START_TEST(broad_queries_count_every_match)
+{
+    struct catalog cat;
+    struct search_index idx;
+    ck_assert_int_eq(catalog_generate(&cat, 30000), 0);
+    ck_assert_int_eq(search_index_init(&idx, &cat), 0);
+    struct index *ix = index_build(&idx);
+    ck_assert_ptr_nonnull(ix);
+    static const struct {
+        const char *url;
+        size_t total;
+    } WANT[] = {
+        {"q=product", 30000},
+        {"q=PRODUCT&sort=-price&offset=29999", 30000},
+        {"q=electronics", 2500},   /* the category only */
+        {"q=product alpha", 3000}, /* a brand's names */
+        {"q=zzz-none", 0},
+        {"q=a&facets=category,brand&sort=price&offset=777", 0},
+        {"category=books,toys&brand=beta&min_price=10&max_price=900.5&facets=brand", 0},
+    };
+    for (size_t i = 0; i < sizeof(WANT) / sizeof(WANT[0]); i++) {
+        struct search_request req;
+        struct search_result got, want;
+        ck_assert_int_eq(reqgen_parse(WANT[i].url, &req), 0);
+        ck_assert_int_eq(index_run(ix, &req, &got), 0);
+        ck_assert_int_eq(search_reference(&cat, &req, 0, &want), 0);
+        ck_assert_msg(search_result_equal(&cat, &got, &want), "%s", WANT[i].url);
+        if (WANT[i].total > 0)
+            ck_assert_uint_eq(got.total_found, WANT[i].total);
+        ck_assert_uint_eq(got.checked, 30000);
+    }
+    index_destroy(ix);
+    search_index_deinit(&idx);
+    catalog_deinit(&cat);
+}
+END_TEST
+
+Suite *index_suite(void)
+{
+    Suite *s = suite_create("index");
+    TCase *tc = tcase_create("index_vs_reference");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, broad_queries_count_every_match);
+    tcase_add_test(tc, search_run_uses_the_index_for_whole_windows);
+    tcase_add_loop_test(tc, index_equals_reference, 0, (int)(sizeof(CASES) / sizeof(CASES[0])));
+    suite_add_tcase(s, tc);
+    return s;
+}
