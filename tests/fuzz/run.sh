@@ -17,17 +17,18 @@ cd "$root"
 
 seconds=${FUZZ_SECONDS:-60}
 [[ $seconds =~ ^[0-9]+$ ]] || die "FUZZ_SECONDS must be a whole number of seconds, got '$seconds'"
-targets=${FUZZ_TARGETS:-query search config catalog_file}
+targets=${FUZZ_TARGETS:-query search index config catalog_file}
 cc=${FUZZ_CC:-clang}
 command -v "$cc" >/dev/null || die "$cc not found (apt-get install clang libclang-rt-14-dev)"
 command -v pkg-config >/dev/null || die "pkg-config not found"
-pkg-config --exists libmicrohttpd libcjson || die "libmicrohttpd-dev and libcjson-dev are needed"
+pkg-config --exists libmicrohttpd libcjson libdivsufsort ||
+    die "libmicrohttpd-dev, libcjson-dev and libdivsufsort-dev are needed"
 
 out=build/fuzz
 mkdir -p "$out/obj" "$out/artifacts" "$out/corpus"
 
-read -r -a pkg_cflags <<<"$(pkg-config --cflags libmicrohttpd libcjson)"
-read -r -a pkg_libs <<<"$(pkg-config --libs libmicrohttpd libcjson)"
+read -r -a pkg_cflags <<<"$(pkg-config --cflags libmicrohttpd libcjson libdivsufsort)"
+read -r -a pkg_libs <<<"$(pkg-config --libs libmicrohttpd libcjson libdivsufsort) -lroaring"
 san=("-fsanitize=address,undefined" -fno-sanitize-recover=all -fno-omit-frame-pointer)
 cflags=(-std=c11 -g -O1 -Wall -Wextra -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
         "${pkg_cflags[@]}" "${san[@]}")
@@ -40,10 +41,14 @@ for src in src/*.c; do
     "$cc" "${cflags[@]}" -fsanitize=fuzzer-no-link -c -o "$obj" "$src"
     objs+=("$obj")
 done
+# The index target draws its requests from the differential tests' generator.
+"$cc" "${cflags[@]}" -fsanitize=fuzzer-no-link -c -o "$out/obj/reqgen.o" tests/reqgen.c
 for t in $targets; do
     [[ -f tests/fuzz/fuzz_$t.c ]] || die "no such target '$t' (tests/fuzz/fuzz_$t.c)"
+    extra=()
+    [[ $t == index ]] && extra=(-Itests "$out/obj/reqgen.o")
     "$cc" "${cflags[@]}" -fsanitize=fuzzer -o "$out/fuzz_$t" "tests/fuzz/fuzz_$t.c" \
-        "${objs[@]}" "${pkg_libs[@]}" -lpthread -lm
+        "${objs[@]}" "${extra[@]}" "${pkg_libs[@]}" -lpthread -lm
 done
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}

@@ -1,0 +1,88 @@
+/* fuzz_index: a small catalog built from the input, indexed with tiny
+ * thresholds (so that every path of the index runs on a few products), then
+ * random requests (tests/reqgen.c, seeded from the input) through
+ * index_run() and search_reference() over the whole catalog: every answer
+ * must be the reference's.
+ * Input: bytes 0-2 pick the thresholds; then one product per line, a price
+ * byte followed by name, category and brand separated by '|'. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "index.h"
+#include "reqgen.h"
+#include "search.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+enum {
+    MAX_PRODUCTS = 300,
+    REQUESTS = 24,
+};
+
+/* The next field of [*p, end) up to sep or the end of the line. */
+static const char *field(const char **p, const char *end, char sep, size_t *len)
+{
+    const char *s = *p;
+    while (*p < end && **p != sep && **p != '\n')
+        (*p)++;
+    *len = (size_t)(*p - s);
+    if (*p < end && **p == sep)
+        (*p)++;
+    return s;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 4)
+        return 0;
+    struct index_tuning tune = {2u + data[0] % 8u, data[1] % 8u, data[2] % 16u};
+    const char *p = (const char *)data + 3, *end = (const char *)data + size;
+    struct catalog cat;
+    catalog_init(&cat);
+    unsigned seed = 0;
+    for (size_t i = 0; i < size; i++)
+        seed = seed * 31u + data[i];
+    while (p < end && cat.count < MAX_PRODUCTS) {
+        uint64_t price = (uint8_t)*p++ % 50u;
+        size_t nl, cl, bl;
+        const char *name = field(&p, end, '|', &nl);
+        const char *category = field(&p, end, '|', &cl);
+        const char *brand = field(&p, end, '|', &bl);
+        while (p < end && *p != '\n')
+            p++;
+        if (p < end)
+            p++;
+        if (catalog_add(&cat, cat.count * 7 + 1, price, name, nl, category, cl, "d", 1, brand,
+                        bl) != 0)
+            abort();
+    }
+    if (cat.count == 0) {
+        catalog_deinit(&cat);
+        return 0;
+    }
+    struct search_index idx;
+    if (search_index_init(&idx, &cat) != 0)
+        abort();
+    struct index *ix = index_build_tuned(&idx, &tune);
+    if (ix == NULL)
+        abort();
+    for (int i = 0; i < REQUESTS; i++) {
+        char url[REQGEN_URL_MAX];
+        struct search_request req;
+        struct search_result got, want;
+        reqgen_url(url, &cat, &seed);
+        if (reqgen_parse(url, &req) != 0)
+            continue;
+        if (index_run(ix, &req, &got) != 0 || search_reference(&cat, &req, 0, &want) != 0)
+            abort();
+        if (!search_result_equal(&cat, &got, &want))
+            abort();
+    }
+    index_destroy(ix);
+    search_index_deinit(&idx);
+    catalog_deinit(&cat);
+    return 0;
+}
