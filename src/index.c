@@ -1,6 +1,62 @@
 /* index: the whole-catalog search index.
  *
- * DESIGN-COMMENT
+ * It answers every request over the whole catalog exactly as the reference
+ * scan does (substrings with ASCII case folding inside a name or a category,
+ * filters, price ranges, price sort with offset, facets), and a broad query
+ * ("product" holds in every product, "a" in 95 % of them) must cost no more
+ * than a narrow one, with an exact total, and without a cache of answers.
+ *
+ * Design. Figures measured in process on the generated catalog, on this
+ * project's 2-core machine while shared (bench/index_bench.c, search plus
+ * JSON rendering, mean over the 10,000 queries of each mix, each query's
+ * fastest of 5 passes):
+ *
+ * - Text: one suffix array (libdivsufsort) over the lower-cased names, each
+ *   NUL-terminated, then each distinct lower-cased category once. A term's
+ *   occurrences are one range of the array: a 65,536-slot table of 2-byte
+ *   prefixes narrows it, two binary searches finish. A category is indexed
+ *   once, not once per product; an occurrence there stands for every product
+ *   of that folded category, whose set the filters need anyway. The text is
+ *   about 20 bytes a product instead of 30. d[] holds each slot's product,
+ *   so gathering a range reads memory in order.
+ * - Broad terms: a term's range is the leaf range of one suffix-tree node.
+ *   Nodes with at least heavy_min slots, reachable by a query of at most
+ *   heavy_depth bytes, get their exact product set precomputed as a CRoaring
+ *   bitmap, built bottom-up (children OR'ed into the parent, loose slots
+ *   added), found by (lo, hi) in a hash table; with facet counts for fields
+ *   of at most 64 values. At 100,000 products: heavy_min 2,048 gives 305
+ *   sets and a 25.9 MB index; 1,024 gives 1,367 sets and 28.4 MB, 512 1,547
+ *   and 28.7 MB, 256 2,537 and 29.4 MB, with no text-mix difference we could
+ *   measure, so 2,048. Smaller ranges (up to 2,047 slots) are gathered into
+ *   a bitmap. Median search_time: "product" 0.10 us, "a" 0.06 us, "1"
+ *   0.06 us, a miss 0.04 us; "q=product&facets=category" went from 16 us
+ *   (intersecting with 12 value bitmaps) to 0.3 us with the counts stored.
+ * - match=all: the terms' sets intersected, smallest first.
+ * - Filters: per lower-cased value its products, and a bitmap when it has 64
+ *   or more (borrowed as is for a one-value filter, with its facet counts).
+ * - Price: products ordered by (price, id) ascending and descending, each
+ *   product's rank in both. A price range is a range of ranks: a tree of
+ *   bitmaps over blocks of 256 ranks gives it as at most two nodes a level
+ *   plus two partial blocks; sets of at most small_set products are tested
+ *   product by product through the ranks instead. sort=price walks the
+ *   price order testing membership while that costs fewer probes
+ *   ((offset + limit) x window / matches) than extracting the set and
+ *   selecting the page by rank.
+ * - Facets: stored counts when the set is a precomputed one; otherwise one
+ *   and_cardinality per value for large sets of a field with few values,
+ *   counting product by product for the rest.
+ *
+ * Results at 100,000 products: text mix 1.6 us a request (p99 10 us),
+ * features mix 11 us (p99 110 us); index 26 MB (the suffix array and d[]
+ * are 18 MB of it), server peak RSS 50 MB; built in 0.3-0.6 s. At 1,000,000:
+ * text mix 3.9 us, features 52 us; index 294 MB, peak RSS 470 MB; built in
+ * 4.5-10 s. The build runs on its own thread after the listener is up
+ * (the scan answers until then), so readiness does not wait for it.
+ *
+ * Not chosen: n-gram posting lists with verification (Zoekt, Google Code
+ * Search) verify every candidate, and for "product" or "a" every product is
+ * a candidate: that is the scan, measured at 2,300-2,900 requests/s at
+ * 100,000 products, where this index answers in a tenth of a microsecond.
  */
 #include "index.h"
 
@@ -9,9 +65,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifdef INDEX_DEBUG
-#include <stdio.h>
-#endif
 
 
 enum {
@@ -237,6 +290,17 @@ static int term_set(const struct index *ix, const unsigned char *p, size_t m, st
     s->counts = NULL;
     if (hi - lo >= ix->tune.heavy_min && heavy_find(ix, lo, hi, s))
         return 0;
+    /* Only one category holds the term ("beauty"): its bitmap, borrowed. */
+    uint32_t cat = lo < hi && ix->d[lo] >= ix->n ? ix->d[lo] - ix->n : UINT32_MAX;
+    for (uint32_t i = lo + 1; i < hi && cat != UINT32_MAX; i++)
+        if (ix->d[i] != ix->n + cat)
+            cat = UINT32_MAX;
+    const struct folds *fo = &ix->fold[SEARCH_FIELD_CATEGORY];
+    if (cat != UINT32_MAX && fo->bm[cat] != NULL) {
+        s->cur = fo->bm[cat];
+        s->counts = fo->counts != NULL ? fo->counts[cat] : NULL;
+        return 0;
+    }
     roaring_bitmap_t *bm = roaring_bitmap_create();
     if (bm == NULL)
         return -1;
@@ -818,14 +882,8 @@ static int build_text(struct index *ix)
             owner[w + i] = ix->n + f;
         w += len + 1;
     }
-#ifdef INDEX_DEBUG
-    double ts = seconds();
-#endif
     if (tlen > 0 && divsufsort(ix->text, ix->sa, (saidx_t)tlen) != 0)
         goto out;
-#ifdef INDEX_DEBUG
-    fprintf(stderr, "divsufsort %.3f s\n", seconds() - ts);
-#endif
     /* Random reads: fetch ahead, so that many misses are in flight at once. */
     for (size_t i = 0; i < tlen; i++) {
         if (i + 32 < tlen)
@@ -941,9 +999,6 @@ static int build_prices(struct index *ix)
         if (ix->order[dir] == NULL || ix->rank[dir] == NULL)
             return -1;
     }
-#ifdef INDEX_DEBUG
-    double ts = seconds();
-#endif
     struct priced *pr = malloc((n ? n : 1) * sizeof(*pr));
     if (pr == NULL)
         return -1;
@@ -953,9 +1008,6 @@ static int build_prices(struct index *ix)
     for (uint32_t r = 0; r < n; r++)
         ix->order[0][r] = pr[r].k;
     free(pr);
-#ifdef INDEX_DEBUG
-    fprintf(stderr, "price sort %.3f s\n", seconds() - ts);
-#endif
     /* Descending: the ascending order's runs of equal prices, last run first,
      * each run kept in its (id) order. */
     uint32_t w = 0;
@@ -1023,15 +1075,8 @@ struct index *index_build_tuned(const struct search_index *base, const struct in
         ix->tune.heavy_min = 2;
     ix->n = (uint32_t)base->count;
     ix->bytes = sizeof(*ix);
-#ifdef INDEX_DEBUG
-#define PHASE(x) (t1 = seconds(), r_ = (x), fprintf(stderr, "%s %.3f s %.1f MB\n", #x, seconds() - t1, ix->bytes / 1e6), r_)
-    double t1;
-    int r_;
-#else
-#define PHASE(x) (x)
-#endif
-    if (PHASE(build_text(ix)) != 0 || PHASE(build_values(ix)) != 0 || PHASE(build_heavy(ix)) != 0 ||
-        PHASE(build_prices(ix)) != 0) {
+    if (build_text(ix) != 0 || build_values(ix) != 0 || build_heavy(ix) != 0 ||
+        build_prices(ix) != 0) {
         index_destroy(ix);
         return NULL;
     }
