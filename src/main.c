@@ -254,8 +254,12 @@ int main(int argc, char **argv)
         cJSON_AddNumberToObject(f, "peak_rss_kb", (double)proc_status_kb("VmHWM"));
     log_info("stopped", f);
     status = 0;
-    if (builder.started && !atomic_load(&builder.done))
-        return status; /* still building what nobody will use: exit reclaims it all */
+    if (builder.started && !atomic_load(&builder.done)) {
+        /* Still building what nobody will use. Returning would free main's
+         * frame (the catalog) under the builder; _exit ends both at once. */
+        fflush(NULL);
+        _exit(status);
+    }
     if (builder.started)
         pthread_join(builder.thread, NULL);
 out:
