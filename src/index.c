@@ -17,7 +17,7 @@
  *   prefixes narrows it, two binary searches finish. A category is indexed
  *   once, not once per product; an occurrence there stands for every product
  *   of that folded category, whose set the filters need anyway. The text is
- *   about 20 bytes a product instead of 30. d[] holds each slot's product,
+ *   about 20 bytes a product instead of 28. d[] holds each slot's product,
  *   so gathering a range reads memory in order.
  * - Broad terms: a term's range is the leaf range of one suffix-tree node.
  *   Nodes with at least heavy_min slots, reachable by a query of at most
@@ -39,19 +39,25 @@
  *   bitmaps over blocks of 256 ranks gives it as at most two nodes a level
  *   plus two partial blocks; sets of at most small_set products are tested
  *   product by product through the ranks instead. sort=price walks the
- *   price order testing membership while that costs fewer probes
- *   ((offset + limit) x window / matches) than extracting the set and
- *   selecting the page by rank.
+ *   price order testing membership when the expected probes ((offset +
+ *   limit) x window / matches) are fewer than four a match; otherwise it
+ *   extracts the set and selects the page by rank.
  * - Facets: stored counts when the set is a precomputed one; otherwise one
  *   and_cardinality per value for large sets of a field with few values,
  *   counting product by product for the rest.
  *
- * Results at 100,000 products: text mix 1.6 us a request (p99 10 us),
- * features mix 11 us (p99 110 us); index 26 MB (the suffix array and d[]
- * are 18 MB of it), server peak RSS 50 MB; built in 0.3-0.6 s. At 1,000,000:
- * text mix 3.9 us, features 52 us; index 294 MB, peak RSS 470 MB; built in
- * 4.5-10 s. The build runs on its own thread after the listener is up
- * (the scan answers until then), so readiness does not wait for it.
+ * Results, quiet machine, in process (search + rendering a request):
+ * 100,000 products: text mix 1.4 us (p99 9 us), features mix 6.5 us (p99
+ * 54 us); index 26 MB (the suffix array and d[] are 18 MB of it); built in
+ * 0.2 s. 1,000,000 products: text mix 2.7 us, features mix 34 us; index
+ * 294 MB; built in 3.3 s. Over HTTP (server on one core, wrk with 50
+ * connections on the other, the same mixes): 100,000 products, text mix
+ * 58,600-70,400 requests/s and features mix 47,200-49,000, p99 1.0-1.5 ms,
+ * peak RSS 48 MB; 1,000,000 products, text mix 65,500 requests/s, p99
+ * 1.4 ms, peak RSS 463 MB; the bare libmicrohttpd ceiling measured
+ * 57,000-99,000 requests/s in the same minutes (the machine is shared).
+ * The build runs on its own thread once the listener is up, and the scan
+ * answers until the index is published, so readiness does not wait for it.
  *
  * Not chosen: n-gram posting lists with verification (Zoekt, Google Code
  * Search) verify every candidate, and for "product" or "a" every product is
