@@ -32,10 +32,17 @@ import time
 from decimal import Decimal
 from urllib.parse import quote
 
+
+def die(message):
+    """Stops before any check could run: exit status 2."""
+    print(f"openapi_check: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 try:
     import jsonschema
 except ImportError:
-    sys.exit("openapi_check: python3-jsonschema is missing (apt-get install python3-jsonschema)")
+    die("python3-jsonschema is missing (apt-get install python3-jsonschema)")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOC_PATH = os.path.join(ROOT, "docs", "openapi.json")
@@ -126,8 +133,11 @@ def schema_errors(schema, instance):
     """Validation messages (empty when the instance is valid). OpenAPI 3.0
     schemas are a JSON Schema draft 4 dialect; `example` is ignored."""
     validator = jsonschema.Draft4Validator(schema)
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
-            for e in validator.iter_errors(instance)]
+    try:
+        return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+                for e in validator.iter_errors(instance)]
+    except (TypeError, ValueError, jsonschema.exceptions.SchemaError) as e:
+        return [f"the schema cannot be applied ({e})"]
 
 
 def check_document(raw):
@@ -508,8 +518,8 @@ class Server:
         if self.port is None:
             self.stop()
             self.log.seek(0)
-            sys.exit(f"openapi_check: {binary} did not start: {line!r} "
-                     f"{self.log.read().decode('utf-8', 'replace')[:500]}")
+            die(f"{binary} did not start: {line!r} "
+                f"{self.log.read().decode('utf-8', 'replace')[:500]}")
 
     def stop(self):
         if self.proc.poll() is None:
@@ -697,7 +707,8 @@ def check_errors(doc, port):
                  request(port, "GET", f"/products/{pid}"), "/products/{id}", "GET", 404,
                  "product_not_found")
     # unknown paths, whatever the method
-    for path in ["/", "/nope", "/products", "/products/1/x", "/products/search/x", "/health/x",
+    for path in ["/", "/nope", "/products", "/products/1/x", "/products/search/x", "/health/",
+                 "/health/x",
                  "/metrics.txt", "/openapi.yaml", "/PRODUCTS/SEARCH?q=alpha", "/Health"]:
         conforms(doc, f"GET {path} -> 404 not_found", request(port, "GET", path), None, "GET", 404,
                  "not_found")
@@ -798,7 +809,7 @@ def main():
     binary = (sys.argv[1] if len(sys.argv) > 1
               else os.environ.get("PRODUCT_SEARCH_BIN") or os.path.join(ROOT, "build", "product-search"))
     if not os.access(binary, os.X_OK):
-        sys.exit(f"openapi_check: no executable at {binary} (run make, or pass its path)")
+        die(f"no executable at {binary} (run make, or pass its path)")
     with open(DOC_PATH, "rb") as f:
         raw_doc = f.read()
     doc = check_document(raw_doc)
