@@ -662,7 +662,8 @@ def check_errors(doc, port):
         bad(dict(q="alpha", sort=v), "invalid_sort")
     long_list = ",".join(f"c{i}" for i in range(17))
     for key in ("category", "brand"):
-        for v in ["", ",", "books,", ",books", "books,,home", long_list, "x" * 65]:
+        for v in ["", ",", "books,", ",books", "books,,home", long_list, "x" * 65, b"\xff",
+                  b"bo\x00oks"]:
             bad({"q": "alpha", key: v}, "invalid_filter")
     bad(dict(category=""), "invalid_filter", note=" (no q)")
     for key in ("min_price", "max_price"):
