@@ -60,6 +60,9 @@ $(BUILD)/%.o: src/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The OpenAPI document is embedded in the binary (src/openapi.c).
+$(BUILD)/openapi.o: docs/openapi.json
+
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"

@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 
 #include "log.h"
+#include "openapi.h"
 #include "query.h"
 #include "render.h"
 #include "text.h"
@@ -53,6 +54,11 @@ static const struct canned_spec CANNED[HTTP_CANNED_COUNT] = {
     [HTTP_CANNED_BODY_TOO_LARGE] = {413, "body_not_allowed",
                                     "requests to this service carry no body"},
     [HTTP_CANNED_INTERNAL] = {500, "internal_error", "the server could not answer; try again"},
+    [HTTP_CANNED_BAD_ID] = {400, "invalid_id",
+                            "a product id is a positive decimal integer below 2^63, no sign, "
+                            "no leading zeros"},
+    [HTTP_CANNED_NO_PRODUCT] = {404, "product_not_found", "no product has this id"},
+    [HTTP_CANNED_OPENAPI] = {200, NULL, NULL}, /* the embedded document */
 };
 
 static uint64_t now_ns(void)
@@ -84,6 +90,20 @@ static int build_canned(struct http_server *s)
     for (size_t i = 0; i < HTTP_CANNED_COUNT; i++) {
         char *body;
         size_t len;
+        if (i == HTTP_CANNED_OPENAPI) {
+            /* the document is static: served from where it lies, never copied */
+            const char *doc = openapi_document(&len);
+            s->canned[i] = MHD_create_response_from_buffer(len, (void *)doc,
+                                                           MHD_RESPMEM_PERSISTENT);
+            if (s->canned[i] == NULL ||
+                MHD_add_response_header(s->canned[i], MHD_HTTP_HEADER_CONTENT_TYPE, JSON_TYPE) !=
+                    MHD_YES ||
+                MHD_add_response_header(s->canned[i], "X-Content-Type-Options", "nosniff") !=
+                    MHD_YES)
+                return -1;
+            s->canned_len[i] = len;
+            continue;
+        }
         if (i == HTTP_CANNED_HEALTH_OK) {
             body = malloc(64);
             if (body == NULL)
@@ -238,17 +258,58 @@ static bool has_body(struct MHD_Connection *c, bool *large)
     return n > 0;
 }
 
+/* GET /products/{id}: one product from the whole catalog, whatever the
+ * window a search checks. */
+static enum MHD_Result handle_product(struct http_server *s, struct MHD_Connection *c,
+                                      const char *seg, uint64_t start, const char *method,
+                                      const char *url)
+{
+    uint64_t id;
+    if (query_parse_id(seg, strlen(seg), &id) != 0)
+        return answer_canned(s, c, METRICS_ROUTE_PRODUCT, HTTP_CANNED_BAD_ID, start, method, url);
+    long k = catalog_find(s->cat, id);
+    if (k < 0)
+        return answer_canned(s, c, METRICS_ROUTE_PRODUCT, HTTP_CANNED_NO_PRODUCT, start, method,
+                             url);
+    size_t len;
+    char *body = render_product(s->cat, &s->cat->items[k], &len);
+    struct MHD_Response *r = body ? response_take(body, len, JSON_TYPE) : NULL;
+    if (r == NULL)
+        return answer_canned(s, c, METRICS_ROUTE_PRODUCT, HTTP_CANNED_INTERNAL, start, method,
+                             url);
+    enum MHD_Result ret = answer(s, c, METRICS_ROUTE_PRODUCT, MHD_HTTP_OK, r, len, start, method,
+                                 url);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* The route of a path, or METRICS_ROUTE_OTHER; *seg gets the id segment of
+ * /products/{id} (one non-empty segment, no further '/'). */
+static enum metrics_route route_of(const char *url, const char **seg)
+{
+    static const char PRODUCTS[] = "/products/";
+    if (strcmp(url, "/products/search") == 0)
+        return METRICS_ROUTE_SEARCH;
+    if (strcmp(url, "/health") == 0)
+        return METRICS_ROUTE_HEALTH;
+    if (strcmp(url, "/metrics") == 0)
+        return METRICS_ROUTE_METRICS;
+    if (strcmp(url, "/openapi.json") == 0)
+        return METRICS_ROUTE_OPENAPI;
+    if (strncmp(url, PRODUCTS, sizeof(PRODUCTS) - 1) == 0) {
+        *seg = url + sizeof(PRODUCTS) - 1;
+        if (**seg != '\0' && strchr(*seg, '/') == NULL)
+            return METRICS_ROUTE_PRODUCT;
+    }
+    return METRICS_ROUTE_OTHER;
+}
+
 static enum MHD_Result route(struct http_server *s, struct MHD_Connection *c, const char *url,
                              const char *method, uint64_t start)
 {
-    enum metrics_route rt;
-    if (strcmp(url, "/products/search") == 0)
-        rt = METRICS_ROUTE_SEARCH;
-    else if (strcmp(url, "/health") == 0)
-        rt = METRICS_ROUTE_HEALTH;
-    else if (strcmp(url, "/metrics") == 0)
-        rt = METRICS_ROUTE_METRICS;
-    else
+    const char *seg = NULL;
+    enum metrics_route rt = route_of(url, &seg);
+    if (rt == METRICS_ROUTE_OTHER)
         return answer_canned(s, c, METRICS_ROUTE_OTHER, HTTP_CANNED_NOT_FOUND, start, method,
                              url);
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
@@ -256,6 +317,10 @@ static enum MHD_Result route(struct http_server *s, struct MHD_Connection *c, co
     switch (rt) {
     case METRICS_ROUTE_SEARCH:
         return handle_search(s, c, start, method, url);
+    case METRICS_ROUTE_PRODUCT:
+        return handle_product(s, c, seg, start, method, url);
+    case METRICS_ROUTE_OPENAPI:
+        return answer_canned(s, c, rt, HTTP_CANNED_OPENAPI, start, method, url);
     case METRICS_ROUTE_HEALTH:
         return answer_canned(s, c, rt,
                              atomic_load(&s->draining) ? HTTP_CANNED_HEALTH_DRAINING

@@ -70,6 +70,40 @@ static const char *str(const cJSON *o, const char *k)
     return v->valuestring;
 }
 
+/* /products/{id} answers the product object exactly as a search lists it,
+ * from the whole catalog even beyond the search window. */
+START_TEST(product_by_id_is_the_search_object)
+{
+    cJSON *one = get_json("/products/1", 200);
+    cJSON *j = get_json("/products/search?q=alpha&limit=1", 200);
+    ck_assert(cJSON_Compare(one, cJSON_GetArrayItem(cJSON_GetObjectItem(j, "products"), 0), 1));
+    cJSON_Delete(one);
+    cJSON_Delete(j);
+    char target[64];
+    snprintf(target, sizeof(target), "/products/%zu", cat.count);
+    cJSON *last = get_json(target, 200);
+    ck_assert_int_eq((int)num(last, "id"), (int)cat.count);
+    cJSON_Delete(last);
+}
+END_TEST
+
+/* /openapi.json serves docs/openapi.json byte for byte. */
+START_TEST(openapi_document_is_the_file)
+{
+    FILE *f = fopen("docs/openapi.json", "rb");
+    ck_assert_ptr_nonnull(f);
+    static char want[1 << 20];
+    size_t n = fread(want, 1, sizeof(want), f);
+    fclose(f);
+    struct tu_response r;
+    ck_assert_int_eq(tu_request(server.port, "GET", "/openapi.json", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_uint_eq(r.body_len, n);
+    ck_assert_int_eq(memcmp(r.body, want, n), 0);
+    tu_response_deinit(&r);
+}
+END_TEST
+
 START_TEST(search_answers_the_spec_shape)
 {
     cJSON *j = get_json("/products/search?q=alpha", 200);
@@ -145,6 +179,14 @@ static const struct {
     {"/products/search?q=alpha&limit=1.5", 400, "invalid_limit"},
     {"/products/search?q=alpha&limit=%205", 400, "invalid_limit"},
     {"/products/search?q=beta&q=alpha", 400, "duplicate_parameter"},
+    {"/products/abc", 400, "invalid_id"},
+    {"/products/0", 400, "invalid_id"},
+    {"/products/007", 400, "invalid_id"},
+    {"/products/-1", 400, "invalid_id"},
+    {"/products/9223372036854775808", 400, "invalid_id"},
+    {"/products/999999999", 404, "product_not_found"},
+    {"/products/9223372036854775807", 404, "product_not_found"},
+    {"/products/1/x", 404, "not_found"},
     {"/products/search?Q=alpha", 400, "missing_query"},
     {"/products/search?q=a&offset=x", 400, "invalid_offset"},
     {"/products/search?q=a&sort=name", 400, "invalid_sort"},
@@ -182,8 +224,9 @@ static const char *const METHODS[] = {"POST", "PUT", "DELETE", "PATCH", "OPTIONS
 
 START_TEST(other_methods_get_405_with_allow)
 {
-    static const char *const routes[] = {"/health", "/products/search?q=a", "/metrics"};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const routes[] = {"/health", "/products/search?q=a", "/metrics",
+                                         "/products/1", "/openapi.json"};
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         struct tu_response r;
         char v[64];
         ck_assert_int_eq(tu_request(server.port, METHODS[_i], routes[i], &r), 0);
@@ -207,8 +250,9 @@ START_TEST(head_has_headers_and_no_body)
         const char *target;
         int status;
     } heads[] = {{"/health", 200}, {"/products/search?q=alpha", 200}, {"/nope", 404},
-                 {"/products/search", 400}, {"/metrics", 200}};
-    for (size_t i = 0; i < 5; i++) {
+                 {"/products/search", 400}, {"/metrics", 200}, {"/products/5", 200},
+                 {"/products/x", 400}, {"/openapi.json", 200}};
+    for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
         struct tu_response get, head;
         char a[32], b[32];
         int fd = tu_connect(server.port);
@@ -399,6 +443,8 @@ Suite *http_suite(void)
     tcase_add_checked_fixture(tc, start, stop);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, search_answers_the_spec_shape);
+    tcase_add_test(tc, product_by_id_is_the_search_object);
+    tcase_add_test(tc, openapi_document_is_the_file);
     tcase_add_loop_test(tc, good_queries, 0, (int)(sizeof(GOOD) / sizeof(GOOD[0])));
     tcase_add_loop_test(tc, bad_requests_get_json_errors, 0, (int)(sizeof(BAD) / sizeof(BAD[0])));
     tcase_add_loop_test(tc, other_methods_get_405_with_allow, 0,
