@@ -37,7 +37,8 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from docs_common import ROOT, tracked_markdown
+
 MARKER = re.compile(r"^\s*<!--\s*example(?::\s*(.*?))?\s*-->\s*$")
 FENCE_OPEN = re.compile(r"^(`{3,})console\s*$")
 LOCAL_PORT = re.compile(r"\b(localhost|127\.0\.0\.1):8080\b")
@@ -70,17 +71,6 @@ class Example:
 
     def name(self):
         return f"{self.path}:{self.line}"
-
-
-def tracked_markdown():
-    try:
-        out = subprocess.run(["git", "-C", ROOT, "ls-files", "-z", "--", "*.md"],
-                             check=True, capture_output=True).stdout
-        return sorted(p for p in out.decode().split("\0") if p)
-    except (OSError, subprocess.CalledProcessError):
-        return sorted(os.path.relpath(os.path.join(d, f), ROOT)
-                      for d, _, fs in os.walk(ROOT) if "/.git" not in d
-                      for f in fs if f.endswith(".md"))
 
 
 def parse(path):

@@ -15,11 +15,10 @@ when anything failed, 2 on a usage error.
 """
 import os
 import re
-import subprocess
 import sys
 import urllib.parse
 
-ROOT = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from docs_common import ROOT, tracked_markdown
 
 # Mentions of documents outside the repository, anywhere in a Markdown file (code
 # blocks included): the internal contract by name or section, and paths out of it.
@@ -36,19 +35,6 @@ REFDEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*(<[^>]*>|\S+)")
 HTML_ID = re.compile(r"<a\s+(?:id|name)=\"([^\"]+)\"", re.I)
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-
-
-def tracked_markdown():
-    try:
-        out = subprocess.run(["git", "-C", ROOT, "ls-files", "-z", "--", "*.md"],
-                             check=True, capture_output=True).stdout
-        return sorted(p for p in out.decode().split("\0") if p)
-    except (OSError, subprocess.CalledProcessError):
-        found = []
-        for d, dirs, files in os.walk(ROOT):
-            dirs[:] = [x for x in dirs if x not in (".git", "build", "node_modules")]
-            found += [os.path.relpath(os.path.join(d, f), ROOT) for f in files if f.endswith(".md")]
-        return sorted(found)
 
 
 def slug(heading):
