@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 
-from docs_common import ROOT, tracked_markdown
+from docs_common import ROOT, markdown_files
 
 MARKER = re.compile(r"^\s*<!--\s*example(?::\s*(.*?))?\s*-->\s*$")
 FENCE_OPEN = re.compile(r"^(`{3,})console\s*$")
@@ -223,14 +223,12 @@ def main(argv):
         print(__doc__.strip())
         return 0
     listing = "--list" in argv
-    files = [a for a in argv if a != "--list"] or tracked_markdown()
+    files = markdown_files([a for a in argv if a != "--list"], "check-examples")
+    if files is None:
+        return 2
     examples, errors = [], []
     for path in files:
-        rel = os.path.relpath(os.path.abspath(path), ROOT)
-        if not os.path.isfile(os.path.join(ROOT, rel)):
-            print(f"check-examples: {path}: no such file", file=sys.stderr)
-            return 2
-        ex, err = parse(rel)
+        ex, err = parse(path)
         examples += ex
         errors += err
     if listing:

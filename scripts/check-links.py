@@ -18,7 +18,7 @@ import re
 import sys
 import urllib.parse
 
-from docs_common import ROOT, tracked_markdown
+from docs_common import ROOT, markdown_files
 
 # Mentions of documents outside the repository, anywhere in a Markdown file (code
 # blocks included): the internal contract by name or section, and paths out of it.
@@ -134,17 +134,14 @@ def main(argv):
     if any(a in ("-h", "--help") for a in argv):
         print(__doc__.strip())
         return 0
-    files = argv or tracked_markdown()
+    files = markdown_files(argv, "check-links")
     if not files:
-        print("check-links: no Markdown files found", file=sys.stderr)
+        if files is not None:
+            print("check-links: no Markdown files found", file=sys.stderr)
         return 2
     passed, failed = 0, []
     for md in files:
-        rel = os.path.relpath(os.path.realpath(md), ROOT) if os.path.isabs(md) else md
-        if not os.path.isfile(os.path.join(ROOT, rel)):
-            print(f"check-links: {md}: no such file", file=sys.stderr)
-            return 2
-        p, f = check_file(rel)
+        p, f = check_file(md)
         passed += p
         failed += f
     for line in failed:
