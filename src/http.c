@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -57,7 +58,6 @@ static const struct canned_spec CANNED[HTTP_CANNED_COUNT] = {
     [HTTP_CANNED_BAD_ID] = {400, "invalid_id",
                             "a product id is a positive decimal integer below 2^63, no sign, "
                             "no leading zeros"},
-    [HTTP_CANNED_NO_PRODUCT] = {404, "product_not_found", "no product has this id"},
     [HTTP_CANNED_OPENAPI] = {200, NULL, NULL}, /* the embedded document */
 };
 
@@ -268,9 +268,12 @@ static enum MHD_Result handle_product(struct http_server *s, struct MHD_Connecti
     if (query_parse_id(seg, strlen(seg), &id) != 0)
         return answer_canned(s, c, METRICS_ROUTE_PRODUCT, HTTP_CANNED_BAD_ID, start, method, url);
     long k = catalog_find(s->cat, id);
-    if (k < 0)
-        return answer_canned(s, c, METRICS_ROUTE_PRODUCT, HTTP_CANNED_NO_PRODUCT, start, method,
-                             url);
+    if (k < 0) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "no product has id %" PRIu64, id);
+        return answer_error(s, c, METRICS_ROUTE_PRODUCT, MHD_HTTP_NOT_FOUND, "product_not_found",
+                            msg, start, method, url);
+    }
     size_t len;
     char *body = render_product(s->cat, &s->cat->items[k], &len);
     struct MHD_Response *r = body ? response_take(body, len, JSON_TYPE) : NULL;
