@@ -2,8 +2,7 @@
 """Turns bench/run.sh's raw runs into results.md, results.json, results.png.
 
 Reads one JSON line per wrk run (phase "main", "scale", or a SPEC 7 phase:
-"features-100k", "whole-text-100k", "whole-features-100k", "whole-text-1m",
-"whole-text-10m"), the time-to-ready, full-scan, worst-query, FTS5 and
+"features-100k", "whole-text-100k", "whole-features-100k", "whole-text-1m"), the time-to-ready, full-scan, worst-query, FTS5 and
 10M figures, and the machine notes; prints the tables on stdout. Writes
 NAME.md, NAME.json, NAME.png (SPEC 5 contenders) and NAME-whole.png
 (whole-catalog requests/s beside the ceiling).
@@ -345,16 +344,21 @@ def fts5_table(fts5):
     return lines
 
 
-def tenm_table(tenm, phases):
-    """10,000,000 products: ready, index, memory, one short text-mix run."""
-    s = phases.get("whole-text-10m", {}).get(SERVER, {})
+def tenm_table(tenm):
+    """10,000,000 products: ready, index, memory, search_time of the mix."""
+    got = tenm.get("queries") or {}
+    times = got.get("search_time") or {}
+
+    def ms(key):
+        return "n/a" if key not in times else f"{times[key] / 1e6:.3f} ms"
     return ["| products | ready | index ready | peak RSS at index ready "
-            "| peak RSS under load | requests/s | p50 | p99 | errors / non-2xx |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            f"| peak RSS after {got.get('queries', 'the')} queries "
+            "| search_time median | mean | p99 |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
             f"| 10,000,000 | {fmt_ms(tenm.get('median_ms'))} | {index_cell(tenm)} "
-            f"| {fmt_mb(tenm.get('peak_rss_kb'))} | {fmt_mb(s.get('peak_rss_kb'))} "
-            f"| {fmt_rps(s.get('rps'))} | {fmt_ms(s.get('p50_ms'))} "
-            f"| {fmt_ms(s.get('p99_ms'))} | {errors_cell(s) if s else 'n/a'} |"]
+            f"| {fmt_mb(tenm.get('peak_rss_kb'))} "
+            f"| {fmt_mb(tenm.get('queries_peak_rss_kb'))} "
+            f"| {ms('median_ns')} | {ms('mean_ns')} | {ms('p99_ns')} |"]
 
 
 def whole_chart(phases, meta, path):
@@ -387,13 +391,21 @@ def whole_chart(phases, meta, path):
     ax.set_ylabel("requests/s (median of rounds)")
     ax.set_ylim(0, ax.get_ylim()[1] * 1.3)
     ax.legend(loc="upper center", ncol=3, fontsize=8)
-    ax.set_title(f"Whole catalog (SCAN_LIMIT=0): THREADS=1 on CPU 0, wrk -t1 "
-                 f"-c{meta.get('connections')} on CPU 1, {meta.get('rounds')} x "
-                 f"{meta.get('duration_s')} s, {meta.get('date', '')}", fontsize=9)
+    ax.set_title(f"Whole catalog (SCAN_LIMIT=0): {run_caption(meta)}", fontsize=9)
+    save_chart(fig, path)
+    return True
+
+
+def run_caption(meta):
+    """How the runs of a chart were made, in one line."""
+    return (f"THREADS=1 on CPU 0, wrk -t1 -c{meta.get('connections')} on CPU 1, "
+            f"{meta.get('rounds')} x {meta.get('duration_s')} s, {meta.get('date', '')}")
+
+
+def save_chart(fig, path):
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
-    return True
 
 
 def chart(order, main, meta, path):
@@ -428,12 +440,8 @@ def chart(order, main, meta, path):
     ax_p99.set_ylabel("ms")
     ax_p99.set_ylim(0, max(p99 + [TARGET_P99_MS]) * 1.25)
 
-    fig.suptitle(f"THREADS=1 on CPU 0, wrk -t1 -c{meta.get('connections')} on "
-                 f"CPU 1, {meta.get('rounds')} x {meta.get('duration_s')} s, "
-                 f"{meta.get('date', '')}", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    fig.suptitle(run_caption(meta), fontsize=10)
+    save_chart(fig, path)
 
 
 def load_json_arg(text):
@@ -506,7 +514,7 @@ def main():
             problems.append(f"{where}: {f['errors']} errors "
                             f"({f['non2xx']} of them non-2xx)")
     measured = [("ready", ready), ("scan", scan), ("catalog", catalog),
-                ("fts5", fts5), ("10M", tenm)]
+                ("fts5", fts5), ("10M", tenm), ("10M queries", (tenm or {}).get("queries"))]
     measured += [(f"ready at {k} products", v) for k, v in (ready_whole or {}).items()]
     measured += [(f"worst queries at {k} products", v) for k, v in (worst or {}).items()]
     for name, value in measured:
@@ -604,7 +612,8 @@ def main():
                "queries.", ""] + fts5_table(fts5)
     if tenm:
         md += ["", "## 10,000,000 products (`BENCH_10M=1`, `SCAN_LIMIT=0`, "
-               "one start)", ""] + tenm_table(tenm, phases)
+               "one start; then the first text-mix queries one at a time)", ""] + \
+            tenm_table(tenm)
     if scale_runs:
         md += ["", "## Scaling: `THREADS=2`, no pinning, `wrk -t2`, one run each",
                ""] + scale_table(order, scale_runs)
@@ -650,7 +659,7 @@ def main():
                         f"queries x {fts5['rounds']} rounds, answers differ on "
                         f"{fts5['answers_differ']}:"] + fts5_table(fts5))
     if tenm:
-        printed.append(tenm_table(tenm, phases))
+        printed.append(tenm_table(tenm))
     if scale_runs:
         printed.append(scale_table(order, scale_runs))
     for table in printed:

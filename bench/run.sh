@@ -20,7 +20,8 @@
 #   fts5      the text mix in-process on SQLite FTS5 trigram (bench/fts5.c)
 #             beside product-search's search_time_ns for the same queries
 # BENCH_10M=1 runs only the 10,000,000-product measurement (ready, index
-# build, peak memory, one short text-mix run) and writes results-10m.*.
+# build, peak memory, search_time over the text mix, one query at a time)
+# and writes results-10m.*.
 #
 # Loopback only; inside a private network namespace when `unshare -n` works.
 # Writes results.md, results.json and results.png under bench/results/
@@ -48,6 +49,7 @@
 #   INDEX_TIMEOUT=120   seconds to wait for product_search_index_ready 1 on
 #                       /metrics after /health turns 200 (when it exists)
 #   BENCH_10M=1         only the 10,000,000-product measurement
+#   TENM_QUERIES=1000   text-mix queries sent one at a time at 10,000,000
 set -euo pipefail
 
 # The script is one { } block: bash parses it whole before running it, so
@@ -63,9 +65,9 @@ die() { echo "bench: $*" >&2; exit 2; }
 note() { echo "bench: $*" >&2; }
 
 if [[ ${BENCH_SMOKE:-0} == 1 ]]; then
-    : "${DURATION:=2}" "${WARMUP:=1}" "${ROUNDS:=1}" "${READY_RUNS:=3}"
+    : "${DURATION:=2}" "${WARMUP:=1}" "${ROUNDS:=1}" "${READY_RUNS:=2}"
     : "${SCAN_REQUESTS:=10}" "${RESULTS_DIR:=$ROOT/bench/results/tmp}"
-    : "${CATALOG_SIZES:=100000}" "${CATALOG_RUNS:=1}" "${FTS5_QUERIES:=300}"
+    : "${CATALOG_SIZES:=100000}" "${CATALOG_RUNS:=1}" "${FTS5_QUERIES:=200}"
 else
     : "${DURATION:=10}" "${WARMUP:=2}" "${ROUNDS:=3}" "${READY_RUNS:=7}"
     : "${SCAN_REQUESTS:=200}" "${RESULTS_DIR:=$ROOT/bench/results}"
@@ -73,7 +75,7 @@ else
 fi
 : "${CONNECTIONS:=50}" "${SCALE_CONNECTIONS:=50 500 2000}"
 : "${CONTENDERS:=product-search ceiling nginx}"
-: "${MIX_SEED:=7}" "${INDEX_TIMEOUT:=120}" "${BENCH_10M:=0}"
+: "${MIX_SEED:=7}" "${INDEX_TIMEOUT:=120}" "${BENCH_10M:=0}" "${TENM_QUERIES:=1000}"
 ALL_PHASES="main ready scan catalog features whole worst fts5 scale"
 if [[ $BENCH_10M == 1 ]]; then
     PHASES=10m REPORT_NAME=results-10m
@@ -92,7 +94,7 @@ unset PORT BIND THREADS PRODUCT_COUNT SCAN_LIMIT MAX_RESULTS CONN_LIMIT \
 [[ $BENCH_10M =~ ^[01]$ ]] || die "BENCH_10M must be 0 or 1, got '$BENCH_10M'"
 [[ $MIX_SEED =~ ^[0-9]+$ ]] || die "MIX_SEED must be a non-negative integer, got '$MIX_SEED'"
 for setting in DURATION WARMUP ROUNDS READY_RUNS SCAN_REQUESTS CONNECTIONS CATALOG_RUNS \
-    FTS5_QUERIES INDEX_TIMEOUT; do
+    FTS5_QUERIES INDEX_TIMEOUT TENM_QUERIES; do
     [[ ${!setting} =~ ^[1-9][0-9]*$ ]] ||
         die "$setting must be a positive integer, got '${!setting}'"
 done
@@ -538,8 +540,21 @@ if has_phase 10m; then
         --runs 1 "$port" -- taskset -c "$SERVER_CPU" env THREADS=1 SCAN_LIMIT=0 \
         PRODUCT_COUNT=10000000 PORT="$port" BIND=127.0.0.1 "$SERVER") ||
         TENM='{"error":"failed"}'
-    bench_one whole-text-10m 1 product-search 1 yes "$CONNECTIONS" \
-        "$WORK/mix-10000000.text.paths" SCAN_LIMIT=0 PRODUCT_COUNT=10000000
+    # One client, one query at a time: at 10,000,000 products a scan takes
+    # tens of milliseconds, so 50 connections would only measure the queue.
+    echo "bench: 10,000,000 products: the first $TENM_QUERIES queries of the text mix, one at a time"
+    head -n "$TENM_QUERIES" "$WORK/mix-10000000.text.queries" >"$WORK/tenm.queries"
+    port=$(free_port)
+    tenm_queries='{"error":"did not start"}' tenm_hwm=null
+    if start_contender product-search 1 yes "$port" SCAN_LIMIT=0 PRODUCT_COUNT=10000000; then
+        tenm_queries=$(taskset -c "$CLIENT_CPU" "$PY" "$ROOT/bench/measure.py" mix-times \
+            "$port" --queries "$WORK/tenm.queries" --out "$WORK/tenm.out") ||
+            tenm_queries='{"error":"failed"}'
+        tenm_hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$CPID/status")
+        stop_contender product-search || tenm_queries='{"error":"crashed"}'
+    fi
+    TENM=$(json_put "$TENM" queries "$tenm_queries")
+    TENM=$(json_put "$TENM" queries_peak_rss_kb "$tenm_hwm")
 fi
 
 # --- 10. Report -----------------------------------------------------------
