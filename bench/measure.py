@@ -339,9 +339,12 @@ def read_times(path):
     return [(int(ns), answer.strip()) for ns, answer in rows]
 
 
-def pooled(files):
-    """Median, mean and p99 (ns) of every query time of every round."""
-    times = sorted(ns for path in files for ns, _ in read_times(path))
+def pooled(files, keep=None):
+    """Median, mean and p99 (ns) of every query time of every round; only
+    the queries at the positions in keep, when given."""
+    times = sorted(ns for path in files
+                   for k, (ns, _) in enumerate(read_times(path))
+                   if keep is None or k in keep)
     if not times:
         raise BenchError("no query times to pool")
     return {"samples": len(times), "median_ns": int(statistics.median(times)),
@@ -360,12 +363,18 @@ def cmd_mix_compare(args):
         queries = [line.rstrip("\n") for line in f if line.strip()]
     differ = [q for q, a, b in zip(queries, ours, fts5) if a[1] != b[1]]
     summary = json.loads(args.fts5_summary) if args.fts5_summary else {}
+    # The queries FTS5 answers from its trigram index (3 characters or
+    # more); bench/fts5.c sends the others through LIKE, a full scan.
+    trigram = {k for k, q in enumerate(queries) if len(q) >= 3}
     json.dump({"queries": len(ours), "rounds": len(args.ours),
                "products": summary.get("products"),
                "fts5_load_ms": summary.get("load_ms"),
                "like_fallback": summary.get("like_fallback"),
                "sqlite": summary.get("sqlite"),
                "product_search": pooled(args.ours), "fts5": pooled(args.fts5),
+               "trigram_queries": len(trigram),
+               "product_search_trigram": pooled(args.ours, trigram),
+               "fts5_trigram": pooled(args.fts5, trigram),
                "answers_differ": len(differ), "differ_examples": differ[:5]},
               sys.stdout)
     return 0
