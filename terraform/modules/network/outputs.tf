@@ -14,8 +14,10 @@ output "availability_zones" {
 }
 
 output "public_subnet_ids" {
-  description = "IDs of the public subnets, one per availability zone (for the load balancer and the NAT gateway)."
+  description = "IDs of the public subnets, one per availability zone (for the load balancer and the NAT gateway); known once they route to the internet gateway."
   value       = aws_subnet.public[*].id
+
+  depends_on = [aws_route_table_association.public]
 }
 
 output "private_subnet_ids" {
