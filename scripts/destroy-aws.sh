@@ -2,8 +2,9 @@
 # Destroy everything scripts/deploy-aws.sh created (terraform/envs/aws).
 # Outside the prod environment the ECR repository goes with its images; in prod
 # (ecr_force_delete defaults to false there) terraform stops at a repository that
-# still holds images, and with deletion_protection = true at the load balancer:
-# apply with -var ecr_force_delete=true / -var deletion_protection=false first.
+# still holds images (and an access-log bucket that still holds logs), and with
+# deletion_protection = true at the load balancer: apply with -var ecr_force_delete=true
+# / -var deletion_protection=false (and empty the bucket) first.
 #
 # Usage: scripts/destroy-aws.sh [--yes] [--backend-config FILE] [-- TERRAFORM_DESTROY_ARGS...]
 #   --yes                  destroy without asking (terraform -auto-approve)
@@ -17,7 +18,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ENV_DIR="$ROOT/terraform/envs/aws"
 # shellcheck source=scripts/lib/aws-args.sh
 . "$ROOT/scripts/lib/aws-args.sh"
-aws_parse_args "$0" 11 "[--yes] [--backend-config FILE] [-- TERRAFORM_DESTROY_ARGS...]" "$@"
+aws_parse_args "$0" 12 "[--yes] [--backend-config FILE] [-- TERRAFORM_DESTROY_ARGS...]" "$@"
 
 command -v terraform >/dev/null 2>&1 || die "terraform is not installed or not on PATH"
 [ -d "$ENV_DIR" ] || die "no Terraform env at $ENV_DIR"
