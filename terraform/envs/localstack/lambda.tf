@@ -42,7 +42,8 @@ data "aws_iam_policy_document" "lambda_logs" {
 resource "aws_iam_role" "lambda_proxy" {
   count = var.lambda_proxy ? 1 : 0
 
-  name               = "${local.lambda_name}-lambda"
+  # IAM role names are account-wide: the region keeps two regions apart.
+  name               = "${local.lambda_name}-${var.region}-lambda"
   description        = "Lambda proxy in front of ${var.name}: write its own logs, nothing else"
   assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
 

@@ -31,6 +31,7 @@ DOCKER_STUB = r"""#!/usr/bin/env bash
 echo "docker $*" >> "$STUB_LOG"
 case "$1" in
   compose) [[ "${STUB_COMPOSE:-plugin}" == plugin ]] || { echo "docker: unknown command: docker compose" >&2; exit 1; }
+           [[ "$*" != *" up "* ]] || echo "compose env LOCALSTACK_IMAGE=$LOCALSTACK_IMAGE" >> "$STUB_LOG"
            exit 0 ;;
   info)    [[ "${STUB_ENGINE:-up}" == up ]] || { echo "Cannot connect to the Docker daemon" >&2; exit 1; }
            exit 0 ;;
@@ -47,6 +48,7 @@ case "$2" in
     case "$4" in
       direct_invoke_url) printf '%s' "$STUB_DIRECT" ;;
       lambda_invoke_url) printf '%s' "$STUB_LAMBDA" ;;
+      ecr_repository_url) printf '%s' "$STUB_ECR" ;;
       *) exit 1 ;;
     esac ;;
 esac
@@ -249,6 +251,33 @@ class Flow(ScriptTestCase):
         self.assertIn("-var lambda_proxy=true", apply[0])
         self.assertIn("/restapis/lambda1/local/_user_request_/health", self.http["paths"])
         self.assertIn(f"make loadtest HOST={self.env['STUB_LAMBDA']} ", proc.stdout)
+
+    def test_localstack_image_pinned_to_a_full_version(self):
+        proc = self.run_script(UP, extra_env=self.env)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertIn("compose env LOCALSTACK_IMAGE=localstack/localstack:4.14.0", self.calls())
+        env = dict(self.env, LOCALSTACK_IMAGE="localstack/localstack-pro:4.14.0")
+        open(self.log, "w").close()
+        self.assertEqual(self.run_script(UP, extra_env=env).returncode, 0)
+        self.assertIn("compose env LOCALSTACK_IMAGE=localstack/localstack-pro:4.14.0", self.calls())
+
+    def test_up_pro_pushes_the_image_before_the_service(self):
+        repo = "localhost.localstack.cloud:4510/product-search"
+        env = dict(self.env, LOCALSTACK_AUTH_TOKEN="ls-test", STUB_ECR=repo)
+        proc = self.run_script(UP, "--pro", extra_env=env)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        calls = self.calls()
+        applies = [i for i, c in enumerate(calls) if c.startswith(f"terraform -chdir={ENV_DIR} apply")]
+        self.assertEqual(len(applies), 2, calls)
+        first, full = calls[applies[0]], calls[applies[1]]
+        self.assertIn("-var enable_pro_services=true", first)
+        self.assertTrue(first.endswith(" -target=module.ecr"), first)
+        self.assertIn("-var enable_pro_services=true", full)
+        self.assertNotIn("-target", full)
+        push = calls.index(f"docker push {repo}:latest")
+        self.assertLess(calls.index(f"docker tag product-search:latest {repo}:latest"), push)
+        self.assertLess(applies[0], push)
+        self.assertLess(push, applies[1])
 
     def test_up_gives_up_when_the_service_stays_unhealthy(self):
         self.http["health_status"] = 503
