@@ -294,7 +294,11 @@ static int add_record(struct catalog *cat, const cJSON *obj, struct span rec,
     for (size_t i = 0; i < 4; i++) {
         s[i] = field[i]->valuestring;
         len[i] = strlen(s[i]);
-        if (text[i].p == NULL || holds_nul(text[i])) {
+        if (text[i].p == NULL) { /* cannot happen for text cJSON accepted */
+            fail(err, o, "field \"%s\": its text was not found", STRING_FIELDS[i]);
+            return -1;
+        }
+        if (holds_nul(text[i])) {
             fail(err, o, "field \"%s\" holds a NUL character (\\u0000)", STRING_FIELDS[i]);
             return -1;
         }
