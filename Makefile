@@ -16,10 +16,13 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd 
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 # make SANITIZER=address,undefined test
+# One build directory per sanitizer setting (build/san-address_undefined,
+# build/san-thread, ...), so switching settings never links stale objects.
+comma := ,
 ifneq ($(SANITIZER),)
   CFLAGS  += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS += -fsanitize=$(SANITIZER)
-  BUILD   := build/san
+  BUILD   := build/san-$(subst $(comma),_,$(strip $(SANITIZER)))
 else
   BUILD   := build/obj
 endif

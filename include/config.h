@@ -34,9 +34,9 @@ struct config {
     char products_file[4096];  /* PRODUCTS_FILE: catalog file, "" = generate */
 };
 
-/* Fills cfg from the defaults, then the environment, then argv (a flag wins
- * over its variable). Returns 0, or -1 with one line naming the setting in
- * err (CONFIG_ERROR_MAX bytes). */
+/* Fills cfg from the defaults, argv and the environment. A flag wins over its
+ * variable, which is then not read (nor validated). Returns 0, or -1 with one
+ * line naming the setting in err (CONFIG_ERROR_MAX bytes). */
 int config_parse(struct config *cfg, int argc, char **argv, char *err);
 
 /* The --help text. */
