@@ -48,7 +48,7 @@ fi
 pass "tools: $("$PY" --version 2>&1), shellcheck $(shellcheck --version | sed -n 's/^version: //p'), node $(node --version)"
 
 # ------------------------------------------------------- 2. Lambda unit tests
-say "Lambda proxy unit tests (pass-through, query strings, 502 on a dead backend, timeout)"
+say "Lambda proxy unit tests (pass-through, query strings, 502 on a dead backend, 504 at the per-request deadline)"
 (cd "$ENV_DIR/lambda" && timeout 120 "$PY" -m unittest -v 2>&1) || fail "Lambda proxy unit tests"
 pass "Lambda proxy unit tests"
 
