@@ -328,6 +328,28 @@ class Run:
             return True
         return self.meta.get("locust_cpu_warning") is True
 
+    def busy_machine_note(self):
+        """One Markdown line when the generator's machine had more runnable work than
+        cores (1-minute load average above the CPU count) at the start or end of the
+        run, else None: Locust then got less CPU than it asked for, and its figures
+        (and its CPU share) understate what it drives on a quiet machine."""
+        cpus = self.meta.get("cpus")
+        if not cpus:
+            return None
+        loads = []
+        for key in ("load_average_at_start", "load_average_at_end"):
+            text = self.meta.get(key) or ""
+            try:
+                loads.append(float(text.split()[0]))
+            except (IndexError, ValueError):
+                continue
+        if not loads or max(loads) <= cpus:
+            return None
+        return ("**Note: the load generator's machine was busy** (1-minute load average up to "
+                "%.1f on %d CPUs): Locust shared its cores with other work, so the requests/s of "
+                "%s understate what it drives on a quiet machine, and its CPU share can stay "
+                "below 90 %% while it is the bottleneck." % (max(loads), cpus, self.label))
+
     def saturation_warning(self):
         """One Markdown paragraph when the generator saturated, else None."""
         if not self.saturated:
@@ -449,9 +471,9 @@ def summary_markdown(run):
     for key, value in facts:
         if value:
             out.append("- %s: %s" % (key, value))
-    warning = run.saturation_warning()
-    if warning:
-        out += ["", warning]
+    for warning in (run.saturation_warning(), run.busy_machine_note()):
+        if warning:
+            out += ["", warning]
     out += ["",
             "Times in milliseconds (\"<1\": under 1 ms; Locust records whole milliseconds), "
             "sizes in bytes, RPS = requests per second over the whole run.",
@@ -542,9 +564,10 @@ def compare_markdown(runs):
            "\"<1\": under 1 ms (Locust records whole milliseconds). Locust CPU %: the busiest "
            "Locust process once all users ran, one core = 100 %. Rows marked published are the "
            "figures of the original write-up, not measured here; N/A where it gives none.", ""]
-    saturated = [run for run in runs if run.saturated]
-    for run in saturated:
-        out += [run.saturation_warning(), ""]
+    for run in runs:
+        for warning in (run.saturation_warning(), run.busy_machine_note()):
+            if warning:
+                out += [warning, ""]
     out += [md_table(COMPARE_COLUMNS, compare_rows(runs), right_from=3), "",
             "Runs:", ""]
     for run in runs:

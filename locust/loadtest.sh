@@ -244,6 +244,7 @@ if env["LT_STATUS"]:
 else:
     meta["started_at"] = now
     meta["load_average_at_start"] = loadavg
+    meta["cpus"] = os.cpu_count()
 with open(path, "w", encoding="utf-8") as handle:
     json.dump(meta, handle, indent=2)
     handle.write("\n")

@@ -319,6 +319,31 @@ class GeneratorCpuTests(TempRuns):
         self.assertEqual(loadreport.compare_rows([run])[0][-1], "saturated")
 
 
+class BusyMachineTests(TempRuns):
+    def meta_with(self, **values):
+        run_dir = self.copy("local", "busy-%d" % len(os.listdir(self.tmp)))
+        path = os.path.join(run_dir, "run.json")
+        with open(path, encoding="utf-8") as handle:
+            meta = json.load(handle)
+        meta.update(values)
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(meta, handle)
+        return loadreport.Run(run_dir)
+
+    def test_load_average_above_the_cpus_is_noted(self):
+        run = self.meta_with(cpus=2, load_average_at_start="8.05 9.60 6.57",
+                             load_average_at_end="1.00 2.00 3.00")
+        note = run.busy_machine_note()
+        self.assertIn("(1-minute load average up to 8.1 on 2 CPUs)", note)
+        self.assertIn(note, loadreport.summary_markdown(run))
+        self.assertIn(note, loadreport.compare_markdown([run]))
+
+    def test_quiet_machine_or_unknown_cpus_has_no_note(self):
+        self.assertIsNone(self.meta_with(cpus=2, load_average_at_start="1.50 1.0 1.0",
+                                         load_average_at_end="2.00 1.0 1.0").busy_machine_note())
+        self.assertIsNone(self.meta_with(load_average_at_start="9.0 9.0 9.0").busy_machine_note())
+
+
 class CommandTests(TempRuns):
     def test_summary_command_writes_markdown_and_three_charts(self):
         run_dir = self.copy("aws")
