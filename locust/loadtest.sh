@@ -306,10 +306,12 @@ EOF
            --expect-workers "$expected_workers" --expect-workers-max-wait "$master_wait")
     load+=", master on $MASTER_BIND:$MASTER_PORT with $expected_workers worker(s)"
     trap stop_workers EXIT
+    worker_master_host=$MASTER_BIND
+    [[ "$MASTER_BIND" == 0.0.0.0 ]] && worker_master_host=127.0.0.1
     for (( i = 1; i <= WORKERS; i++ )); do
         # bounded like the master; a worker quits when the master tells it to
         timeout --signal=TERM --kill-after=30 "$(( run_seconds + 90 + master_wait + 30 ))" \
-            "$PY" -m locust -f "$locustfiles" --worker --master-host 127.0.0.1 \
+            "$PY" -m locust -f "$locustfiles" --worker --master-host "$worker_master_host" \
             --master-port "$MASTER_PORT" >"$OUT/worker-$i.log" 2>&1 &
         worker_pids+=("$!")
     done
