@@ -718,11 +718,14 @@ def write_run_charts(run, out_dir):
     return paths
 
 
-def _bar_labels(ax, bars, values, fmt):
-    """Label each bar with its value; fmt is a %-format or a function."""
+def _bar_labels(ax, bars, values, fmt, floor=0.0):
+    """Label each bar with its value; fmt is a %-format or a function. A value that is
+    not known has no bar, only its "N/A" label at the bottom."""
     for bar, value in zip(bars, values):
         text = fmt(value) if callable(fmt) else ("N/A" if value is None else fmt % value)
-        ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+        height = bar.get_height()
+        ax.annotate(text, (bar.get_x() + bar.get_width() / 2,
+                           floor if height != height else height),
                     ha="center", va="bottom", fontsize=8, xytext=(0, 2),
                     textcoords="offset points")
 
@@ -736,12 +739,17 @@ def _scale(ax, values):
         ax.set_ylabel(ax.get_ylabel() + " (log scale: values differ more than %dx)"
                       % LOG_SCALE_RATIO, fontsize=9)
         return floor
-    ax.set_ylim(bottom=0)
     return 0.0
 
 
 def _draw(values, floor):
-    return [floor if v is None or v <= 0 else v for v in values]
+    """Bar heights: unknown values get no bar (NaN), 0 is drawn at the floor."""
+    return [float("nan") if v is None else floor if v <= 0 else v for v in values]
+
+
+def _gaps(values):
+    """Line values for a log axis: 0 has no place there, so it leaves a gap."""
+    return [v if v > 0 else float("nan") for v in values]
 
 
 def _ticks(ax, xs, labels):
@@ -786,7 +794,7 @@ def write_compare_charts(runs, out_dir):
     for name, values, color, offset in series:
         bars = ax.bar([x + offset for x in xs], _draw(values, floor), 0.4, label=name,
                       color=color)
-        _bar_labels(ax, bars, values, lambda v: "N/A" if v is None else "%.1f" % v)
+        _bar_labels(ax, bars, values, lambda v: "N/A" if v is None else "%.1f" % v, floor)
     _ticks(ax, xs, labels)
     ax.set_title("Throughput")
     ax.legend(fontsize=8)
@@ -806,7 +814,7 @@ def write_compare_charts(runs, out_dir):
         offset = (index - 1.5) * bar_w
         bars = ax.bar([x + offset for x in xs], _draw(values, floor), bar_w, label=name,
                       color=color)
-        _bar_labels(ax, bars, values, fmt_bar_ms)
+        _bar_labels(ax, bars, values, fmt_bar_ms, floor)
     _ticks(ax, xs, labels)
     ax.set_title("Response time (whole run; \"<1\" = under 1 ms)")
     ax.legend(fontsize=8)
@@ -832,7 +840,8 @@ def write_compare_charts(runs, out_dir):
     # over time: runs with a history (published references have none)
     timed = [r for r in runs if r.history]
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
-    rps_values = [p["rps"] for r in timed for p in r.history]
+    rps_values = [p["rps"] for r in timed for p in r.history] + [
+        r.steady["rps"] for r in runs if r.published and r.steady]
     avg_values = [p["avg"] for r in timed for p in r.history]
     ax1.set_ylabel("requests/s")
     ax2.set_ylabel("average (ms, per interval)")
@@ -840,9 +849,9 @@ def write_compare_charts(runs, out_dir):
     avg_floor = _scale(ax2, avg_values)
     for run in timed:
         x, y = _series(run.history, "rps")
-        line, = ax1.plot(x, _draw(y, rps_floor) if rps_floor else y, label=run.label)
+        line, = ax1.plot(x, _gaps(y) if rps_floor else y, label=run.label)
         x, y = _series(run.history, "avg")
-        ax2.plot(x, _draw(y, avg_floor) if avg_floor else y, label=run.label,
+        ax2.plot(x, _gaps(y) if avg_floor else y, label=run.label,
                  color=line.get_color())
     for run in runs:
         if run.published and run.steady:
@@ -856,6 +865,8 @@ def write_compare_charts(runs, out_dir):
     for axis in (ax1, ax2):
         axis.grid(True, alpha=0.3)
         axis.set_xlim(left=0)
+        if axis.get_yscale() == "linear":
+            axis.set_ylim(bottom=0)
         if timed:
             axis.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
