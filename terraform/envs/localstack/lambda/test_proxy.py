@@ -56,6 +56,19 @@ def make_handler(recorder):
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the proxy gave up first (the timeout test)
 
+        def _trickle(self, slow, fast=b""):
+            """Send `fast` at once, then `slow` one byte every 0.25 s."""
+            try:
+                self.wfile.write(fast)
+                for i in range(len(slow)):
+                    self.wfile.write(slow[i:i + 1])
+                    self.wfile.flush()
+                    if recorder.release.wait(0.25):
+                        break
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the proxy gave up first
+            self.close_connection = True
+
         def _route(self, head=False):
             self._record()
             path = urllib.parse.urlsplit(self.path).path
@@ -98,30 +111,12 @@ def make_handler(recorder):
                 self._send(200, [("Content-Type", "application/json")], body, head)
             elif path == "/trickle-body":
                 # a complete header, then the body one byte every 0.25 s (5 s in all)
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/plain")
-                    self.send_header("Content-Length", "20")
-                    self.end_headers()
-                    for _ in range(20):
-                        self.wfile.write(b"x")
-                        self.wfile.flush()
-                        if recorder.release.wait(0.25):
-                            break
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                        b"Content-Length: 20\r\n\r\n")
+                self._trickle(b"x" * 20, head)
             elif path == "/trickle-headers":
                 # the status line and headers one byte every 0.25 s
-                head_bytes = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-                try:
-                    for i in range(len(head_bytes)):
-                        self.wfile.write(head_bytes[i:i + 1])
-                        self.wfile.flush()
-                        if recorder.release.wait(0.25):
-                            break
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-                self.close_connection = True
+                self._trickle(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n")
             elif path == "/slow":
                 recorder.release.wait(10)
                 self._send(200, [("Content-Type", "text/plain")], b"late", head)
@@ -329,11 +324,15 @@ class ProxyAgainstLocalServer(unittest.TestCase):
         self.assertEqual(body["error"], "gateway_timeout")
         self.assertIn(f"did not answer within {timeout_text} s", body["message"])
 
-    def test_timeout_gives_json_504_within_the_timeout(self):
-        with mock.patch.dict(os.environ, {"PROXY_TIMEOUT_S": "0.3"}):
+    def timed(self, path, timeout_s):
+        """(answer, seconds taken) of a GET of path with PROXY_TIMEOUT_S=timeout_s."""
+        with mock.patch.dict(os.environ, {"PROXY_TIMEOUT_S": timeout_s}):
             start = time.monotonic()
-            resp = proxy.handler(event("/slow"), None)
-            elapsed = time.monotonic() - start
+            resp = proxy.handler(event(path), None)
+            return resp, time.monotonic() - start
+
+    def test_timeout_gives_json_504_within_the_timeout(self):
+        resp, elapsed = self.timed("/slow", "0.3")
         self.assert_gateway_timeout(resp, "0.3")
         self.assertGreaterEqual(elapsed, 0.25)
         self.assertLess(elapsed, 5.0)
@@ -341,19 +340,13 @@ class ProxyAgainstLocalServer(unittest.TestCase):
     def test_deadline_is_per_request_not_per_read_body(self):
         # Each byte comes well within the timeout, the whole body (5 s) does not:
         # a per-read timeout would wait for all of it and answer 200.
-        with mock.patch.dict(os.environ, {"PROXY_TIMEOUT_S": "0.8"}):
-            start = time.monotonic()
-            resp = proxy.handler(event("/trickle-body"), None)
-            elapsed = time.monotonic() - start
+        resp, elapsed = self.timed("/trickle-body", "0.8")
         self.assert_gateway_timeout(resp, "0.8")
         self.assertLess(elapsed, 3.0)
 
     def test_deadline_is_per_request_not_per_read_headers(self):
         # The same with the status line and headers arriving byte by byte.
-        with mock.patch.dict(os.environ, {"PROXY_TIMEOUT_S": "0.8"}):
-            start = time.monotonic()
-            resp = proxy.handler(event("/trickle-headers"), None)
-            elapsed = time.monotonic() - start
+        resp, elapsed = self.timed("/trickle-headers", "0.8")
         self.assert_gateway_timeout(resp, "0.8")
         self.assertLess(elapsed, 3.0)
 
