@@ -107,12 +107,12 @@ soak: all
 image:
 	scripts/build-image.sh
 
-# make loadtest HOST=http://127.0.0.1:8080 USERS=50 SPAWN_RATE=3 RUN_TIME=2m OUT=reports/local
+# make loadtest HOST=http://127.0.0.1:8080 [WORKERS=2] OUT=reports/local
 # (locust/README.md); empty variables take the scenario's defaults.
 loadtest:
 	$(Q)HOST="$(HOST)" SCENARIO="$(SCENARIO)" SHAPE="$(SHAPE)" USERS="$(USERS)" \
 	  SPAWN_RATE="$(SPAWN_RATE)" RUN_TIME="$(RUN_TIME)" WAIT_TIME="$(WAIT_TIME)" \
-	  OUT="$(OUT)" LABEL="$(LABEL)" locust/loadtest.sh
+	  WORKERS="$(WORKERS)" OUT="$(OUT)" LABEL="$(LABEL)" locust/loadtest.sh
 
 # make compare RUNS="reports/local reports/aws" OUT=reports/compare
 compare:

@@ -48,7 +48,7 @@ fi
 pass "tools: $("$PY" --version 2>&1), shellcheck $(shellcheck --version | sed -n 's/^version: //p'), node $(node --version)"
 
 # ------------------------------------------------------- 2. Lambda unit tests
-say "Lambda proxy unit tests (pass-through, query strings, 502 on a dead backend, timeout)"
+say "Lambda proxy unit tests (pass-through, query strings, 502 on a dead backend, 504 at the per-request deadline)"
 (cd "$ENV_DIR/lambda" && timeout 120 "$PY" -m unittest -v 2>&1) || fail "Lambda proxy unit tests"
 pass "Lambda proxy unit tests"
 
@@ -93,7 +93,16 @@ if not any("/var/run/docker.sock" in str(v) for v in ls.get("volumes", [])):
     errors.append("LocalStack needs the Docker socket to start Lambda containers")
 ports = [str(p.get("target", p)) if isinstance(p, dict) else str(p) for p in ps.get("ports", [])]
 if not any("8080" in p for p in ports):
-    errors.append("product-search must publish port 8080")
+    errors.append("product-search must publish its container port 8080")
+def published_port(p):
+    # long syntax (a mapping) or short syntax "[host_ip:]published:target[/proto]"
+    if isinstance(p, dict):
+        return str(p.get("published"))
+    parts = str(p).split("/")[0].split(":")
+    return parts[-2] if len(parts) >= 2 else None
+published = [published_port(p) for p in ps.get("ports", [])]
+if "8080" in published:
+    errors.append("product-search must not take host port 8080 by default (the local baseline server's port)")
 with open(sys.argv[2]) as f:
     tf = f.read()
 m = re.search(r'variable "backend_url" \{.*?default\s*=\s*"([^"]+)"', tf, re.S)
