@@ -91,7 +91,7 @@ test: $(PROG_BUILT) $(TEST_BIN)
 clean:
 	rm -rf build
 
-# SPEC 5 and 7 side by side: product-search, the libmicrohttpd ceiling, nginx,
+# The benchmark, side by side: product-search, the libmicrohttpd ceiling, nginx,
 # SQLite FTS5 (bench/; docs/performance-method.md). BENCH_10M=1: 10M products only.
 bench: all
 	bench/run.sh

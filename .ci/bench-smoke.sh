@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# .ci/bench-smoke.sh: CI step for the benchmark (issue 3, SPEC section 5).
+# .ci/bench-smoke.sh: CI step for the benchmark (the performance targets).
 #
 # Installs what bench/run.sh needs when missing, then runs it with
 # BENCH_SMOKE=1: every contender (product-search, the libmicrohttpd ceiling,
 # nginx) under wrk for a few seconds, plus the time-to-ready, full-scan and
-# scaling phases, and the SPEC 7 phases (query mixes, whole catalog at 100k
+# scaling phases, and the whole-catalog phases (query mixes, whole catalog at 100k
 # and 1M products, worst queries, SQLite FTS5 trigram). Fails only when a
 # contender answers with errors (socket errors or non-2xx), crashes, or does
 # not start, or when FTS5 and product-search disagree on an answer; never on

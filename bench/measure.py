@@ -1,19 +1,19 @@
 #!/usr/bin/python3
-"""Measurements for bench/run.sh that a shell does poorly (SPEC section 5).
+"""Measurements for bench/run.sh that a shell does poorly (the performance targets).
 
 Subcommands, each printing one JSON object on stdout:
-  sample-body       a SPEC-shaped response to q=alpha (10 products), used as
+  sample-body       a contract-shaped response to q=alpha (10 products), used as
                     the constant body when the server itself is not benchmarked
   ready PORT -- CMD start CMD several times; milliseconds from spawn to the
-                    first 200 on GET /health, polled every 0.2 ms; then (SPEC 7)
+                    first 200 on GET /health, polled every 0.2 ms; then (whole catalog)
                     from spawn to product_search_index_ready 1 on /metrics, when
                     the server has that metric, and its peak resident memory
   index-wait PORT   waits until /metrics shows product_search_index_ready 1,
                     or returns at once when the server has no such metric
-  scan PORT         full-catalog scan times: search_time_ns over the SPEC 5
+  scan PORT         full-catalog scan times: search_time_ns over the default
                     query mix (or --queries), many requests each, on a server
                     with SCAN_LIMIT=0
-  mix-times PORT    one GET per line of a query file (the SPEC 7 text mix):
+  mix-times PORT    one GET per line of a query file (the whole-catalog text mix):
                     search_time_ns, total_found and the listed ids of each,
                     written to a file in bench/fts5.c's format
   mix-compare       pools mix-times and bench/fts5.c files over rounds:
@@ -46,7 +46,7 @@ CATEGORIES = ["Electronics", "Books", "Home", "Sports", "Clothing", "Toys",
 ADJECTIVES = ["Durable", "Compact", "Premium", "Classic", "Lightweight",
               "Smart", "Handcrafted", "Eco-friendly"]
 
-# The SPEC 5 query mix for the full-catalog scan figure.
+# The default query mix for the full-catalog scan figure.
 SCAN_QUERIES = ["alpha", "zzz-none", "Electronics", "kappa 99"]
 
 
@@ -55,7 +55,7 @@ class BenchError(Exception):
 
 
 def product(i):
-    """Product i (1-based) of the generated catalog, as SPEC section 1 says."""
+    """Product i (1-based) of the generated catalog, by the catalog formula."""
     brand = BRANDS[(i - 1) % 10]
     category = CATEGORIES[(i - 1) % 12]
     cents = 100 + (i * 7919) % 99900
@@ -204,8 +204,8 @@ def get_json(conn, path):
 
 
 def cmd_scan(args):
-    """Median search_time_ns of full scans over the SPEC 5 query mix, or
-    over --queries (the SPEC 7 worst single queries)."""
+    """Median search_time_ns of full scans over the default query mix, or
+    over --queries (the worst single queries)."""
     conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
     catalog = get_json(conn, "/health").get("products")
     if not isinstance(catalog, int) or catalog < 1:
@@ -400,7 +400,7 @@ def main():
     scan.add_argument("port", type=int)
     scan.add_argument("--requests", type=int, default=200)
     scan.add_argument("--queries", type=lambda v: v.split(","),
-                      help="comma-separated queries (default: the SPEC 5 mix)")
+                      help="comma-separated queries (default: the default mix)")
     scan.set_defaults(run=cmd_scan)
     mix_times = sub.add_parser("mix-times")
     mix_times.add_argument("port", type=int)

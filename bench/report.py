@@ -1,15 +1,15 @@
 #!/usr/bin/python3
 """Turns bench/run.sh's raw runs into results.md, results.json, results.png.
 
-Reads one JSON line per wrk run (phase "main", "scale", or a SPEC 7 phase:
+Reads one JSON line per wrk run (phase "main", "scale", or a whole-catalog phase:
 "features-100k", "whole-text-100k", "whole-features-100k", "whole-text-1m"), the time-to-ready, full-scan, worst-query, FTS5 and
 10M figures, and the machine notes; prints the tables on stdout. Writes
-NAME.md, NAME.json, NAME.png (SPEC 5 contenders) and NAME-whole.png
+NAME.md, NAME.json, NAME.png (default-mode contenders) and NAME-whole.png
 (whole-catalog requests/s beside the ceiling).
 Exit status 1 when any contender had errors (socket errors or non-2xx
 answers), crashed, or a measurement failed; timings never fail it. The one
 exception: non-2xx answers to the features mix from a server that does not
-implement SPEC 6 yet (its q-less requests get 400) are a note, not an error.
+implement the search features yet (its q-less requests get 400) are a note, not an error.
 Run with /usr/bin/python3 (Debian's, which has matplotlib).
 """
 
@@ -24,7 +24,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
-# SPEC section 5 targets.
+# the performance targets targets.
 TARGET_RATIO = 0.8
 TARGET_P99_MS = 2.0
 TARGET_READY_MS = 50.0
@@ -33,7 +33,7 @@ TARGET_SCAN_MS = 0.5
 
 SERVER = "product-search"
 
-# SPEC section 7 targets, per whole-catalog scenario (SCAN_LIMIT=0):
+# the whole-catalog targets targets, per whole-catalog scenario (SCAN_LIMIT=0):
 # (phase, products, mix, min ratio to the ceiling, max p99 ms).
 WHOLE = [("whole-text-100k", 100000, "text", 0.5, 2.0),
          ("whole-features-100k", 100000, "features", 0.25, 5.0),
@@ -219,7 +219,7 @@ def runs_table(main_runs):
 
 
 def phase_summary(runs, phase):
-    """{contender: summary} of one SPEC 7 phase's runs."""
+    """{contender: summary} of one whole-catalog phase's runs."""
     mine = [r for r in runs if r["phase"] == phase]
     names = []
     for r in mine:
@@ -280,7 +280,7 @@ def index_cell(ready):
 
 
 def whole_targets(phases, ready_whole, spec6):
-    """SPEC 7 figures, each measured against its target."""
+    """Whole-catalog figures, each measured against its target."""
     rows = []
     for phase, size, mix, ratio_min, p99_max in WHOLE:
         got = phases.get(phase)
@@ -303,7 +303,7 @@ def whole_targets(phases, ready_whole, spec6):
         errors = s["errors"] + s["crashed"] + s["failed"]
         excused = mix == "features" and spec6 == "no"
         rows.append((f"{where}: errors and non-2xx", str(errors), "0",
-                     "not judged: server without SPEC 6" if excused else errors == 0))
+                     "not judged: server without the search features" if excused else errors == 0))
     for size, ready in sorted((ready_whole or {}).items(), key=lambda kv: int(kv[0])):
         target = TARGET_WHOLE_READY_MS[int(size)]
         ok = ready.get("median_ms")
@@ -514,7 +514,7 @@ def main():
         elif f["errors"] and "features" in r["phase"] and spec6 == "no" \
                 and f["errors"] == f["non2xx"]:
             notes.append(f"{where}: {f['non2xx']} non-2xx answers to the features "
-                         "mix from a server without SPEC 6 (not counted as errors)")
+                         "mix from a server without the search features (not counted as errors)")
         elif f["errors"]:
             problems.append(f"{where}: {f['errors']} errors "
                             f"({f['non2xx']} of them non-2xx)")
@@ -530,7 +530,7 @@ def main():
                         "product-search disagree on total_found or ids, e.g. "
                         f"{fts5['differ_examples']}")
 
-    md = ["# Benchmark results (SPEC sections 5 and 7)", "",
+    md = ["# Benchmark results (the performance targets)", "",
           "Produced by `make bench` (`bench/run.sh`); smoke runs "
           "(`BENCH_SMOKE=1`) write to `bench/results/tmp/` instead.", "",
           f"- date: {meta.get('date', '?')}, commit `{meta.get('commit', '?')}`",
@@ -555,7 +555,7 @@ def main():
     if main_runs:
         md += main_table(order, main) + ["", f"![requests/s and p99 per contender]"
                                          f"({args.name}.png)", "",
-                                         "## Against the SPEC 5 targets", ""]
+                                         "## Against the performance targets", ""]
         md += targets_table(main, ready, scan)
     if scan and "per_query" in scan:
         md += ["", f"Full-catalog scan over {scan['catalog']:,} products, "
@@ -573,7 +573,7 @@ def main():
         md += ["", "## Catalog files (`PRODUCTS_FILE`, JSON Lines, from "
                "`--export-catalog`)", ""] + catalog_table(catalog)
     if mixes:
-        md += ["", "## SPEC 7 query mixes (`bench/mixes.py`, seed "
+        md += ["", "## whole-catalog query mixes (`bench/mixes.py`, seed "
                f"{meta.get('mix_seed', '?')})", "",
                "| products | text mix: requests, distinct | features mix: requests, "
                "distinct, with features, without q |", "|---:|---:|---:|"]
@@ -596,7 +596,7 @@ def main():
                "from its final search path as soon as `/health` is 200).", ""]
         md += whole_table(phases, ready_whole)
         md += ["", f"![whole-catalog requests/s beside the ceiling]({whole_png})",
-               "", "### Against the SPEC 7 targets", ""]
+               "", "### Against the whole-catalog targets", ""]
         md += whole_targets(phases, ready_whole, spec6)
     if worst and worst_table(worst):
         md += ["", "## Worst single queries (`SCAN_LIMIT=0`), median "

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh: the SPEC section 5 and 7 benchmarks, side by side with their
+# bench/run.sh: the the performance targets benchmarks, side by side with their
 # yardsticks.
 #
 # Contenders: product-search (build/product-search), the ceiling (a bare
@@ -9,7 +9,7 @@
 # interleaved rounds, medians. Then: time to ready, peak memory under load,
 # the full-catalog scan time, and a 2-thread scaling table.
 #
-# SPEC section 7 phases, each against the ceiling in interleaved rounds, on
+# the whole-catalog targets phases, each against the ceiling in interleaved rounds, on
 # the seeded query mixes of bench/mixes.py (10,000 requests each):
 #   features  the features mix in default mode (SCAN_LIMIT=100)
 #   whole     SCAN_LIMIT=0: text and features mixes at 100,000 products, text
@@ -44,7 +44,7 @@
 #   BENCH_NETNS=off     stay on the host's loopback (no private namespace)
 #   PHASES="main ready scan catalog features whole worst fts5 scale"
 #                       the phases to run, a subset of these
-#   MIX_SEED=7          seed of the SPEC 7 query mixes
+#   MIX_SEED=7          seed of the whole-catalog query mixes
 #   FTS5_QUERIES=10000  queries of the text mix in the FTS5 comparison
 #   INDEX_TIMEOUT=120   seconds to wait for product_search_index_ready 1 on
 #                       /metrics after /health turns 200 (when it exists)
@@ -84,7 +84,7 @@ else
     REPORT_NAME=results
 fi
 
-# The server's own settings (SPEC section 4) must not leak in from the
+# The server's own settings (the configuration) must not leak in from the
 # caller's environment: each start below sets what it needs explicitly.
 unset PORT BIND THREADS PRODUCT_COUNT SCAN_LIMIT MAX_RESULTS CONN_LIMIT \
     CONN_TIMEOUT_S DRAIN_S ACCESS_LOG PRODUCTS_FILE
@@ -117,7 +117,7 @@ for p in "${PHASE_LIST[@]}"; do
         die "PHASES: unknown phase '$p' ($ALL_PHASES)"
 done
 has_phase() { [[ " $PHASES " == *" $1 "* ]]; }
-# The SPEC 7 phases measure product-search against the ceiling.
+# The whole-catalog phases measure product-search against the ceiling.
 if has_phase features || has_phase whole || has_phase worst || has_phase fts5 ||
     has_phase 10m; then
     has_contender product-search ||
@@ -293,7 +293,7 @@ stop_contender() {
 
 # bench_one PHASE ROUND NAME THREADS PIN CONNECTIONS [MIX [VAR=VALUE...]]: one
 # wrk run against a fresh contender, appended to $RUNS as one JSON line. MIX
-# is a file of request paths (bench/mixes.py), empty for the SPEC 5 mix; the
+# is a file of request paths (bench/mixes.py), empty for the default mix; the
 # VAR=VALUE settings go to product-search only.
 bench_one() {
     local phase=$1 round=$2 name=$3 threads=$4 pin=$5 conns=$6 mix=${7:-}
@@ -348,7 +348,7 @@ print("%9.0f req/s  p99 %6.2f ms  errors %d"
 
 EXTRA="{}"
 # --- 3. The body every yardstick answers: one real search response --------
-# Also: does this server implement SPEC 6 (browsing a category without q)?
+# Also: does this server implement the search features (browsing a category without q)?
 # Until it does, the features mix's q-less requests are answered 400.
 SPEC6=unknown
 if has_contender product-search; then
@@ -361,7 +361,7 @@ if has_contender product-search; then
     else
         SPEC6=no
         if has_phase features || has_phase whole; then
-            echo "this server does not implement SPEC 6 (GET /products/search?category=Books is not 200): the features mix's requests without q get 400, counted as non-2xx but not failing the run" |
+            echo "this server does not implement the search features (GET /products/search?category=Books is not 200): the features mix's requests without q get 400, counted as non-2xx but not failing the run" |
                 tee -a "$WORK/notes.txt" | sed 's/^/bench: NOTE: /' >&2
         fi
     fi
@@ -372,7 +372,7 @@ fi
 chmod 644 "$WORK/body.json"
 echo "bench: constant body for the yardsticks: $(wc -c <"$WORK/body.json") bytes (the answer to q=alpha)"
 
-# The SPEC 7 query mixes, per catalog size: $WORK/mix-N.{text,features}.paths
+# The whole-catalog query mixes, per catalog size: $WORK/mix-N.{text,features}.paths
 # and $WORK/mix-N.text.queries (bench/mixes.py, seeded).
 MIXES="{}"
 mix_sizes=()
@@ -382,7 +382,7 @@ fi
 if has_phase whole; then mix_sizes+=(1000000); fi
 if has_phase 10m; then mix_sizes+=(10000000); fi
 for size in "${mix_sizes[@]}"; do
-    echo "bench: SPEC 7 query mixes for $size products (seed $MIX_SEED)"
+    echo "bench: whole-catalog query mixes for $size products (seed $MIX_SEED)"
     summary=$("$PY" "$ROOT/bench/mixes.py" --products "$size" --seed "$MIX_SEED" \
         "$WORK/mix-$size") || die "bench/mixes.py failed for $size products"
     MIXES=$(json_put "$MIXES" "$size" "$summary")
@@ -425,7 +425,7 @@ if has_contender product-search && has_phase catalog; then
         CATALOG='{"error":"failed"}'
 fi
 
-# --- 6. SPEC 7: features mix in default mode, whole catalog ---------------
+# --- 6. features mix in default mode, whole catalog ---------------
 # Interleaved rounds: each scenario's product-search run, then the ceiling's
 # on the same mix, so both see the same requests and the same machine.
 if has_phase features; then
@@ -465,7 +465,7 @@ if has_phase whole; then
     done
 fi
 
-# --- 7. SPEC 7: worst single queries, FTS5 trigram ------------------------
+# --- 7. worst single queries, FTS5 trigram ------------------------
 WORST="{}"
 if has_phase worst; then
     for size in 100000 1000000; do

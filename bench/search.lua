@@ -1,10 +1,10 @@
--- wrk script for the product-search benchmark (SPEC sections 5 and 7).
+-- wrk script for the product-search benchmark (the performance targets).
 --
 -- Every request is GET /products/search?q=..., rotating through a fixed mix
 -- of hit and miss queries in mixed case, so the server sees case-insensitive
 -- matches, misses and multi-word queries. With BENCH_MIX=FILE in the
 -- environment it rotates through that file's request paths instead, one a
--- line (the SPEC 7 text and features mixes, from bench/mixes.py). The
+-- line (the whole-catalog text and features mixes, from bench/mixes.py). The
 -- ceiling and nginx ignore the
 -- query and answer a constant body; they get the same requests so that the
 -- request bytes on the wire are the same for every contender.

@@ -1,6 +1,6 @@
 """Unit tests for locust/searchcheck.py: the request mix and every response check.
 
-A small reference model of SPEC sections 1 and 2 (catalog ids 1..100, the
+A small reference model of the catalog and search rules (catalog ids 1..100, the
 default SCAN_LIMIT) answers the generated queries, so the checks are tested
 against correct answers and against each kind of wrong one.
 """
@@ -38,7 +38,7 @@ CATALOG = catalog()
 
 
 def reference_search(q, limit):
-    """SPEC 2 over ids 1..100: (status, body)."""
+    """The search over ids 1..100: (status, body)."""
     needle = q.strip(" \t\r\n\f\v").lower()
     matches = [p for p in CATALOG if needle in p["name"].lower() or needle in p["category"].lower()]
     return 200, json.dumps({"products": matches[:limit], "total_found": len(matches),

@@ -285,7 +285,7 @@ variable "healthy_threshold" {
   default     = 2
 }
 
-# ---- server settings (SPEC section 4), passed as environment variables ----
+# ---- server settings (the configuration), passed as environment variables ----
 
 variable "server_threads" {
   description = "THREADS: worker threads per task (0.25 vCPU tasks see 2 CPUs)."
