@@ -39,6 +39,8 @@ enum http_canned {
     HTTP_CANNED_BODY,
     HTTP_CANNED_BODY_TOO_LARGE,
     HTTP_CANNED_INTERNAL,
+    HTTP_CANNED_BAD_HEAD,       /* framing the service refuses; closes the connection */
+    HTTP_CANNED_HEAD_TOO_LARGE, /* head over 8 KB; closes the connection */
     HTTP_CANNED_COUNT,
 };
 

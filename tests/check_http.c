@@ -313,7 +313,7 @@ END_TEST
 START_TEST(large_or_chunked_body_gets_413_and_close)
 {
     static const char *const reqs[] = {
-        "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\nxxxx",
+        "GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\nxxxx",
         "GET /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
     };
     for (size_t i = 0; i < 2; i++) {
