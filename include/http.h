@@ -2,6 +2,7 @@
 #ifndef PRODUCT_SEARCH_HTTP_H
 #define PRODUCT_SEARCH_HTTP_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 
 struct MHD_Daemon;
 struct MHD_Response;
+struct http_conn;
 
 /* Why a q parameter was refused (SPEC 2). */
 enum http_q_status {
@@ -58,6 +60,12 @@ struct http_server {
     unsigned port;                                   /* port actually bound */
     struct MHD_Response *canned[HTTP_CANNED_COUNT];  /* constant answers */
     size_t canned_len[HTTP_CANNED_COUNT];            /* their body sizes */
+    pthread_mutex_t conns_lock;                      /* guards conns and watch_stop */
+    pthread_cond_t watch_wake;                       /* wakes the watchdog to stop */
+    struct http_conn *conns;                         /* open connections, for the watchdog */
+    bool watch_stop;                                 /* the watchdog is to exit */
+    bool watching;                                   /* the watchdog thread runs */
+    pthread_t watchdog;                              /* closes requests past their deadline */
 };
 
 /* Trims and checks the URL-decoded q (raw may be NULL: parameter absent).
@@ -67,7 +75,10 @@ enum http_q_status http_check_q(const char *raw, size_t raw_len, const char **q,
 /* Reads limit: decimal digits only, 1..SEARCH_MAX_LIMIT. Returns 0, or -1. */
 int http_parse_limit(const char *s, size_t len, unsigned *out);
 
-/* Starts serving on cfg's address and port. Returns 0, or -1 with a reason
+/* Starts serving on cfg's address and port. A request must be complete
+ * (head and body, up to its answer) within cfg->conn_timeout_s of its
+ * connection opening or of the previous answer on it; past that, a watchdog
+ * closes the connection, so a client trickling bytes cannot hold its slot. Returns 0, or -1 with a reason
  * in err (CONFIG_ERROR_MAX bytes). */
 int http_server_start(struct http_server *s, const struct config *cfg, const struct catalog *cat,
                       const struct search_index *idx, struct metrics *metrics, char *err);

@@ -187,6 +187,31 @@ static void destroy_canned(struct http_server *s)
     }
 }
 
+/* One open connection, as the watchdog sees it (the socket context). */
+struct http_conn {
+    struct http_conn *prev, *next; /* in http_server.conns */
+    int fd;                        /* its socket */
+    atomic_llong since_ms;         /* waiting for a request to complete since; 0: answered */
+    bool cut;                      /* the watchdog has shut it down */
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Marks c's current request as waiting since now (ms), or answered (0). */
+static void conn_mark(struct MHD_Connection *c, long long ms)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct http_conn *conn = info ? info->socket_context : NULL;
+    if (conn != NULL)
+        atomic_store_explicit(&conn->since_ms, ms, memory_order_relaxed);
+}
+
 /* One answer on its way: queues it, counts it, logs it. */
 static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c,
                               enum metrics_route route, unsigned status,
@@ -194,6 +219,7 @@ static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c,
                               const char *method, const char *url)
 {
     enum MHD_Result ret = MHD_queue_response(c, status, r);
+    conn_mark(c, 0);
     uint64_t took = now_ns() - start;
     metrics_observe(s->metrics, route, status, took);
     if (s->cfg->access_log)
@@ -514,6 +540,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
     enum req_phase phase;
     enum metrics_route rt;
     (void)toe;
+    conn_mark(c, now_ms()); /* the next request on c starts waiting */
     if (req_read(*req_cls, &phase, &rt)) {
         if (phase != REQ_SEEN) {
             metrics_end(s->metrics);
@@ -527,17 +554,83 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
     *req_cls = NULL;
 }
 
-/* Keeps the count of open connections that the accept policy reads. */
+/* Keeps the count of open connections that the accept policy reads, and the
+ * list the watchdog walks. The library calls CLOSED before it closes the
+ * socket, so a connection in the list always has its socket open. */
 static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                               enum MHD_ConnectionNotificationCode toe)
 {
     struct http_server *s = cls;
-    (void)c;
-    (void)socket_context;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+    struct http_conn *conn = *socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         atomic_fetch_add_explicit(&s->open_conns, 1, memory_order_relaxed);
-    else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        conn = info ? calloc(1, sizeof(*conn)) : NULL;
+        if (conn == NULL)
+            return; /* not watched; the idle timeout still applies */
+        conn->fd = info->connect_fd;
+        atomic_init(&conn->since_ms, now_ms());
+        pthread_mutex_lock(&s->conns_lock);
+        conn->next = s->conns;
+        if (s->conns != NULL)
+            s->conns->prev = conn;
+        s->conns = conn;
+        pthread_mutex_unlock(&s->conns_lock);
+        *socket_context = conn;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         atomic_fetch_sub_explicit(&s->open_conns, 1, memory_order_relaxed);
+        if (conn == NULL)
+            return;
+        pthread_mutex_lock(&s->conns_lock);
+        if (conn->prev != NULL)
+            conn->prev->next = conn->next;
+        else
+            s->conns = conn->next;
+        if (conn->next != NULL)
+            conn->next->prev = conn->prev;
+        pthread_mutex_unlock(&s->conns_lock);
+        free(conn);
+        *socket_context = NULL;
+    }
+}
+
+enum {
+    WATCH_PERIOD_MS = 250, /* how often the watchdog looks */
+};
+
+/* libmicrohttpd 0.9.75 has only an idle timeout: a client sending a byte a
+ * second keeps its connection forever. Every WATCH_PERIOD_MS this thread
+ * shuts down the socket of each connection whose request has waited longer
+ * than CONN_TIMEOUT_S (plus a second); the library then sees the end of the
+ * stream and closes it (and reports the request's end as usual). */
+static void *watchdog(void *arg)
+{
+    struct http_server *s = arg;
+    /* A second past the idle timeout, so that the library closes idle
+     * connections itself and this thread only cuts the ones kept busy. */
+    long long limit = (long long)s->cfg->conn_timeout_s * 1000 + 1000;
+    pthread_mutex_lock(&s->conns_lock);
+    while (!s->watch_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += WATCH_PERIOD_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->watch_wake, &s->conns_lock, &until);
+        long long now = now_ms();
+        for (struct http_conn *conn = s->conns; conn != NULL; conn = conn->next) {
+            long long since = atomic_load_explicit(&conn->since_ms, memory_order_relaxed);
+            if (since != 0 && now - since > limit && !conn->cut) {
+                shutdown(conn->fd, SHUT_RDWR);
+                conn->cut = true;
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->conns_lock);
+    return NULL;
 }
 
 /* Past CONN_LIMIT a new connection is accepted and closed at once, so the
@@ -664,6 +757,12 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
     atomic_init(&s->draining, false);
     atomic_init(&s->stopping, false);
     atomic_init(&s->open_conns, 0);
+    pthread_mutex_init(&s->conns_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->watch_wake, &ca);
+    pthread_condattr_destroy(&ca);
     if (build_canned(s) != 0) {
         snprintf(err, CONFIG_ERROR_MAX, "out of memory building the constant answers");
         goto error;
@@ -703,11 +802,20 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
                  "cannot listen on %s port %u (in use, or not allowed?)", cfg->bind, cfg->port);
         goto error;
     }
+    if (pthread_create(&s->watchdog, NULL, &watchdog, s) != 0) {
+        snprintf(err, CONFIG_ERROR_MAX, "cannot start the request watchdog thread");
+        MHD_stop_daemon(s->daemon);
+        s->daemon = NULL;
+        goto error;
+    }
+    s->watching = true;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : cfg->port;
     return 0;
 error:
     destroy_canned(s);
+    pthread_cond_destroy(&s->watch_wake);
+    pthread_mutex_destroy(&s->conns_lock);
     return -1;
 }
 
@@ -732,6 +840,16 @@ void http_server_stop(struct http_server *s, unsigned wait_ms)
     }
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
+    if (s->watching) {
+        pthread_mutex_lock(&s->conns_lock);
+        s->watch_stop = true;
+        pthread_cond_signal(&s->watch_wake);
+        pthread_mutex_unlock(&s->conns_lock);
+        pthread_join(s->watchdog, NULL);
+        s->watching = false;
+    }
+    pthread_cond_destroy(&s->watch_wake);
+    pthread_mutex_destroy(&s->conns_lock);
     destroy_canned(s);
 }
 

@@ -3,6 +3,7 @@
  * refusals, their metrics and logs. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,6 +386,49 @@ START_TEST(shutdown_close_and_client_faults_are_not_errors)
 }
 END_TEST
 
+/* CONN_TIMEOUT_S is 2 here. A client that sends a header line every 200 ms
+ * is never idle, yet its request must not hold the connection past the
+ * deadline: within 8 s the server has closed it. */
+START_TEST(trickled_request_is_cut_at_the_deadline)
+{
+    int fd = tu_connect(server.port);
+    static const char line[] = "GET /health HTTP/1.1\r\nHost: x\r\n";
+    ck_assert_int_eq(tu_send(fd, line, sizeof(line) - 1), 0);
+    bool cut = false;
+    for (int i = 0; i < 40 && !cut; i++) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 200) > 0) {
+            char buf[512];
+            ssize_t n = recv(fd, buf, sizeof(buf), 0);
+            ck_assert_int_le(n, 0); /* no answer, only the close */
+            cut = true;
+        } else if (tu_send(fd, "X-Slow: 1\r\n", 11) != 0) {
+            cut = true;
+        }
+    }
+    close(fd);
+    ck_assert_msg(cut, "a request trickled for 8 s kept its connection");
+}
+END_TEST
+
+/* The deadline counts from the previous answer: a keep-alive client asking
+ * every 250 ms for 3 s (past CONN_TIMEOUT_S) is never cut. */
+START_TEST(steady_keep_alive_client_is_not_cut)
+{
+    int fd = tu_connect(server.port);
+    static const char req[] = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (int i = 0; i < 12; i++) {
+        struct tu_response r;
+        ck_assert_int_eq(tu_send(fd, req, sizeof(req) - 1), 0);
+        ck_assert_int_eq(tu_read_response(fd, false, &r), 0);
+        ck_assert_int_eq(r.status, 200);
+        tu_response_deinit(&r);
+        poll(NULL, 0, 250);
+    }
+    close(fd);
+}
+END_TEST
+
 Suite *edge_suite(void)
 {
     Suite *s = suite_create("edge");
@@ -403,6 +447,8 @@ Suite *edge_suite(void)
     tcase_add_test(tc, head_over_8k_gets_one_431);
     tcase_add_test(tc, refusals_counted_under_their_route);
     tcase_add_test(tc, shutdown_close_and_client_faults_are_not_errors);
+    tcase_add_test(tc, trickled_request_is_cut_at_the_deadline);
+    tcase_add_test(tc, steady_keep_alive_client_is_not_cut);
     suite_add_tcase(s, tc);
     return s;
 }
