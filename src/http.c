@@ -299,6 +299,11 @@ static enum MHD_Result handle_metrics(struct http_server *s, struct MHD_Connecti
     return ret;
 }
 
+/* libmicrohttpd before 1.0 keeps the request line and each header field in
+ * place in its read buffer; the fold and raw-NUL checks below read that
+ * layout, so they are made only where it is known. 1.0 handles both itself. */
+static const bool LIBRARY_0_9 = MHD_VERSION < 0x01000000;
+
 /* What one pass over the request's header fields found. */
 struct head_scan {
     unsigned hosts;     /* Host fields */
@@ -337,9 +342,9 @@ static enum MHD_Result scan_field(void *cls, enum MHD_ValueKind kind, const char
         if (!is_tchar((unsigned char)key[i]))
             goto bad;
     uintptr_t name_end = (uintptr_t)key + key_size, at = (uintptr_t)value;
-    if (at <= name_end || at - name_end > 64)
+    if (LIBRARY_0_9 && (at <= name_end || at - name_end > 64))
         goto bad;
-    for (const char *p = key + key_size + 1; p < value; p++)
+    for (const char *p = key + key_size + 1; LIBRARY_0_9 && p < value; p++)
         if (*p != ' ' && *p != '\t')
             goto bad;
     if (name_is(key, key_size, "host", 4)) {
@@ -423,7 +428,7 @@ static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
     if (uri == NULL)
         return req_mark(REQ_SEEN, METRICS_ROUTE_OTHER);
     size_t len = strlen(uri);
-    if (strncmp(uri + len + 1, "HTTP/", 5) != 0)
+    if (LIBRARY_0_9 && strncmp(uri + len + 1, "HTTP/", 5) != 0)
         return req_mark(REQ_SEEN, METRICS_ROUTE_OTHER);
     const char *query = memchr(uri, '?', len);
     size_t path_len = query ? (size_t)(query - uri) : len;
