@@ -15,30 +15,16 @@
 
 /* ---- a live daemon ---- */
 
-static struct config cfg;
-static struct catalog cat;
-static struct search_index idx;
-static struct metrics metrics;
-static struct http_server server;
+static struct tu_daemon live;
 
 static void start(void)
 {
-    char err[CONFIG_ERROR_MAX];
-    char *argv[] = {"test", "--port", "0", "--bind", "127.0.0.1", "--threads", "2",
-                    "--conn-timeout-s", "5", NULL};
-    ck_assert_int_eq(config_parse(&cfg, 9, argv, err), 0);
-    ck_assert_int_eq(catalog_generate(&cat, cfg.product_count), 0);
-    ck_assert_int_eq(search_index_init(&idx, &cat), 0);
-    metrics_init(&metrics, cat.count);
-    ck_assert_int_eq(http_server_start(&server, &cfg, &cat, &idx, &metrics, err), 0);
-    ck_assert_uint_ne(server.port, 0);
+    tu_daemon_start(&live, "5", "100000");
 }
 
 static void stop(void)
 {
-    http_server_stop(&server, 1000);
-    search_index_deinit(&idx);
-    catalog_deinit(&cat);
+    tu_daemon_stop(&live);
 }
 
 /* GET target; asserts the status and a JSON content type; returns the body. */
@@ -46,7 +32,7 @@ static cJSON *get_json(const char *target, int status)
 {
     struct tu_response r;
     char ct[64];
-    ck_assert_int_eq(tu_request(server.port, "GET", target, &r), 0);
+    ck_assert_int_eq(tu_request(live.server.port, "GET", target, &r), 0);
     ck_assert_msg(r.status == status, "%s: status %d, body %s", target, r.status, r.body);
     ck_assert_str_eq(tu_header(&r, "Content-Type", ct, sizeof(ct)), "application/json");
     ck_assert_str_eq(tu_header(&r, "X-Content-Type-Options", ct, sizeof(ct)), "nosniff");
@@ -80,9 +66,9 @@ START_TEST(product_by_id_is_the_search_object)
     cJSON_Delete(one);
     cJSON_Delete(j);
     char target[64];
-    snprintf(target, sizeof(target), "/products/%zu", cat.count);
+    snprintf(target, sizeof(target), "/products/%zu", live.cat.count);
     cJSON *last = get_json(target, 200);
-    ck_assert_int_eq((int)num(last, "id"), (int)cat.count);
+    ck_assert_int_eq((int)num(last, "id"), (int)live.cat.count);
     cJSON_Delete(last);
 }
 END_TEST
@@ -96,7 +82,7 @@ START_TEST(openapi_document_is_the_file)
     size_t n = fread(want, 1, sizeof(want), f);
     fclose(f);
     struct tu_response r;
-    ck_assert_int_eq(tu_request(server.port, "GET", "/openapi.json", &r), 0);
+    ck_assert_int_eq(tu_request(live.server.port, "GET", "/openapi.json", &r), 0);
     ck_assert_int_eq(r.status, 200);
     ck_assert_uint_eq(r.body_len, n);
     ck_assert_int_eq(memcmp(r.body, want, n), 0);
@@ -229,7 +215,7 @@ START_TEST(other_methods_get_405_with_allow)
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         struct tu_response r;
         char v[64];
-        ck_assert_int_eq(tu_request(server.port, METHODS[_i], routes[i], &r), 0);
+        ck_assert_int_eq(tu_request(live.server.port, METHODS[_i], routes[i], &r), 0);
         ck_assert_int_eq(r.status, 405);
         ck_assert_str_eq(tu_header(&r, "Allow", v, sizeof(v)), "GET, HEAD");
         cJSON *j = tu_json(&r);
@@ -238,7 +224,7 @@ START_TEST(other_methods_get_405_with_allow)
         tu_response_deinit(&r);
     }
     struct tu_response r;
-    ck_assert_int_eq(tu_request(server.port, METHODS[_i], "/nope", &r), 0);
+    ck_assert_int_eq(tu_request(live.server.port, METHODS[_i], "/nope", &r), 0);
     ck_assert_int_eq(r.status, 404);
     tu_response_deinit(&r);
 }
@@ -255,7 +241,7 @@ START_TEST(head_has_headers_and_no_body)
     for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
         struct tu_response get, head;
         char a[32], b[32];
-        int fd = tu_connect(server.port);
+        int fd = tu_connect(live.server.port);
         char req[256];
         int n = snprintf(req, sizeof(req), "HEAD %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
                          heads[i].target);
@@ -265,7 +251,7 @@ START_TEST(head_has_headers_and_no_body)
         char extra;
         ck_assert_int_eq(recv(fd, &extra, 1, 0), 0); /* nothing after the headers */
         close(fd);
-        ck_assert_int_eq(tu_request(server.port, "GET", heads[i].target, &get), 0);
+        ck_assert_int_eq(tu_request(live.server.port, "GET", heads[i].target, &get), 0);
         ck_assert_str_eq(tu_header(&head, "Content-Type", a, sizeof(a)),
                          tu_header(&get, "Content-Type", b, sizeof(b)));
         if (i == 0) /* constant body: the same length announced */
@@ -278,7 +264,7 @@ END_TEST
 
 START_TEST(body_is_refused_and_keep_alive_survives)
 {
-    int fd = tu_connect(server.port);
+    int fd = tu_connect(live.server.port);
     static const char req[] = "GET /products/search?q=alpha HTTP/1.1\r\nHost: x\r\n"
                               "Content-Length: 11\r\n\r\nhello world"
                               "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -299,11 +285,11 @@ END_TEST
 START_TEST(large_or_chunked_body_gets_413_and_close)
 {
     static const char *const reqs[] = {
-        "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\nxxxx",
+        "GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\nxxxx",
         "GET /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
     };
     for (size_t i = 0; i < 2; i++) {
-        int fd = tu_connect(server.port);
+        int fd = tu_connect(live.server.port);
         struct tu_response r;
         ck_assert_int_eq(tu_send(fd, reqs[i], strlen(reqs[i])), 0);
         ck_assert_int_eq(tu_read_response(fd, false, &r), 0);
@@ -320,7 +306,7 @@ END_TEST
 
 START_TEST(keep_alive_hundreds_of_requests)
 {
-    int fd = tu_connect(server.port);
+    int fd = tu_connect(live.server.port);
     ck_assert_int_ge(fd, 0);
     for (int i = 0; i < 500; i++) {
         const char *req = (i % 2) ? "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -340,7 +326,7 @@ END_TEST
 
 START_TEST(pipelined_requests_answered_in_order)
 {
-    int fd = tu_connect(server.port);
+    int fd = tu_connect(live.server.port);
     static const char reqs[] = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
                                "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
                                "GET /products/search?q=beta HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -362,7 +348,7 @@ START_TEST(health_then_draining)
     ck_assert_str_eq(str(j, "status"), "ok");
     ck_assert_int_eq((int)num(j, "products"), 100000);
     cJSON_Delete(j);
-    http_server_drain(&server);
+    http_server_drain(&live.server);
     j = get_json("/health", 503);
     ck_assert_str_eq(str(j, "status"), "draining");
     cJSON_Delete(j);
@@ -379,7 +365,7 @@ START_TEST(metrics_count_requests)
     cJSON_Delete(get_json("/nope", 404));
     struct tu_response r;
     char ct[64];
-    ck_assert_int_eq(tu_request(server.port, "GET", "/metrics", &r), 0);
+    ck_assert_int_eq(tu_request(live.server.port, "GET", "/metrics", &r), 0);
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(tu_header(&r, "Content-Type", ct, sizeof(ct)), "text/plain"));
     ck_assert_ptr_nonnull(strstr(r.body, "product_search_requests_total{route=\"/products/search\",code=\"200\"} 2\n"));
@@ -401,7 +387,7 @@ START_TEST(garbage_and_oversized_requests_are_refused_cleanly)
         "GET /health HTTP/9.9\r\n\r\n",
     };
     for (size_t i = 0; i < 3; i++) {
-        int fd = tu_connect(server.port);
+        int fd = tu_connect(live.server.port);
         struct tu_response r;
         ck_assert_int_eq(tu_send(fd, garbage[i], strlen(garbage[i])), 0);
         if (tu_read_response(fd, false, &r) == 0) /* an answer, when any, is a 4xx/5xx */
@@ -415,7 +401,7 @@ START_TEST(garbage_and_oversized_requests_are_refused_cleanly)
     strcpy(req, "GET /products/search?q=");
     memset(req + strlen(req), 'a', big);
     strcpy(req + 23 + big, " HTTP/1.1\r\nHost: x\r\n\r\n");
-    int fd = tu_connect(server.port);
+    int fd = tu_connect(live.server.port);
     struct tu_response r;
     tu_send(fd, req, strlen(req));
     if (tu_read_response(fd, false, &r) == 0)
@@ -425,7 +411,7 @@ START_TEST(garbage_and_oversized_requests_are_refused_cleanly)
     strcpy(req, "GET /health HTTP/1.1\r\nX-Big: ");
     memset(req + strlen(req), 'b', big);
     strcpy(req + 29 + big, "\r\n\r\n");
-    fd = tu_connect(server.port);
+    fd = tu_connect(live.server.port);
     tu_send(fd, req, strlen(req));
     if (tu_read_response(fd, false, &r) == 0)
         ck_assert_int_ge(r.status, 400);
