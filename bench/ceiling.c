@@ -1,5 +1,5 @@
 /* ceiling: the benchmark's yardstick, libmicrohttpd answering every request
- * with one constant body and zero work per request (SPEC section 5).
+ * with one constant body and zero work per request (the benchmark's ceiling).
  *
  * Usage: ceiling [--port N] [--threads N] BODY_FILE
  *   --port     TCP port on 127.0.0.1 (default 8081; 0 = any free port)

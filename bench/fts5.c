@@ -1,5 +1,5 @@
-/* fts5: the benchmark's other yardstick for whole-catalog search (SPEC
- * section 7): SQLite's FTS5 trigram index, in-process, over the same catalog
+/* fts5: the benchmark's other yardstick for whole-catalog search:
+ * SQLite's FTS5 trigram index, in-process, over the same catalog
  * and the same text mix as product-search.
  *
  * Usage: fts5 CATALOG_JSONL QUERIES OUT

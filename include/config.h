@@ -1,4 +1,4 @@
-/* config: the settings of SPEC 4, from the environment and the command line. */
+/* config: the settings of README.md's configuration table, from the environment and the command line. */
 #ifndef PRODUCT_SEARCH_CONFIG_H
 #define PRODUCT_SEARCH_CONFIG_H
 
@@ -18,7 +18,7 @@ enum config_action {
     CONFIG_EXPORT_CATALOG, /* write the catalog as JSON Lines to stdout */
 };
 
-/* The effective settings; see SPEC 4 for each. */
+/* The effective settings; README.md describes each. */
 struct config {
     enum config_action action; /* what to do */
     unsigned port;             /* PORT: TCP port, 0 = any free port */
