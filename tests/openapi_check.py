@@ -52,7 +52,7 @@ ERROR_CODES = [
     "missing_query", "invalid_query", "invalid_limit", "invalid_offset", "invalid_sort",
     "invalid_filter", "invalid_price", "invalid_match", "invalid_facets", "duplicate_parameter",
     "invalid_id", "product_not_found", "not_found", "method_not_allowed", "body_not_allowed",
-    "bad_request", "internal_error",
+    "bad_request", "header_too_large", "internal_error",
 ]
 ROUTES = ["/products/search", "/products/{id}", "/health", "/metrics", "/openapi.json"]
 ASCII_WS = " \t\n\v\f\r"
@@ -715,6 +715,30 @@ def check_errors(doc, port):
                  "not_found")
     conforms(doc, "POST /nope -> 404 not_found (unknown path before method)",
              request(port, "POST", "/nope"), None, "POST", 404, "not_found")
+    conforms(doc, "POST /nope with a body -> 404 not_found (unknown path before body)",
+             request(port, "POST", "/nope", "Content-Length: 3\r\n", b"q=a"), None, "POST", 404,
+             "not_found")
+    for path in ["/health%00", "/health\x00", "/products/search%00?q=alpha", "/openapi.json%00"]:
+        conforms(doc, f"GET {path!r} -> 404 not_found (a NUL in the path is never a route)",
+                 request(port, "GET", path), None, "GET", 404, "not_found")
+    # absolute-form targets are routed by their path
+    conforms(doc, "GET http://127.0.0.1/health (absolute form) -> 200",
+             request(port, "GET", "http://127.0.0.1/health"), "/health", "GET", 200)
+    body = conforms(doc, "GET http://127.0.0.1/products/search?q=alpha (absolute form) -> 200",
+                    request(port, "GET", "http://127.0.0.1/products/search?q=alpha&limit=1"),
+                    "/products/search", "GET", 200)
+    R.check("absolute form: the search is the one the origin form gets",
+            body is not None and [p["id"] for p in body["products"]] == [1], f"{body}")
+    conforms(doc, "GET http://127.0.0.1/products/1 (absolute form) -> 200",
+             request(port, "GET", "http://127.0.0.1/products/1"), "/products/{id}", "GET", 200)
+    conforms(doc, "GET http://127.0.0.1/nope (absolute form) -> 404 not_found",
+             request(port, "GET", "http://127.0.0.1/nope"), None, "GET", 404, "not_found")
+    body = conforms(doc, f"GET /products/{PRODUCT_COUNT + 1}: the message names the id",
+                    request(port, "GET", f"/products/{PRODUCT_COUNT + 1}"), "/products/{id}", "GET",
+                    404, "product_not_found")
+    R.check("product_not_found message is \"no product has id N\"",
+            body is not None and body["message"] == f"no product has id {PRODUCT_COUNT + 1}",
+            f"{body}")
     # other methods on every route
     targets = {"/products/search": "/products/search?q=alpha", "/products/{id}": "/products/1",
                "/health": "/health", "/metrics": "/metrics", "/openapi.json": "/openapi.json"}
@@ -728,9 +752,15 @@ def check_errors(doc, port):
         conforms(doc, f"GET {target} with a 5-byte body -> 400 body_not_allowed",
                  request(port, "GET", target, "Content-Length: 5\r\n", b"hello"), route, "GET", 400,
                  "body_not_allowed")
-    conforms(doc, "POST /products/search with a body -> 400 body_not_allowed (body before method)",
+    conforms(doc, "POST /products/search with a body -> 405 method_not_allowed (method before body)",
              request(port, "POST", "/products/search?q=a", "Content-Length: 3\r\n", b"q=a"),
-             "/products/search", "GET", 400, "body_not_allowed")
+             "/products/search", "GET", 405, "method_not_allowed")
+    conforms(doc, "PUT /health with a body -> 405 method_not_allowed",
+             request(port, "PUT", "/health", "Content-Length: 5\r\n", b"hello"), "/health", "GET",
+             405, "method_not_allowed")
+    conforms(doc, "POST /metrics chunked -> 405 method_not_allowed",
+             request(port, "POST", "/metrics", "Transfer-Encoding: chunked\r\n", b"5\r\nhello\r\n0\r\n\r\n"),
+             "/metrics", "GET", 405, "method_not_allowed")
     conforms(doc, "GET /products/search chunked -> 413 body_not_allowed",
              request(port, "GET", "/products/search?q=alpha", "Transfer-Encoding: chunked\r\n"),
              "/products/search", "GET", 413, "body_not_allowed")
@@ -740,10 +770,44 @@ def check_errors(doc, port):
     conforms(doc, "GET /health with two different Content-Lengths -> 400 bad_request",
              request(port, "GET", "/health", "Content-Length: 1\r\nContent-Length: 2\r\n"),
              "/health", "GET", 400, "bad_request")
+    framing = [("a folded header line", "X-A: a\r\n b\r\n"),
+               ("white space before a colon", "Content-Length : 0\r\n"),
+               ("two equal Content-Lengths", "Content-Length: 0\r\nContent-Length: 0\r\n"),
+               ("Content-Length and Transfer-Encoding",
+                "Content-Length: 0\r\nTransfer-Encoding: chunked\r\n"),
+               ("two Transfer-Encodings", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"),
+               ("two Host headers", "Host: other\r\n")]
+    for what, extra in framing:
+        ans = request(port, "GET", "/health", extra, b"0\r\n\r\n" if "chunked" in extra else b"")
+        conforms(doc, f"GET /health with {what} -> 400 bad_request", ans, "/health", "GET", 400,
+                 "bad_request")
+        R.check(f"GET /health with {what}: Connection: close",
+                ans is not None and ans.header("connection") == "close", f"{ans!r}")
+    ans = exchange(port, b"GET /health HTTP/1.1\r\nConnection: close\r\n\r\n")
+    conforms(doc, "HTTP/1.1 GET /health without Host -> 400 bad_request", ans, "/health", "GET", 400,
+             "bad_request")
+    # heads: up to 8 KB answered, over 8 KB a JSON 431 and a close
+    filler = "".join(f"X-H{i:03d}: {'v' * 66}\r\n" for i in range(100))  # 100 headers, 7.6 KB
+    conforms(doc, "GET /health with a 7.6 KB head of 100 headers -> 200",
+             request(port, "GET", "/health", filler), "/health", "GET", 200)
+    # 60 cookies: libmicrohttpd parses them into the same pool (over about 70, a head
+    # under 8 KB gets its own HTML 431; docs/api.md states it)
+    cookie = "Cookie: " + "; ".join(f"c{i:02d}={'x' * 123}" for i in range(60)) + "\r\n"
+    head = f"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{cookie}\r\n"
+    R.check("the cookie head is 7.7 to 8 KB", 7700 < len(head) <= 8192, f"{len(head)} bytes")
+    conforms(doc, "GET /health with a 7.9 KB head of 60 cookies -> 200",
+             request(port, "GET", "/health", cookie), "/health", "GET", 200)
+    ans = request(port, "GET", "/health", filler + "".join(f"X-I{i}: {'w' * 40}\r\n" for i in range(20)))
+    conforms(doc, "GET /health with a 8.6 KB head of 120 headers -> 431 header_too_large", ans,
+             "/health", "GET", 431, "header_too_large")
+    R.check("431 header_too_large: Connection: close",
+            ans is not None and ans.header("connection") == "close", f"{ans!r}")
     ans = request(port, "GET", "/products/search?q=alpha", "X-Big: " + "a" * 9000 + "\r\n")
-    conforms(doc, "GET with a 9 KB header -> 431", ans, "/products/search", "GET", 431)
+    conforms(doc, "GET with a 9 KB header -> 431 header_too_large", ans, "/products/search", "GET",
+             431, "header_too_large")
     ans = request(port, "GET", "/products/search?q=" + "a" * 9000)
-    conforms(doc, "GET with a 9 KB URI -> 414", ans, "/products/search", "GET", 414)
+    conforms(doc, "GET with a 9 KB URI -> 431 header_too_large (not 414)", ans, "/products/search",
+             "GET", 431, "header_too_large")
 
 
 def file_catalog():
