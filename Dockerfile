@@ -10,7 +10,13 @@
 # daemon answers, otherwise podman build --isolation chroot --pull=never
 # --format docker on a locally debootstrapped debian:bookworm-slim
 # (scripts/make-base-image.sh). The docker format keeps HEALTHCHECK, which
-# the OCI image config has no field for.
+# the OCI image config has no field for. A plain `podman build .` or
+# `docker build .` works too, with the engine's default limits: the unit
+# tests size their socket counts to the open-file limit they are given.
+#
+# The base stays Debian 12 (libmicrohttpd 0.9.75); Debian 13 (1.0.1) was
+# evaluated and is one build argument away, see docs/container.md:
+#   --build-arg DEBIAN_IMAGE=docker.io/library/debian:trixie-slim
 
 ARG DEBIAN_IMAGE=docker.io/library/debian:bookworm-slim
 
@@ -29,7 +35,8 @@ COPY . .
 ARG VERSION=0.1.0
 ARG SHORT_REVISION=unknown
 # Build, then run the Check unit tests (they start a real server on
-# 127.0.0.1 with port 0); a failing test fails the image build.
+# 127.0.0.1 with port 0); a failing test fails the image build. The abuse
+# tests print how many sockets they ran with when RLIMIT_NOFILE is low.
 RUN make -j"$(nproc)" VERSION="${VERSION}" REVISION="${SHORT_REVISION}" \
  && make test VERSION="${VERSION}" REVISION="${SHORT_REVISION}"
 

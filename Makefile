@@ -16,10 +16,13 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd 
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 # make SANITIZER=address,undefined test
+# One build directory per sanitizer setting (build/san-address_undefined,
+# build/san-thread, ...), so switching settings never links stale objects.
+comma := ,
 ifneq ($(SANITIZER),)
   CFLAGS  += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS += -fsanitize=$(SANITIZER)
-  BUILD   := build/san
+  BUILD   := build/san-$(subst $(comma),_,$(strip $(SANITIZER)))
 else
   BUILD   := build/obj
 endif
@@ -60,6 +63,9 @@ $(BUILD)/%.o: src/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The OpenAPI document is embedded in the binary (src/openapi.c).
+$(BUILD)/openapi.o: docs/openapi.json
+
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
@@ -85,7 +91,8 @@ test: $(PROG_BUILT) $(TEST_BIN)
 clean:
 	rm -rf build
 
-# SPEC 5 side by side: product-search, the libmicrohttpd ceiling, nginx (bench/).
+# The benchmark, side by side: product-search, the libmicrohttpd ceiling, nginx,
+# SQLite FTS5 (bench/; docs/performance-method.md). BENCH_10M=1: 10M products only.
 bench: all
 	bench/run.sh
 
@@ -100,12 +107,12 @@ soak: all
 image:
 	scripts/build-image.sh
 
-# make loadtest HOST=http://127.0.0.1:8080 USERS=50 SPAWN_RATE=3 RUN_TIME=2m OUT=reports/local
+# make loadtest HOST=http://127.0.0.1:8080 [WORKERS=2] OUT=reports/local
 # (locust/README.md); empty variables take the scenario's defaults.
 loadtest:
 	$(Q)HOST="$(HOST)" SCENARIO="$(SCENARIO)" SHAPE="$(SHAPE)" USERS="$(USERS)" \
 	  SPAWN_RATE="$(SPAWN_RATE)" RUN_TIME="$(RUN_TIME)" WAIT_TIME="$(WAIT_TIME)" \
-	  OUT="$(OUT)" LABEL="$(LABEL)" locust/loadtest.sh
+	  WORKERS="$(WORKERS)" OUT="$(OUT)" LABEL="$(LABEL)" locust/loadtest.sh
 
 # make compare RUNS="reports/local reports/aws" OUT=reports/compare
 compare:

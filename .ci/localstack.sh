@@ -5,7 +5,7 @@
 #   2. the Lambda proxy's unit tests (terraform/envs/localstack/lambda, against HTTP servers on 127.0.0.1)
 #   3. the up/down scripts' tests (refusals without docker/compose/terraform; the flow with stand-ins)
 #   4. shellcheck on scripts/localstack-up.sh, scripts/localstack-down.sh and this file
-#   5. the compose file: valid for compose, LocalStack pinned to 4.14, both services on the
+#   5. the compose file: valid for compose, LocalStack pinned to 4.14.0, both services on the
 #      network the Lambda containers join, the Terraform backend_url names the service
 #   6. the Terraform checker (scripts/tf-check) on terraform/envs/localstack and terraform/modules/apigw_proxy
 # Every step is bounded by a timeout; any failure exits non-zero.
@@ -48,7 +48,7 @@ fi
 pass "tools: $("$PY" --version 2>&1), shellcheck $(shellcheck --version | sed -n 's/^version: //p'), node $(node --version)"
 
 # ------------------------------------------------------- 2. Lambda unit tests
-say "Lambda proxy unit tests (pass-through, query strings, 502 on a dead backend, timeout)"
+say "Lambda proxy unit tests (pass-through, query strings, 502 on a dead backend, 504 at the per-request deadline)"
 (cd "$ENV_DIR/lambda" && timeout 120 "$PY" -m unittest -v 2>&1) || fail "Lambda proxy unit tests"
 pass "Lambda proxy unit tests"
 
@@ -77,8 +77,8 @@ errors = []
 ls, ps = svc.get("localstack"), svc.get("product-search")
 if not ls or not ps:
     sys.exit("compose: services localstack and product-search are both required")
-if ls["image"] != "localstack/localstack:4.14":
-    errors.append(f"LocalStack image must default to localstack/localstack:4.14, got {ls['image']}")
+if ls["image"] != "localstack/localstack:4.14.0":
+    errors.append(f"LocalStack image must default to localstack/localstack:4.14.0, got {ls['image']}")
 if ps["image"] != "product-search:latest":
     errors.append(f"service image must default to product-search:latest (make image), got {ps['image']}")
 net_name = cfg["networks"]["localstack"]["name"]
@@ -93,7 +93,16 @@ if not any("/var/run/docker.sock" in str(v) for v in ls.get("volumes", [])):
     errors.append("LocalStack needs the Docker socket to start Lambda containers")
 ports = [str(p.get("target", p)) if isinstance(p, dict) else str(p) for p in ps.get("ports", [])]
 if not any("8080" in p for p in ports):
-    errors.append("product-search must publish port 8080")
+    errors.append("product-search must publish its container port 8080")
+def published_port(p):
+    # long syntax (a mapping) or short syntax "[host_ip:]published:target[/proto]"
+    if isinstance(p, dict):
+        return str(p.get("published"))
+    parts = str(p).split("/")[0].split(":")
+    return parts[-2] if len(parts) >= 2 else None
+published = [published_port(p) for p in ps.get("ports", [])]
+if "8080" in published:
+    errors.append("product-search must not take host port 8080 by default (the local baseline server's port)")
 with open(sys.argv[2]) as f:
     tf = f.read()
 m = re.search(r'variable "backend_url" \{.*?default\s*=\s*"([^"]+)"', tf, re.S)
@@ -101,7 +110,7 @@ if not m or m.group(1) != "http://product-search:8080":
     errors.append("Terraform backend_url must default to http://product-search:8080 (the compose host name)")
 if errors:
     sys.exit("\n".join(errors))
-print(f"compose: pinned localstack/localstack:4.14, shared network {net_name}, backend http://product-search:8080")
+print(f"compose: pinned localstack/localstack:4.14.0, shared network {net_name}, backend http://product-search:8080")
 EOF
 pass "compose file"
 

@@ -6,12 +6,17 @@
 #      on the fixture CSVs in locust/tests/ (/usr/bin/python3 -m unittest)
 #   3. loadtest.sh refuses bad input with one line and exit status 2
 #   4. starts build/product-search (built with make when missing) on a free
-#      loopback port; a 20-second headless run with 50 users through
-#      locust/loadtest.sh must end with zero failures and produce summary.md,
-#      Locust's CSV files, the HTML report and the three PNG charts
-#   5. a short run that expects a different default limit than the server's
+#      loopback port; a 20-second headless run with 50 continuous users (the
+#      original scenario's default: no think time) through locust/loadtest.sh
+#      must end with zero failures and produce summary.md, Locust's CSV files,
+#      the CPU samples, the HTML report and the three PNG charts; the history
+#      must end with the running users (not 0) and no repeated timestamp
+#   5. WORKERS=2: one master and two worker processes, same outputs, zero
+#      failures, CPU samples of the master and both workers
+#   6. a short run that expects a different default limit than the server's
 #      must be reported as failures (the checks catch a wrong answer)
-#   6. compare.sh puts both runs in one table with four charts
+#   7. compare.sh puts the runs and the published reference runs in one table
+#      (wait time, spawn rate, steady requests/s, "published" rows) with four charts
 # Every step is bounded by a timeout; the server is stopped on exit.
 set -euo pipefail
 
@@ -73,17 +78,26 @@ refuses "USERS '0'" USERS=0
 refuses "RUN_TIME '2x'" RUN_TIME=2x
 refuses "HOST 'localhost:8080'" HOST=localhost:8080
 refuses "unknown SCENARIO" SCENARIO=huge
+refuses "WORKERS 'two'" WORKERS=two
+refuses "WORKERS '65'" WORKERS=65
+refuses "FEATURES 'yes'" FEATURES=yes
+refuses "MASTER_BIND 'anywhere'" MASTER_BIND=anywhere
 refuses "is not ready" HOST=http://127.0.0.1:1 OUT="$WORK/unreachable"
-set +e
-out=$(RUNS="$WORK/none" timeout 60 locust/compare.sh 2>&1 >/dev/null)
-rc=$?
-set -e
-[[ "$rc" == 2 && "$out" == "compare: RUNS entry '$WORK/none' is not a directory" ]] ||
-    fail "compare.sh with a missing run: exit $rc, '$out'"
-pass "compare.sh RUNS=<missing> -> $out"
+compare_refuses() {
+    local runs=$1 expect=$2 out rc
+    set +e
+    out=$(RUNS="$runs" timeout 60 locust/compare.sh 2>&1 >/dev/null)
+    rc=$?
+    set -e
+    [[ "$rc" == 2 && "$out" == "$expect" ]] || fail "compare.sh RUNS=$runs: exit $rc, '$out'"
+    pass "compare.sh RUNS=$runs -> $out"
+}
+compare_refuses "$WORK/none" "compare: RUNS entry '$WORK/none' is not a directory"
+# a pattern that matches nothing (make passes RUNS="... locust/reference/*" unexpanded)
+compare_refuses "$WORK/none-*" "compare: RUNS entry '$WORK/none-*' matches no directory"
 
 # ---------------------------------------------------------------- 4. real run
-say "step 4: 20-second headless run, 50 users, against build/product-search"
+say "step 4: 20-second headless run, 50 continuous users, against build/product-search"
 if [[ ! -x build/product-search ]]; then
     say "build/product-search missing: running make"
     timeout 900 make >/dev/null || fail "make could not build build/product-search"
@@ -108,15 +122,26 @@ HOST="$HOST" USERS=50 SPAWN_RATE=10 RUN_TIME=20s OUT="$RUN" LABEL=ci-local \
     { tail -n 40 "$WORK/run.log" >&2; fail "loadtest.sh exited non-zero (failures or error)"; }
 sed -n '/^| Type /,/^$/p' "$RUN/summary.md"
 
-for f in locust_stats.csv locust_stats_history.csv locust_failures.csv locust_exceptions.csv \
-         report.html run.json summary.md; do
-    [[ -s "$RUN/$f" ]] || fail "$RUN/$f missing or empty"
-done
-pass "CSV files, report.html, run.json and summary.md written"
+check_outputs() {
+    local f
+    for f in locust_stats.csv locust_stats_history.csv locust_failures.csv locust_exceptions.csv \
+             locust_cpu.csv report.html run.json summary.md; do
+        [[ -s "$1/$f" ]] || fail "$1/$f missing or empty"
+    done
+}
+check_outputs "$RUN"
+pass "CSV files, CPU samples, report.html, run.json and summary.md written"
 
-"$PY" - "$RUN" <<'EOF' || fail "the run's figures are wrong (see above)"
-import csv, os, sys
-run = sys.argv[1]
+# check_run RUN_DIR EXPECTED_PROCESSES: zero failures, every request kind, 50 users
+# reached and still running in the last history row, CPU samples, summary and charts
+check_run() {
+"$PY" - "$1" "$2" <<'EOF' || fail "the figures of $1 are wrong (see above)"
+import csv, json, os, sys
+run, processes = sys.argv[1], sys.argv[2].split(",")
+with open(os.path.join(run, "run.json")) as handle:
+    meta = json.load(handle)
+assert meta["scenario"] == "original" and meta["wait_time"] == "0", \
+    "the original scenario must be continuous by default: %r" % meta
 with open(os.path.join(run, "locust_stats.csv"), newline="") as handle:
     rows = list(csv.DictReader(handle))
 total = rows[-1]
@@ -130,6 +155,16 @@ expected = {"/health", "/products/search [invalid, expect 400]",
             "/products/search?q=[any]&limit=[1-100]", "/products/search?q=[brand]",
             "/products/search?q=[category]", "/products/search?q=[miss]",
             "/products/search?q=[multi-word]"}
+if meta["features"]:  # the target answers the search parameters beyond q and limit
+    expected |= {"/products/search?[browse: category|brand, no q]",
+                 "/products/search?q&[category,brand,min/max_price]",
+                 "/products/search?q&sort=[id|price|-price]",
+                 "/products/search?q&offset=[page 2+]",
+                 "/products/search?q&facets=[category,brand]",
+                 "/products/search?q=[terms]&match=all",
+                 "/products/search [invalid parameter, expect 400]"}
+print("locust: search features %s (%s)" % ("on" if meta["features"] else "off",
+                                             meta["features_decided_by"]))
 assert set(names) == expected, "request names %s" % sorted(names)
 assert all(n > 0 for n in names.values()), names
 with open(os.path.join(run, "locust_failures.csv"), newline="") as handle:
@@ -139,22 +174,52 @@ with open(os.path.join(run, "locust_stats_history.csv"), newline="") as handle:
 assert len(agg) >= 18, "only %d history rows for a 20 s run" % len(agg)
 assert max(int(r["User Count"]) for r in agg) == 50, "never reached 50 users"
 assert int(agg[-1]["Total Request Count"]) == requests, "history misses the end of the run"
+assert int(agg[-1]["User Count"]) == 50, "the last history row says %s users" % agg[-1]["User Count"]
+stamps = [r["Timestamp"] for r in agg]
+assert len(stamps) == len(set(stamps)), "repeated timestamps in the history"
+with open(os.path.join(run, "locust_cpu.csv"), newline="") as handle:
+    cpu = list(csv.DictReader(handle))
+seen = sorted({r["Process"] for r in cpu})
+assert seen == sorted(processes), "CPU samples of %s, expected %s" % (seen, processes)
 with open(os.path.join(run, "summary.md"), encoding="utf-8") as handle:
     text = handle.read()
 header = ("| Type | Name | # Requests | # Fails | Median | 95%ile | 99%ile | Average | Min | Max "
           "| Average size | RPS |")
 assert header in text, "summary.md lacks the table header"
 assert "\n|  | Aggregated | %d | 0 |" % requests in text, "summary.md lacks the Aggregated row"
+assert "- Think time (WAIT_TIME): 0 s (continuous)" in text, "summary.md lacks the think time"
+assert "- Steady state (all users running): " in text, "summary.md lacks the steady state"
+assert "- Locust CPU once all users ran" in text, "summary.md lacks Locust's CPU"
 for png in ("requests_per_second.png", "response_times.png", "failures.png"):
     with open(os.path.join(run, png), "rb") as handle:
         data = handle.read()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10000, "%s is not a chart" % png
 EOF
-pass "zero failures, every request kind seen, 50 users reached, history complete"
-pass "summary.md has the table and Aggregated row; 3 PNG charts"
+}
+check_run "$RUN" local
+pass "zero failures, every request kind seen, 50 users reached and still running at the end"
+pass "summary.md has the table, the Aggregated row, the steady state and Locust's CPU; 3 PNG charts"
 
-# ---------------------------------------------------------------- 5. failures are caught
-say "step 5: a wrong answer is a failure (expect default limit 5, the server uses 20)"
+# ---------------------------------------------------------------- 5. distributed
+say "step 5: WORKERS=2 (one master, two worker processes), 20 s"
+DIST="$WORK/reports/ci-workers"
+HOST="$HOST" USERS=50 SPAWN_RATE=25 RUN_TIME=20s WORKERS=2 OUT="$DIST" LABEL=ci-workers \
+    timeout 400 locust/loadtest.sh >"$WORK/dist.log" 2>&1 ||
+    { tail -n 40 "$WORK/dist.log" >&2; tail -n 20 "$DIST"/worker-*.log >&2 || true
+      fail "loadtest.sh WORKERS=2 exited non-zero"; }
+check_outputs "$DIST"
+for i in 1 2; do
+    grep -q "Got quit message from master" "$DIST/worker-$i.log" ||
+        fail "worker $i did not run under the master (see $DIST/worker-$i.log)"
+done
+grep -q '"workers": 2' "$DIST/run.json" || fail "run.json does not record 2 workers"
+grep -q 'distributed: one master and 2 local worker process(es)' "$DIST/summary.md" ||
+    fail "summary.md does not name the distributed generator"
+check_run "$DIST" master,worker-1,worker-2
+pass "WORKERS=2: master and 2 workers, zero failures, same outputs, CPU of every process"
+
+# ---------------------------------------------------------------- 6. failures are caught
+say "step 6: a wrong answer is a failure (expect default limit 5, the server uses 20)"
 BAD="$WORK/reports/ci-wrong-limit"
 set +e
 HOST="$HOST" USERS=10 SPAWN_RATE=10 RUN_TIME=6s OUT="$BAD" LABEL=ci-wrong-limit \
@@ -172,16 +237,22 @@ wait "$SERVER_PID" || fail "server exited non-zero on SIGTERM"
 SERVER_PID=""
 pass "server stopped"
 
-# ---------------------------------------------------------------- 6. compare
-say "step 6: compare.sh on both runs"
+# ---------------------------------------------------------------- 7. compare
+say "step 7: compare.sh on the runs and the published references"
 CMP="$WORK/reports/compare"
-RUNS="$RUN $BAD" OUT="$CMP" timeout 120 locust/compare.sh >"$WORK/compare.log" 2>&1 ||
+# the pattern is passed unexpanded, as make passes RUNS="... locust/reference/*"
+RUNS="$RUN $DIST $BAD locust/reference/*" \
+    OUT="$CMP" timeout 120 locust/compare.sh >"$WORK/compare.log" 2>&1 ||
     { cat "$WORK/compare.log" >&2; fail "compare.sh failed"; }
 cat "$WORK/compare.log"
-[[ "$(grep -c -e '^| ci-local |' -e '^| ci-wrong-limit |' "$CMP/compare.md")" == 2 ]] ||
-    fail "compare.md does not have one row per run"
+[[ "$(grep -c -e '^| ci-local | measured |' -e '^| ci-workers | measured |' \
+        -e '^| ci-wrong-limit | measured |' -e '^| writeup-aws (published) | published |' \
+        -e '^| writeup-localstack-lambda (published) | published |' "$CMP/compare.md")" == 5 ]] ||
+    fail "compare.md does not have one row per run, the published ones labelled"
+grep -q '| Spawn (/s) | Wait (s) |.*| RPS (steady) |' "$CMP/compare.md" ||
+    fail "compare.md lacks spawn rate, wait time or steady requests/s"
 for png in compare_rps.png compare_latency.png compare_failures.png compare_over_time.png; do
     [[ "$(head -c 8 "$CMP/$png" | od -An -tx1 | tr -d ' \n')" == 89504e470d0a1a0a ]] ||
         fail "$png is not a PNG"
 done
-pass "compare.md with 2 rows, 4 PNG charts"
+pass "compare.md with 5 rows (2 published), 4 PNG charts"

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # CI step: Terraform checks without a terraform binary. Runs as root on a fresh
 # Debian 12 machine (apt and the npm registry only):
-#   1. installs shellcheck, nodejs and npm when missing (apt)
+#   1. installs shellcheck, nodejs, npm and python3 when missing (apt)
 #   2. shellcheck on the AWS workflow scripts, the checker's wrapper and this file
-#   3. the deploy/destroy scripts refuse bad arguments with one clear line
+#   3. the deploy/destroy scripts refuse bad arguments with one clear line, and
+#      run in order with stand-ins for terraform, aws, docker and curl
+#      (terraform/envs/aws/tests: backend settings, ECR first, image built and
+#      checked for the task's platform, probe of a domain through the ALB)
 #   4. npm ci in scripts/tf-check (committed package-lock.json)
 #   5. the checker's own tests (node --test): one broken fixture per kind of
-#      mistake must be reported at its line, the clean fixture must pass
+#      mistake (apply-time rules included) must be reported at its line, the
+#      clean fixture and terraform/ must pass
 #   6. the checker over terraform/ (every module and env): parse, canonical
-#      format, AWS provider schema, references and module wiring
+#      format, AWS provider schema, references, module wiring and the
+#      apply-time rules (names, Fargate sizes, provider floor, ordering)
 #   7. when a terraform binary happens to be present: terraform fmt -check as a
 #      cross-check of step 6's format check (skipped, and said so, otherwise)
 # Every step is bounded by a timeout; any failure exits non-zero.
@@ -27,6 +32,7 @@ missing=()
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ -x /usr/bin/python3 ] || missing+=(python3)
 if [ "${#missing[@]}" -gt 0 ]; then
     say "installing ${missing[*]} with apt"
     export DEBIAN_FRONTEND=noninteractive
@@ -39,9 +45,10 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 pass "shellcheck $(shellcheck --version | sed -n 's/^version: //p'), node $(node --version), npm $(npm --version)"
 
 say "2. shellcheck"
-timeout 120 shellcheck scripts/deploy-aws.sh scripts/destroy-aws.sh scripts/tf-check/run.sh .ci/terraform.sh ||
+timeout 120 shellcheck -x scripts/deploy-aws.sh scripts/destroy-aws.sh scripts/lib/aws-args.sh \
+    scripts/build-image.sh scripts/push-ecr.sh scripts/tf-check/run.sh .ci/terraform.sh ||
     fail "shellcheck findings"
-pass "shellcheck clean: deploy-aws.sh destroy-aws.sh tf-check/run.sh terraform.sh"
+pass "shellcheck clean: deploy-aws.sh destroy-aws.sh lib/aws-args.sh build-image.sh push-ecr.sh tf-check/run.sh terraform.sh"
 
 say "3. workflow scripts refuse bad input"
 for s in deploy-aws destroy-aws; do
@@ -62,6 +69,9 @@ if ! command -v terraform >/dev/null 2>&1; then
 else
     pass "deploy-aws.sh and destroy-aws.sh refuse unknown flags with one line (terraform is installed: missing-terraform refusal not exercised)"
 fi
+timeout 300 /usr/bin/python3 -m unittest discover -s terraform/envs/aws/tests -v 2>&1 ||
+    fail "deploy/destroy flow with stand-ins (terraform/envs/aws/tests)"
+pass "deploy/destroy flow with stand-ins for terraform, aws, docker and curl"
 
 say "4. npm ci (scripts/tf-check)"
 (cd "$TFC" && timeout 600 npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in scripts/tf-check"

@@ -1,5 +1,5 @@
 /* ceiling: the benchmark's yardstick, libmicrohttpd answering every request
- * with one constant body and zero work per request (SPEC section 5).
+ * with one constant body and zero work per request (the benchmark's ceiling).
  *
  * Usage: ceiling [--port N] [--threads N] BODY_FILE
  *   --port     TCP port on 127.0.0.1 (default 8081; 0 = any free port)
@@ -28,7 +28,7 @@
 enum {
     CEILING_CONN_LIMIT = 10000,  /* as the server's CONN_LIMIT default */
     CEILING_CONN_TIMEOUT_S = 30, /* as the server's CONN_TIMEOUT_S default */
-    CEILING_CONN_MEMORY = 8192,  /* as the server's per-connection pool (src/http.c) */
+    CEILING_CONN_MEMORY = 20480, /* as the server's per-connection pool (src/http.c) */
     CEILING_BODY_MAX = 1 << 20   /* a search response is a few KiB at most */
 };
 

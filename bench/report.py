@@ -1,10 +1,15 @@
 #!/usr/bin/python3
 """Turns bench/run.sh's raw runs into results.md, results.json, results.png.
 
-Reads one JSON line per wrk run (phase "main" or "scale"), the time-to-ready
-and full-scan figures, and the machine notes; prints the main table on stdout.
+Reads one JSON line per wrk run (phase "main", "scale", or a whole-catalog phase:
+"features-100k", "whole-text-100k", "whole-features-100k", "whole-text-1m"), the time-to-ready, full-scan, worst-query, FTS5 and
+10M figures, and the machine notes; prints the tables on stdout. Writes
+NAME.md, NAME.json, NAME.png (default-mode contenders) and NAME-whole.png
+(whole-catalog requests/s beside the ceiling).
 Exit status 1 when any contender had errors (socket errors or non-2xx
-answers), crashed, or a measurement failed; timings never fail it.
+answers), crashed, or a measurement failed; timings never fail it. The one
+exception: non-2xx answers to the features mix from a server that does not
+implement the search features yet (its q-less requests get 400) are a note, not an error.
 Run with /usr/bin/python3 (Debian's, which has matplotlib).
 """
 
@@ -19,7 +24,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
-# SPEC section 5 targets.
+# the performance targets targets.
 TARGET_RATIO = 0.8
 TARGET_P99_MS = 2.0
 TARGET_READY_MS = 50.0
@@ -28,6 +33,16 @@ TARGET_SCAN_MS = 0.5
 
 SERVER = "product-search"
 
+# the whole-catalog targets targets, per whole-catalog scenario (SCAN_LIMIT=0):
+# (phase, products, mix, min ratio to the ceiling, max p99 ms).
+WHOLE = [("whole-text-100k", 100000, "text", 0.5, 2.0),
+         ("whole-features-100k", 100000, "features", 0.25, 5.0),
+         ("whole-text-1m", 1000000, "text", 0.25, 5.0)]
+TARGET_WHOLE_RSS_MB = {100000: 64.0, 1000000: 640.0}
+TARGET_WHOLE_READY_MS = {100000: 50.0, 1000000: 1000.0}
+FEATURES_PHASE = "features-100k"
+WORST_QUERIES = ["product", "a", "1", "zzzz-none"]
+
 
 def errors_of(wrk):
     """wrk's socket errors (connect, read, write, timeout) plus non-2xx."""
@@ -35,7 +50,8 @@ def errors_of(wrk):
 
 
 def run_figures(run):
-    """requests/s, p50 ms, p99 ms, errors of one run; None where wrk failed."""
+    """requests/s, p50 ms, p99 ms, errors (of which non-2xx) of one run;
+    None where wrk failed."""
     wrk = run.get("wrk")
     if not wrk:
         return None
@@ -44,6 +60,7 @@ def run_figures(run):
         "p50_ms": wrk["p50_us"] / 1000,
         "p99_ms": wrk["p99_us"] / 1000,
         "errors": errors_of(wrk),
+        "non2xx": wrk.get("errors_status", 0),
     }
 
 
@@ -56,6 +73,7 @@ def summarise(runs):
         "crashed": sum(1 for r in runs if r.get("crashed")),
         "failed": sum(1 for r in runs if not r.get("wrk")),
         "errors": sum(f["errors"] for f in figures),
+        "non2xx": sum(f["non2xx"] for f in figures),
         "peak_rss_kb": max(hwm) if hwm else None,
     }
     if figures:
@@ -86,6 +104,8 @@ def fmt_mb(kb):
 
 
 def verdict(ok):
+    if isinstance(ok, str):
+        return ok
     if ok is None:
         return "not measured"
     return "met" if ok else "**not met**"
@@ -198,6 +218,201 @@ def runs_table(main_runs):
     return lines
 
 
+def phase_summary(runs, phase):
+    """{contender: summary} of one whole-catalog phase's runs."""
+    mine = [r for r in runs if r["phase"] == phase]
+    names = []
+    for r in mine:
+        if r["contender"] not in names:
+            names.append(r["contender"])
+    return {n: summarise([r for r in mine if r["contender"] == n]) for n in names}
+
+
+def errors_cell(s):
+    """"socket errors / non-2xx", with crashes and missing results."""
+    cell = f"{s['errors'] - s['non2xx']} / {s['non2xx']}"
+    if s["crashed"] or s["failed"]:
+        cell += f" (+{s['crashed']} crashed, {s['failed']} without result)"
+    return cell
+
+
+def features_table(phases):
+    """The features mix in default mode, beside the ceiling."""
+    got = phases.get(FEATURES_PHASE, {})
+    ceiling = got.get("ceiling", {}).get("rps")
+    lines = ["| contender | requests/s | p50 | p99 | errors / non-2xx | peak RSS "
+             "| vs ceiling |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, s in got.items():
+        lines.append(f"| {name} | {fmt_rps(s.get('rps'))} | {fmt_ms(s.get('p50_ms'))} "
+                     f"| {fmt_ms(s.get('p99_ms'))} | {errors_cell(s)} "
+                     f"| {fmt_mb(s['peak_rss_kb']) if name == SERVER else ''} "
+                     f"| {fmt_ratio(s.get('rps'), ceiling)} |")
+    return lines
+
+
+def whole_table(phases, ready_whole):
+    """Whole catalog (SCAN_LIMIT=0): one row per scenario."""
+    lines = ["| scenario | requests/s | ceiling | vs ceiling | p50 | p99 "
+             "| errors / non-2xx | peak RSS | ready | index ready |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for phase, size, mix, _, _ in WHOLE:
+        got = phases.get(phase)
+        if not got or SERVER not in got:
+            continue
+        s, ceiling = got[SERVER], got.get("ceiling", {}).get("rps")
+        ready = (ready_whole or {}).get(str(size)) or {}
+        lines.append(
+            f"| {mix} mix, {size:,} products | {fmt_rps(s.get('rps'))} "
+            f"| {fmt_rps(ceiling)} | {fmt_ratio(s.get('rps'), ceiling)} "
+            f"| {fmt_ms(s.get('p50_ms'))} | {fmt_ms(s.get('p99_ms'))} "
+            f"| {errors_cell(s)} | {fmt_mb(s['peak_rss_kb'])} "
+            f"| {fmt_ms(ready.get('median_ms'))} | {index_cell(ready)} |")
+    return lines
+
+
+def index_cell(ready):
+    """Time from start to product_search_index_ready 1, or why there is none."""
+    if not ready or "error" in ready:
+        return "n/a"
+    if not ready.get("index_metric"):
+        return "no metric"
+    return fmt_ms(ready.get("index_median_ms"))
+
+
+def whole_targets(phases, ready_whole, spec6):
+    """Whole-catalog figures, each measured against its target."""
+    rows = []
+    for phase, size, mix, ratio_min, p99_max in WHOLE:
+        got = phases.get(phase)
+        if not got or SERVER not in got:
+            continue
+        s, ceiling = got[SERVER], got.get("ceiling", {}).get("rps")
+        where = f"{mix} mix, {size:,} products"
+        ratio = s["rps"] / ceiling if s.get("rps") and ceiling else None
+        rows.append((f"{where}: requests/s vs the ceiling",
+                     "n/a" if ratio is None else f"{ratio:.2f} x",
+                     f">= {ratio_min} x", None if ratio is None else ratio >= ratio_min))
+        p99 = s.get("p99_ms")
+        rows.append((f"{where}: p99", fmt_ms(p99), f"<= {p99_max:g} ms",
+                     None if p99 is None else p99 <= p99_max))
+        rss = s["peak_rss_kb"]
+        rss_max = TARGET_WHOLE_RSS_MB[size]
+        rows.append((f"{where}: peak resident memory under load", fmt_mb(rss),
+                     f"<= {rss_max:g} MB",
+                     None if rss is None else rss * 1024 / 1e6 <= rss_max))
+        errors = s["errors"] + s["crashed"] + s["failed"]
+        excused = mix == "features" and spec6 == "no"
+        rows.append((f"{where}: errors and non-2xx", str(errors), "0",
+                     "not judged: server without the search features" if excused else errors == 0))
+    for size, ready in sorted((ready_whole or {}).items(), key=lambda kv: int(kv[0])):
+        target = TARGET_WHOLE_READY_MS[int(size)]
+        ok = ready.get("median_ms")
+        rows.append((f"ready (/health 200) after start, {int(size):,} products, "
+                     "SCAN_LIMIT=0", fmt_ms(ok), f"<= {target:g} ms",
+                     None if ok is None else ok <= target))
+    lines = ["| figure | measured | target | |", "|---|---:|---:|---|"]
+    lines += [f"| {a} | {b} | {c} | {verdict(d)} |" for a, b, c, d in rows]
+    return lines
+
+
+def worst_table(worst):
+    """search_time medians of the worst single queries, per catalog size."""
+    sizes = sorted((k for k, v in worst.items() if "per_query" in v), key=int)
+    if not sizes:
+        return []
+    head = "| query | " + " | ".join(f"{int(k):,}: median | total_found" for k in sizes) + " |"
+    lines = [head, "|---|" + "---:|---:|" * len(sizes)]
+    for q in WORST_QUERIES:
+        cells = []
+        for k in sizes:
+            got = worst[k]["per_query"].get(q)
+            cells += ["n/a", "n/a"] if got is None else [
+                f"{got['median_ns'] / 1e6:.3f} ms", f"{got['total_found']:,}"]
+        lines.append(f"| `{q}` | " + " | ".join(cells) + " |")
+    return lines
+
+
+def fts5_table(fts5):
+    """Per-query time of FTS5 trigram beside product-search's."""
+    lines = ["| engine, per query | median | mean | p99 |", "|---|---:|---:|---:|"]
+    rows = [("SQLite FTS5 trigram, in-process (count + first 20 ids)", "fts5"),
+            ("product-search `search_time_ns` (SCAN_LIMIT=0, over HTTP)",
+             "product_search")]
+    if "fts5_trigram" in fts5:
+        only = f", only the {fts5['trigram_queries']:,} queries of 3+ characters"
+        rows += [("SQLite FTS5 trigram" + only, "fts5_trigram"),
+                 ("product-search" + only, "product_search_trigram")]
+    for label, key in rows:
+        t = fts5[key]
+        lines.append(f"| {label} | {t['median_ns'] / 1e6:.3f} ms "
+                     f"| {t['mean_ns'] / 1e6:.3f} ms | {t['p99_ns'] / 1e6:.3f} ms |")
+    return lines
+
+
+def tenm_table(tenm):
+    """10,000,000 products: ready, index, memory, search_time of the mix."""
+    got = tenm.get("queries") or {}
+    times = got.get("search_time") or {}
+
+    def ms(key):
+        return "n/a" if key not in times else f"{times[key] / 1e6:.3f} ms"
+    return ["| products | ready | index ready | peak RSS at index ready "
+            f"| peak RSS after {got.get('queries', 'the')} queries "
+            "| search_time median | mean | p99 |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+            f"| 10,000,000 | {fmt_ms(tenm.get('median_ms'))} | {index_cell(tenm)} "
+            f"| {fmt_mb(tenm.get('peak_rss_kb'))} "
+            f"| {fmt_mb(tenm.get('queries_peak_rss_kb'))} "
+            f"| {ms('median_ns')} | {ms('mean_ns')} | {ms('p99_ns')} |"]
+
+
+def whole_chart(phases, meta, path):
+    """Whole-catalog requests/s beside the ceiling, with each target."""
+    shown = [(phase, size, mix, ratio) for phase, size, mix, ratio, _ in WHOLE
+             if phases.get(phase, {}).get(SERVER, {}).get("rps") is not None]
+    if not shown:
+        return False
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    width = 0.38
+    for i, (phase, size, mix, ratio) in enumerate(shown):
+        ours = phases[phase][SERVER]["rps"]
+        ceiling = phases[phase].get("ceiling", {}).get("rps")
+        bar = ax.bar(i - width / 2, ours, width, color="#1f77b4",
+                     label="product-search (SCAN_LIMIT=0)" if i == 0 else None)
+        text = f"{ours / 1000:.1f}k"
+        if ceiling:
+            text += f"\n{ours / ceiling:.2f} x"
+            ax.bar(i + width / 2, ceiling, width, color="#7f7f7f",
+                   label="ceiling" if i == 0 else None)
+            ax.text(i + width / 2, ceiling, f"{ceiling / 1000:.1f}k",
+                    ha="center", va="bottom", fontsize=8)
+            ax.hlines(ratio * ceiling, i - width, i, colors="#d62728",
+                      linestyles="--", linewidth=1.2,
+                      label="target (x ceiling)" if i == 0 else None)
+        ax.bar_label(bar, labels=[text], padding=2, fontsize=8)
+    ax.set_xticks(range(len(shown)))
+    ax.set_xticklabels([f"{mix} mix\n{size:,} products"
+                        for _, size, mix, _ in shown])
+    ax.set_ylabel("requests/s (median of rounds)")
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.3)
+    ax.legend(loc="upper center", ncol=3, fontsize=8)
+    ax.set_title(f"Whole catalog (SCAN_LIMIT=0): {run_caption(meta)}", fontsize=9)
+    save_chart(fig, path)
+    return True
+
+
+def run_caption(meta):
+    """How the runs of a chart were made, in one line."""
+    return (f"THREADS=1 on CPU 0, wrk -t1 -c{meta.get('connections')} on CPU 1, "
+            f"{meta.get('rounds')} x {meta.get('duration_s')} s, {meta.get('date', '')}")
+
+
+def save_chart(fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def chart(order, main, meta, path):
     """Two panels: median requests/s (with the round spread) and p99."""
     names = [n for n in order if main[n].get("rps") is not None]
@@ -230,12 +445,8 @@ def chart(order, main, meta, path):
     ax_p99.set_ylabel("ms")
     ax_p99.set_ylim(0, max(p99 + [TARGET_P99_MS]) * 1.25)
 
-    fig.suptitle(f"THREADS=1 on CPU 0, wrk -t1 -c{meta.get('connections')} on "
-                 f"CPU 1, {meta.get('rounds')} x {meta.get('duration_s')} s, "
-                 f"{meta.get('date', '')}", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    fig.suptitle(run_caption(meta), fontsize=10)
+    save_chart(fig, path)
 
 
 def load_json_arg(text):
@@ -250,6 +461,14 @@ def main():
     parser.add_argument("--ready", default="null")
     parser.add_argument("--scan", default="null")
     parser.add_argument("--catalog", default="null")
+    parser.add_argument("--mixes", default="null", help="bench/mixes.py summaries")
+    parser.add_argument("--ready-whole", default="null",
+                        help="time to ready at SCAN_LIMIT=0, by catalog size")
+    parser.add_argument("--worst", default="null",
+                        help="worst single queries, by catalog size")
+    parser.add_argument("--fts5", default="null", help="measure.py mix-compare")
+    parser.add_argument("--tenm", default="null", help="10,000,000 products")
+    parser.add_argument("--name", default="results", help="output file stem")
     parser.add_argument("--meta", default="{}")
     parser.add_argument("--notes", help="file of warnings, one a line")
     parser.add_argument("--out", required=True, help="results folder")
@@ -260,7 +479,13 @@ def main():
     ready = load_json_arg(args.ready)
     scan = load_json_arg(args.scan)
     catalog = load_json_arg(args.catalog)
+    mixes = load_json_arg(args.mixes)
+    ready_whole = load_json_arg(args.ready_whole)
+    worst = load_json_arg(args.worst)
+    fts5 = load_json_arg(args.fts5)
+    tenm = load_json_arg(args.tenm)
     meta = load_json_arg(args.meta) or {}
+    spec6 = meta.get("spec6")
     notes = []
     if args.notes:
         with open(args.notes, encoding="utf-8") as f:
@@ -275,6 +500,8 @@ def main():
     main = {n: summarise([r for r in main_runs if r["contender"] == n])
             for n in order if any(r["contender"] == n for r in main_runs)}
     order = [n for n in order if n in main]
+    phases = {p: phase_summary(runs, p) for p in
+              dict.fromkeys(r["phase"] for r in runs if r["phase"] not in ("main", "scale"))}
 
     problems = []
     for r in runs:
@@ -284,13 +511,26 @@ def main():
             problems.append(f"{where}: crashed or did not stop cleanly")
         if f is None:
             problems.append(f"{where}: wrk gave no result")
+        elif f["errors"] and "features" in r["phase"] and spec6 == "no" \
+                and f["errors"] == f["non2xx"]:
+            notes.append(f"{where}: {f['non2xx']} non-2xx answers to the features "
+                         "mix from a server without the search features (not counted as errors)")
         elif f["errors"]:
-            problems.append(f"{where}: {f['errors']} errors")
-    for name, value in (("ready", ready), ("scan", scan), ("catalog", catalog)):
+            problems.append(f"{where}: {f['errors']} errors "
+                            f"({f['non2xx']} of them non-2xx)")
+    measured = [("ready", ready), ("scan", scan), ("catalog", catalog),
+                ("fts5", fts5), ("10M", tenm), ("10M queries", (tenm or {}).get("queries"))]
+    measured += [(f"ready at {k} products", v) for k, v in (ready_whole or {}).items()]
+    measured += [(f"worst queries at {k} products", v) for k, v in (worst or {}).items()]
+    for name, value in measured:
         if value is not None and "error" in value:
             problems.append(f"{name} measurement: {value['error']}")
+    if fts5 and fts5.get("answers_differ"):
+        problems.append(f"fts5: {fts5['answers_differ']} queries where FTS5 and "
+                        "product-search disagree on total_found or ids, e.g. "
+                        f"{fts5['differ_examples']}")
 
-    md = ["# Benchmark results (SPEC section 5)", "",
+    md = ["# Benchmark results (the performance targets)", "",
           "Produced by `make bench` (`bench/run.sh`); smoke runs "
           "(`BENCH_SMOKE=1`) write to `bench/results/tmp/` instead.", "",
           f"- date: {meta.get('date', '?')}, commit `{meta.get('commit', '?')}`",
@@ -308,13 +548,15 @@ def main():
           f"{meta.get('duration_s', '?')} s (after a {meta.get('warmup_s', '?')} s "
           "warm-up), medians; each yardstick answers a constant "
           f"{meta.get('body_bytes', '?')}-byte body (the server's answer to "
-          "`q=alpha`)", ""]
+          "`q=alpha`)",
+          f"- phases: {meta.get('phases', '?')}", ""]
     if meta.get("smoke") == "1":
         md += ["**Smoke run: a few seconds per phase, figures not meaningful.**", ""]
-    md += main_table(order, main) + ["", "![requests/s and p99 per contender]"
-                                     "(results.png)", "",
-                                     "## Against the SPEC 5 targets", ""]
-    md += targets_table(main, ready, scan)
+    if main_runs:
+        md += main_table(order, main) + ["", f"![requests/s and p99 per contender]"
+                                         f"({args.name}.png)", "",
+                                         "## Against the performance targets", ""]
+        md += targets_table(main, ready, scan)
     if scan and "per_query" in scan:
         md += ["", f"Full-catalog scan over {scan['catalog']:,} products, "
                f"{scan['requests_per_query']} requests per query:", "",
@@ -330,10 +572,58 @@ def main():
     if catalog and "sizes" in catalog:
         md += ["", "## Catalog files (`PRODUCTS_FILE`, JSON Lines, from "
                "`--export-catalog`)", ""] + catalog_table(catalog)
+    if mixes:
+        md += ["", "## whole-catalog query mixes (`bench/mixes.py`, seed "
+               f"{meta.get('mix_seed', '?')})", "",
+               "| products | text mix: requests, distinct | features mix: requests, "
+               "distinct, with features, without q |", "|---:|---:|---:|"]
+        for size, m in sorted(mixes.items(), key=lambda kv: int(kv[0])):
+            t, f = m["text"], m["features"]
+            md.append(f"| {int(size):,} | {t['requests']:,}, {t['distinct']:,} "
+                      f"| {f['requests']:,}, {f['distinct']:,}, "
+                      f"{f['with_features']:,}, {f['without_q']:,} |")
+    if FEATURES_PHASE in phases:
+        md += ["", "## Features mix in default mode (`SCAN_LIMIT=100`, 100,000 "
+               "products)", ""] + features_table(phases)
+    whole_png = f"{args.name}-whole.png"
+    has_whole = any(phases.get(p) for p, *_ in WHOLE)
+    if has_whole:
+        md += ["", "## Whole catalog (`SCAN_LIMIT=0`)", "",
+               "Requests/s, p50 and p99 are medians of the rounds; errors are "
+               "summed; ready is the median start to `/health` 200, index ready "
+               "the median start to `product_search_index_ready 1` on `/metrics` "
+               "(\"no metric\": the server has no such metric, so it answers "
+               "from its final search path as soon as `/health` is 200).", ""]
+        md += whole_table(phases, ready_whole)
+        md += ["", f"![whole-catalog requests/s beside the ceiling]({whole_png})",
+               "", "### Against the whole-catalog targets", ""]
+        md += whole_targets(phases, ready_whole, spec6)
+    if worst and worst_table(worst):
+        md += ["", "## Worst single queries (`SCAN_LIMIT=0`), median "
+               "`search_time`", ""] + worst_table(worst)
+    if fts5 and "fts5" in fts5:
+        md += ["", "## SQLite FTS5 trigram beside product-search (text mix, "
+               f"{fts5.get('products') or 0:,} products)", "",
+               f"{fts5['queries']:,} queries of the text mix, {fts5['rounds']} "
+               "interleaved rounds, every query time of every round pooled. FTS5 "
+               f"(SQLite {fts5.get('sqlite')}) runs in-process, on CPU 0 like the "
+               "server: count plus the first 20 ids in id order, no rendering. "
+               "A trigram index cannot answer queries under 3 characters; those "
+               f"({fts5.get('like_fallback')} of them) go through `LIKE` on the "
+               "same table (a full scan). product-search's figure is its own "
+               "`search_time_ns` for the same queries over HTTP. Loading the "
+               f"catalog into FTS5 took {fts5.get('fts5_load_ms')} ms. Answers "
+               f"(total and first 20 ids) differ on {fts5['answers_differ']} "
+               "queries.", ""] + fts5_table(fts5)
+    if tenm:
+        md += ["", "## 10,000,000 products (`BENCH_10M=1`, `SCAN_LIMIT=0`, "
+               "one start; then the first text-mix queries one at a time)", ""] + \
+            tenm_table(tenm)
     if scale_runs:
         md += ["", "## Scaling: `THREADS=2`, no pinning, `wrk -t2`, one run each",
                ""] + scale_table(order, scale_runs)
-    md += ["", "## Each run of the main table", ""] + runs_table(main_runs)
+    if main_runs:
+        md += ["", "## Each run of the main table", ""] + runs_table(main_runs)
     if notes:
         md += ["", "## Warnings", ""] + [f"- {n}" for n in notes]
     if problems:
@@ -341,28 +631,47 @@ def main():
     md.append("")
 
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "results.md"), "w", encoding="utf-8") as f:
+    with open(os.path.join(args.out, f"{args.name}.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(md))
-    with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
+    with open(os.path.join(args.out, f"{args.name}.json"), "w", encoding="utf-8") as f:
         json.dump({"meta": meta, "main": main, "ready": ready, "scan": scan,
-                   "catalog": catalog,
-                   "runs": runs, "notes": notes, "problems": problems}, f,
-                  indent=1)
+                   "catalog": catalog, "mixes": mixes, "phases": phases,
+                   "ready_whole": ready_whole, "worst": worst, "fts5": fts5,
+                   "tenm": tenm, "runs": runs, "notes": notes,
+                   "problems": problems}, f, indent=1)
         f.write("\n")
     if order:
-        chart(order, main, meta, os.path.join(args.out, "results.png"))
+        chart(order, main, meta, os.path.join(args.out, f"{args.name}.png"))
+    if has_whole:
+        whole_chart(phases, meta, os.path.join(args.out, whole_png))
 
-    print()
-    print("\n".join(main_table(order, main)))
-    print()
-    print("\n".join(targets_table(main, ready, scan)))
+    printed = []
+    if main_runs:
+        printed += [main_table(order, main), targets_table(main, ready, scan)]
     if catalog and "sizes" in catalog:
-        print()
-        print("\n".join(catalog_table(catalog)))
+        printed.append(catalog_table(catalog))
+    if FEATURES_PHASE in phases:
+        printed.append(["Features mix, default mode (SCAN_LIMIT=100):"] +
+                       features_table(phases))
+    if has_whole:
+        printed += [["Whole catalog (SCAN_LIMIT=0):"] + whole_table(phases, ready_whole),
+                    whole_targets(phases, ready_whole, spec6)]
+    if worst and worst_table(worst):
+        printed.append(["Worst single queries, median search_time:"] +
+                       worst_table(worst))
+    if fts5 and "fts5" in fts5:
+        printed.append([f"FTS5 trigram vs product-search, {fts5['queries']:,} "
+                        f"queries x {fts5['rounds']} rounds, answers differ on "
+                        f"{fts5['answers_differ']}:"] + fts5_table(fts5))
+    if tenm:
+        printed.append(tenm_table(tenm))
     if scale_runs:
+        printed.append(scale_table(order, scale_runs))
+    for table in printed:
         print()
-        print("\n".join(scale_table(order, scale_runs)))
-    print(f"\nbench: results in {args.out}/results.md, results.json, results.png")
+        print("\n".join(table))
+    print(f"\nbench: results in {args.out}/{args.name}.md, {args.name}.json, "
+          "and the charts beside them")
     if problems:
         for p in problems:
             print(f"bench: ERROR: {p}", file=sys.stderr)

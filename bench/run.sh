@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/run.sh: the SPEC section 5 benchmark, side by side with its yardsticks.
+# bench/run.sh: the the performance targets benchmarks, side by side with their
+# yardsticks.
 #
 # Contenders: product-search (build/product-search), the ceiling (a bare
 # libmicrohttpd program answering a constant body, bench/ceiling.c) and nginx
@@ -7,6 +8,20 @@
 # thread, wrk on CPU 1 with 50 keep-alive connections and bench/search.lua,
 # interleaved rounds, medians. Then: time to ready, peak memory under load,
 # the full-catalog scan time, and a 2-thread scaling table.
+#
+# the whole-catalog targets phases, each against the ceiling in interleaved rounds, on
+# the seeded query mixes of bench/mixes.py (10,000 requests each):
+#   features  the features mix in default mode (SCAN_LIMIT=100)
+#   whole     SCAN_LIMIT=0: text and features mixes at 100,000 products, text
+#             mix at 1,000,000; requests/s vs the ceiling, p50, p99, errors
+#             and non-2xx, peak memory, time to ready and to index ready
+#   worst     search_time_ns medians of `product`, `a`, `1` and a miss, at
+#             100,000 and 1,000,000 products (SCAN_LIMIT=0)
+#   fts5      the text mix in-process on SQLite FTS5 trigram (bench/fts5.c)
+#             beside product-search's search_time_ns for the same queries
+# BENCH_10M=1 runs only the 10,000,000-product measurement (ready, index
+# build, peak memory, search_time over the text mix, one query at a time)
+# and writes results-10m.*.
 #
 # Loopback only; inside a private network namespace when `unshare -n` works.
 # Writes results.md, results.json and results.png under bench/results/
@@ -27,6 +42,14 @@
 #   CATALOG_RUNS=3      loads of each catalog file, for the median load time
 #   RESULTS_DIR=bench/results
 #   BENCH_NETNS=off     stay on the host's loopback (no private namespace)
+#   PHASES="main ready scan catalog features whole worst fts5 scale"
+#                       the phases to run, a subset of these
+#   MIX_SEED=7          seed of the whole-catalog query mixes
+#   FTS5_QUERIES=10000  queries of the text mix in the FTS5 comparison
+#   INDEX_TIMEOUT=120   seconds to wait for product_search_index_ready 1 on
+#                       /metrics after /health turns 200 (when it exists)
+#   BENCH_10M=1         only the 10,000,000-product measurement
+#   TENM_QUERIES=1000   text-mix queries sent one at a time at 10,000,000
 set -euo pipefail
 
 # The script is one { } block: bash parses it whole before running it, so
@@ -42,25 +65,36 @@ die() { echo "bench: $*" >&2; exit 2; }
 note() { echo "bench: $*" >&2; }
 
 if [[ ${BENCH_SMOKE:-0} == 1 ]]; then
-    : "${DURATION:=2}" "${WARMUP:=1}" "${ROUNDS:=1}" "${READY_RUNS:=3}"
+    : "${DURATION:=2}" "${WARMUP:=1}" "${ROUNDS:=1}" "${READY_RUNS:=2}"
     : "${SCAN_REQUESTS:=10}" "${RESULTS_DIR:=$ROOT/bench/results/tmp}"
-    : "${CATALOG_SIZES:=100000}" "${CATALOG_RUNS:=1}"
+    : "${CATALOG_SIZES:=100000}" "${CATALOG_RUNS:=1}" "${FTS5_QUERIES:=200}"
 else
     : "${DURATION:=10}" "${WARMUP:=2}" "${ROUNDS:=3}" "${READY_RUNS:=7}"
     : "${SCAN_REQUESTS:=200}" "${RESULTS_DIR:=$ROOT/bench/results}"
-    : "${CATALOG_SIZES:=100000,1000000}" "${CATALOG_RUNS:=3}"
+    : "${CATALOG_SIZES:=100000,1000000}" "${CATALOG_RUNS:=3}" "${FTS5_QUERIES:=10000}"
 fi
 : "${CONNECTIONS:=50}" "${SCALE_CONNECTIONS:=50 500 2000}"
 : "${CONTENDERS:=product-search ceiling nginx}"
+: "${MIX_SEED:=7}" "${INDEX_TIMEOUT:=120}" "${BENCH_10M:=0}" "${TENM_QUERIES:=1000}"
+ALL_PHASES="main ready scan catalog features whole worst fts5 scale"
+if [[ $BENCH_10M == 1 ]]; then
+    PHASES=10m REPORT_NAME=results-10m
+else
+    : "${PHASES:=$ALL_PHASES}"
+    REPORT_NAME=results
+fi
 
-# The server's own settings (SPEC section 4) must not leak in from the
+# The server's own settings (the configuration) must not leak in from the
 # caller's environment: each start below sets what it needs explicitly.
 unset PORT BIND THREADS PRODUCT_COUNT SCAN_LIMIT MAX_RESULTS CONN_LIMIT \
     CONN_TIMEOUT_S DRAIN_S ACCESS_LOG PRODUCTS_FILE
 
 [[ $CATALOG_SIZES =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] ||
     die "CATALOG_SIZES must be a comma-separated list of product counts, got '$CATALOG_SIZES'"
-for setting in DURATION WARMUP ROUNDS READY_RUNS SCAN_REQUESTS CONNECTIONS CATALOG_RUNS; do
+[[ $BENCH_10M =~ ^[01]$ ]] || die "BENCH_10M must be 0 or 1, got '$BENCH_10M'"
+[[ $MIX_SEED =~ ^[0-9]+$ ]] || die "MIX_SEED must be a non-negative integer, got '$MIX_SEED'"
+for setting in DURATION WARMUP ROUNDS READY_RUNS SCAN_REQUESTS CONNECTIONS CATALOG_RUNS \
+    FTS5_QUERIES INDEX_TIMEOUT TENM_QUERIES; do
     [[ ${!setting} =~ ^[1-9][0-9]*$ ]] ||
         die "$setting must be a positive integer, got '${!setting}'"
 done
@@ -76,6 +110,19 @@ for c in "${CONTENDER_LIST[@]}"; do
     esac
 done
 has_contender() { [[ " $CONTENDERS " == *" $1 "* ]]; }
+read -r -a PHASE_LIST <<<"$PHASES"
+[[ ${#PHASE_LIST[@]} -gt 0 ]] || die "PHASES is empty"
+for p in "${PHASE_LIST[@]}"; do
+    [[ " $ALL_PHASES 10m " == *" $p "* ]] ||
+        die "PHASES: unknown phase '$p' ($ALL_PHASES)"
+done
+has_phase() { [[ " $PHASES " == *" $1 "* ]]; }
+# The whole-catalog phases measure product-search against the ceiling.
+if has_phase features || has_phase whole || has_phase worst || has_phase fts5 ||
+    has_phase 10m; then
+    has_contender product-search ||
+        die "PHASES '$PHASES' measure product-search: add it to CONTENDERS"
+fi
 
 # --- 1. Build, then re-enter in a private network namespace ---------------
 if [[ -z ${BENCH_REEXEC:-} ]]; then
@@ -87,6 +134,10 @@ if [[ -z ${BENCH_REEXEC:-} ]]; then
     fi
     "$PY" -c 'import matplotlib' 2>/dev/null ||
         die "$PY cannot import matplotlib (apt-get install python3-matplotlib)"
+    if has_phase fts5; then
+        pkg-config --exists sqlite3 libcjson 2>/dev/null ||
+            die "the fts5 phase needs SQLite's and cJSON's headers (apt-get install libsqlite3-dev libcjson-dev)"
+    fi
     if has_contender product-search; then
         echo "bench: building build/product-search (make)"
         make -C "$ROOT" -s >/dev/null || die "make failed; build/product-search is needed"
@@ -98,6 +149,13 @@ if [[ -z ${BENCH_REEXEC:-} ]]; then
     cc -std=c11 -O2 -g -Wall -Wextra -Wpedantic $(pkg-config --cflags libmicrohttpd) \
         -o "$CEILING" "$ROOT/bench/ceiling.c" $(pkg-config --libs libmicrohttpd) -pthread ||
         die "cannot compile bench/ceiling.c (apt-get install libmicrohttpd-dev)"
+    if has_phase fts5; then
+        echo "bench: building build/bench/fts5"
+        # shellcheck disable=SC2046 # pkg-config prints several words on purpose
+        cc -std=c11 -O2 -g -Wall -Wextra -Wpedantic $(pkg-config --cflags sqlite3 libcjson) \
+            -o "$ROOT/build/bench/fts5" "$ROOT/bench/fts5.c" $(pkg-config --libs sqlite3 libcjson) ||
+            die "cannot compile bench/fts5.c (apt-get install libsqlite3-dev libcjson-dev)"
+    fi
 
     if [[ ${BENCH_NETNS:-auto} != off ]] && command -v ip >/dev/null &&
         unshare -n true 2>/dev/null; then
@@ -144,6 +202,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# json_put OBJECT KEY VALUE: prints the JSON OBJECT with KEY set to the JSON VALUE.
+json_put() {
+    "$PY" -c 'import json, sys
+m = json.loads(sys.argv[1])
+m[sys.argv[2]] = json.loads(sys.argv[3])
+print(json.dumps(m))' "$1" "$2" "$3"
+}
+
 free_port() {
     "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -181,8 +247,15 @@ start_contender() {
     esac
     CPID=$!
     local i
-    for ((i = 0; i < 3000; i++)); do
+    for ((i = 0; i < 12000; i++)); do
         if curl -fs -o /dev/null "http://127.0.0.1:$port/health"; then
+            # Measure the index, not the scan that answers while it builds.
+            if [[ $name == product-search ]] &&
+                ! "$PY" "$ROOT/bench/measure.py" index-wait --timeout "$INDEX_TIMEOUT" \
+                    "$port" >/dev/null; then
+                echo "bench: $name: no product_search_index_ready 1 within $INDEX_TIMEOUT s" >&2
+                return 1
+            fi
             return 0
         fi
         if ! kill -0 "$CPID" 2>/dev/null; then
@@ -193,7 +266,7 @@ start_contender() {
         fi
         sleep 0.01
     done
-    echo "bench: $name did not answer /health within 30 s" >&2
+    echo "bench: $name did not answer /health within 120 s" >&2
     return 1
 }
 
@@ -218,18 +291,22 @@ stop_contender() {
     fi
 }
 
-# bench_one PHASE ROUND NAME THREADS PIN CONNECTIONS: one wrk run against a
-# fresh contender, appended to $RUNS as one JSON line.
+# bench_one PHASE ROUND NAME THREADS PIN CONNECTIONS [MIX [VAR=VALUE...]]: one
+# wrk run against a fresh contender, appended to $RUNS as one JSON line. MIX
+# is a file of request paths (bench/mixes.py), empty for the default mix; the
+# VAR=VALUE settings go to product-search only.
 bench_one() {
-    local phase=$1 round=$2 name=$3 threads=$4 pin=$5 conns=$6
+    local phase=$1 round=$2 name=$3 threads=$4 pin=$5 conns=$6 mix=${7:-}
+    shift 6
+    if [[ $# -gt 0 ]]; then shift; fi
     local port wrk_threads=1 result crashed=false hwm=null
-    local -a wrk_prefix=()
+    local -a wrk_prefix=(env BENCH_MIX="$mix")
     port=$(free_port)
-    [[ $pin == yes ]] && wrk_prefix=(taskset -c "$CLIENT_CPU")
+    [[ $pin == yes ]] && wrk_prefix+=(taskset -c "$CLIENT_CPU")
     [[ $pin == no ]] && wrk_threads=2
-    printf 'bench: %-6s round %s  %-15s THREADS=%s  %5s connections ... ' \
+    printf 'bench: %-19s round %s  %-15s THREADS=%s  %5s connections ... ' \
         "$phase" "$round" "$name" "$threads" "$conns"
-    if ! start_contender "$name" "$threads" "$pin" "$port"; then
+    if ! start_contender "$name" "$threads" "$pin" "$port" "$@"; then
         echo "did not start"
         printf '{"phase":"%s","round":%s,"contender":"%s","threads":%s,"connections":%s,"crashed":true,"wrk":null,"vmhwm_kb":null}\n' \
             "$phase" "$round" "$name" "$threads" "$conns" >>"$RUNS"
@@ -271,11 +348,23 @@ print("%9.0f req/s  p99 %6.2f ms  errors %d"
 
 EXTRA="{}"
 # --- 3. The body every yardstick answers: one real search response --------
+# Also: does this server implement the search features (browsing a category without q)?
+# Until it does, the features mix's q-less requests are answered 400.
+SPEC6=unknown
 if has_contender product-search; then
     port=$(free_port)
     start_contender product-search 1 yes "$port" || die "product-search does not start"
     curl -fsS -o "$WORK/body.json" "http://127.0.0.1:$port/products/search?q=alpha" ||
         die "product-search does not answer /products/search?q=alpha"
+    if curl -fs -o /dev/null "http://127.0.0.1:$port/products/search?category=Books"; then
+        SPEC6=yes
+    else
+        SPEC6=no
+        if has_phase features || has_phase whole; then
+            echo "this server does not implement the search features (GET /products/search?category=Books is not 200): the features mix's requests without q get 400, counted as non-2xx but not failing the run" |
+                tee -a "$WORK/notes.txt" | sed 's/^/bench: NOTE: /' >&2
+        fi
+    fi
     stop_contender product-search || die "product-search did not stop cleanly"
 else
     "$PY" "$ROOT/bench/measure.py" sample-body >"$WORK/body.json"
@@ -283,22 +372,41 @@ fi
 chmod 644 "$WORK/body.json"
 echo "bench: constant body for the yardsticks: $(wc -c <"$WORK/body.json") bytes (the answer to q=alpha)"
 
-# --- 4. Main table: THREADS=1 pinned, interleaved rounds ------------------
-for ((round = 1; round <= ROUNDS; round++)); do
-    for name in "${CONTENDER_LIST[@]}"; do
-        bench_one main "$round" "$name" 1 yes "$CONNECTIONS"
-    done
+# The whole-catalog query mixes, per catalog size: $WORK/mix-N.{text,features}.paths
+# and $WORK/mix-N.text.queries (bench/mixes.py, seeded).
+MIXES="{}"
+mix_sizes=()
+if has_phase features || has_phase whole || has_phase fts5; then
+    mix_sizes+=(100000)
+fi
+if has_phase whole; then mix_sizes+=(1000000); fi
+if has_phase 10m; then mix_sizes+=(10000000); fi
+for size in "${mix_sizes[@]}"; do
+    echo "bench: whole-catalog query mixes for $size products (seed $MIX_SEED)"
+    summary=$("$PY" "$ROOT/bench/mixes.py" --products "$size" --seed "$MIX_SEED" \
+        "$WORK/mix-$size") || die "bench/mixes.py failed for $size products"
+    MIXES=$(json_put "$MIXES" "$size" "$summary")
 done
+
+# --- 4. Main table: THREADS=1 pinned, interleaved rounds ------------------
+if has_phase main; then
+    for ((round = 1; round <= ROUNDS; round++)); do
+        for name in "${CONTENDER_LIST[@]}"; do
+            bench_one main "$round" "$name" 1 yes "$CONNECTIONS"
+        done
+    done
+fi
 
 # --- 5. Time to ready, full-catalog scan (product-search only) ------------
 READY=null SCAN=null CATALOG=null
-if has_contender product-search; then
+if has_contender product-search && has_phase ready; then
     port=$(free_port)
     echo "bench: time to ready, $READY_RUNS starts, 100,000 products"
     READY=$("$PY" "$ROOT/bench/measure.py" ready --runs "$READY_RUNS" "$port" -- \
         taskset -c "$SERVER_CPU" env THREADS=1 PRODUCT_COUNT=100000 PORT="$port" \
         BIND=127.0.0.1 "$SERVER") || READY='{"error":"failed"}'
-
+fi
+if has_contender product-search && has_phase scan; then
     echo "bench: full-catalog scan (SCAN_LIMIT=0), $SCAN_REQUESTS requests per query"
     port=$(free_port)
     if start_contender product-search 1 yes "$port" SCAN_LIMIT=0 PRODUCT_COUNT=100000; then
@@ -308,7 +416,8 @@ if has_contender product-search; then
     else
         SCAN='{"error":"did not start"}'
     fi
-
+fi
+if has_contender product-search && has_phase catalog; then
     echo "bench: catalog files (PRODUCTS_FILE, JSON Lines) of $CATALOG_SIZES products, $CATALOG_RUNS loads each"
     port=$(free_port)
     CATALOG=$("$PY" "$ROOT/bench/measure.py" catalog --sizes "$CATALOG_SIZES" \
@@ -316,14 +425,139 @@ if has_contender product-search; then
         CATALOG='{"error":"failed"}'
 fi
 
-# --- 6. Scaling: THREADS=2, no pinning ------------------------------------
-for conns in $SCALE_CONNECTIONS; do
-    for name in "${CONTENDER_LIST[@]}"; do
-        bench_one scale 1 "$name" 2 no "$conns"
+# --- 6. features mix in default mode, whole catalog ---------------
+# Interleaved rounds: each scenario's product-search run, then the ceiling's
+# on the same mix, so both see the same requests and the same machine.
+if has_phase features; then
+    for ((round = 1; round <= ROUNDS; round++)); do
+        bench_one features-100k "$round" product-search 1 yes "$CONNECTIONS" \
+            "$WORK/mix-100000.features.paths" PRODUCT_COUNT=100000
+        if has_contender ceiling; then
+            bench_one features-100k "$round" ceiling 1 yes "$CONNECTIONS" \
+                "$WORK/mix-100000.features.paths"
+        fi
     done
-done
+fi
+# whole_scenarios: phase, products, mix
+whole_scenarios=("whole-text-100k 100000 text" "whole-features-100k 100000 features"
+    "whole-text-1m 1000000 text")
+READY_WHOLE="{}"
+if has_phase whole; then
+    for ((round = 1; round <= ROUNDS; round++)); do
+        for scenario in "${whole_scenarios[@]}"; do
+            read -r phase size mix <<<"$scenario"
+            bench_one "$phase" "$round" product-search 1 yes "$CONNECTIONS" \
+                "$WORK/mix-$size.$mix.paths" SCAN_LIMIT=0 PRODUCT_COUNT="$size"
+            if has_contender ceiling; then
+                bench_one "$phase" "$round" ceiling 1 yes "$CONNECTIONS" \
+                    "$WORK/mix-$size.$mix.paths"
+            fi
+        done
+    done
+    for size in 100000 1000000; do
+        echo "bench: time to ready and to index ready (SCAN_LIMIT=0), $READY_RUNS starts, $size products"
+        port=$(free_port)
+        ready=$("$PY" "$ROOT/bench/measure.py" ready --index --timeout "$INDEX_TIMEOUT" \
+            --runs "$READY_RUNS" "$port" -- taskset -c "$SERVER_CPU" env THREADS=1 \
+            SCAN_LIMIT=0 PRODUCT_COUNT="$size" PORT="$port" BIND=127.0.0.1 "$SERVER") ||
+            ready='{"error":"failed"}'
+        READY_WHOLE=$(json_put "$READY_WHOLE" "$size" "$ready")
+    done
+fi
 
-# --- 7. Report ------------------------------------------------------------
+# --- 7. worst single queries, FTS5 trigram ------------------------
+WORST="{}"
+if has_phase worst; then
+    for size in 100000 1000000; do
+        echo "bench: worst single queries (SCAN_LIMIT=0, $size products), $SCAN_REQUESTS requests each"
+        port=$(free_port)
+        if start_contender product-search 1 yes "$port" SCAN_LIMIT=0 PRODUCT_COUNT="$size"; then
+            worst=$("$PY" "$ROOT/bench/measure.py" scan --requests "$SCAN_REQUESTS" \
+                --queries product,a,1,zzzz-none "$port") || worst='{"error":"failed"}'
+            stop_contender product-search || worst='{"error":"crashed"}'
+        else
+            worst='{"error":"did not start"}'
+        fi
+        WORST=$(json_put "$WORST" "$size" "$worst")
+    done
+fi
+# FTS5 (in-process, on CPU 0 like the server) and product-search (the same
+# queries over HTTP, its search_time_ns) take turns, one round each.
+FTS5=null
+if has_phase fts5; then
+    echo "bench: SQLite FTS5 trigram vs product-search, text mix at 100,000 products, first $FTS5_QUERIES queries, $ROUNDS rounds"
+    head -n "$FTS5_QUERIES" "$WORK/mix-100000.text.queries" >"$WORK/fts5.queries"
+    PRODUCT_COUNT=100000 "$SERVER" --export-catalog >"$WORK/catalog-100000.jsonl" ||
+        die "product-search --export-catalog failed"
+    port=$(free_port)
+    FTS5='{"error":"failed"}'
+    if start_contender product-search 1 yes "$port" SCAN_LIMIT=0 PRODUCT_COUNT=100000; then
+        fts5_ok=yes fts5_summary=""
+        for ((round = 1; round <= ROUNDS; round++)); do
+            printf 'bench: %-19s round %s  %-15s ... ' fts5 "$round" sqlite-fts5
+            if fts5_summary=$(taskset -c "$SERVER_CPU" "$ROOT/build/bench/fts5" \
+                "$WORK/catalog-100000.jsonl" "$WORK/fts5.queries" "$WORK/fts5-$round.out"); then
+                echo "done"
+            else
+                echo "failed"
+                fts5_ok=no
+                break
+            fi
+            printf 'bench: %-19s round %s  %-15s ... ' fts5 "$round" product-search
+            if taskset -c "$CLIENT_CPU" "$PY" "$ROOT/bench/measure.py" mix-times "$port" \
+                --queries "$WORK/fts5.queries" --out "$WORK/ours-$round.out" >/dev/null; then
+                echo "done"
+            else
+                echo "failed"
+                fts5_ok=no
+                break
+            fi
+        done
+        if [[ $fts5_ok == yes ]]; then
+            FTS5=$("$PY" "$ROOT/bench/measure.py" mix-compare --queries "$WORK/fts5.queries" \
+                --ours "$WORK"/ours-*.out --fts5 "$WORK"/fts5-*.out \
+                --fts5-summary "$fts5_summary") || FTS5='{"error":"failed"}'
+        fi
+        stop_contender product-search || FTS5='{"error":"crashed"}'
+    fi
+fi
+
+# --- 8. Scaling: THREADS=2, no pinning ------------------------------------
+if has_phase scale; then
+    for conns in $SCALE_CONNECTIONS; do
+        for name in "${CONTENDER_LIST[@]}"; do
+            bench_one scale 1 "$name" 2 no "$conns"
+        done
+    done
+fi
+
+# --- 9. BENCH_10M=1: 10,000,000 products, once ----------------------------
+TENM=null
+if has_phase 10m; then
+    echo "bench: 10,000,000 products (SCAN_LIMIT=0): time to ready and to index ready, one start"
+    port=$(free_port)
+    TENM=$("$PY" "$ROOT/bench/measure.py" ready --index --timeout "$INDEX_TIMEOUT" \
+        --runs 1 "$port" -- taskset -c "$SERVER_CPU" env THREADS=1 SCAN_LIMIT=0 \
+        PRODUCT_COUNT=10000000 PORT="$port" BIND=127.0.0.1 "$SERVER") ||
+        TENM='{"error":"failed"}'
+    # One client, one query at a time: at 10,000,000 products a scan takes
+    # tens of milliseconds, so 50 connections would only measure the queue.
+    echo "bench: 10,000,000 products: the first $TENM_QUERIES queries of the text mix, one at a time"
+    head -n "$TENM_QUERIES" "$WORK/mix-10000000.text.queries" >"$WORK/tenm.queries"
+    port=$(free_port)
+    tenm_queries='{"error":"did not start"}' tenm_hwm=null
+    if start_contender product-search 1 yes "$port" SCAN_LIMIT=0 PRODUCT_COUNT=10000000; then
+        tenm_queries=$(taskset -c "$CLIENT_CPU" "$PY" "$ROOT/bench/measure.py" mix-times \
+            "$port" --queries "$WORK/tenm.queries" --out "$WORK/tenm.out") ||
+            tenm_queries='{"error":"failed"}'
+        tenm_hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$CPID/status")
+        stop_contender product-search || tenm_queries='{"error":"crashed"}'
+    fi
+    TENM=$(json_put "$TENM" queries "$tenm_queries")
+    TENM=$(json_put "$TENM" queries_peak_rss_kb "$tenm_hwm")
+fi
+
+# --- 10. Report -----------------------------------------------------------
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n $(git -C "$ROOT" status --porcelain -- src include Makefile 2>/dev/null) ]]; then
     commit+=" + uncommitted server changes"
@@ -336,10 +570,12 @@ EXTRA=$("$PY" -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sy
     wrk "$(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)" \
     nginx "$(nginx -v 2>&1 | sed 's/.*: //')" \
     smoke "${BENCH_SMOKE:-0}" duration_s "$DURATION" warmup_s "$WARMUP" rounds "$ROUNDS" \
-    connections "$CONNECTIONS" body_bytes "$(wc -c <"$WORK/body.json")")
+    connections "$CONNECTIONS" body_bytes "$(wc -c <"$WORK/body.json")" \
+    phases "$PHASES" spec6 "$SPEC6" mix_seed "$MIX_SEED")
 mkdir -p "$RESULTS_DIR"
 "$PY" "$ROOT/bench/report.py" --runs "$RUNS" --ready "$READY" --scan "$SCAN" \
-    --catalog "$CATALOG" \
+    --catalog "$CATALOG" --mixes "$MIXES" --ready-whole "$READY_WHOLE" \
+    --worst "$WORST" --fts5 "$FTS5" --tenm "$TENM" --name "$REPORT_NAME" \
     --meta "$EXTRA" --notes "$WORK/notes.txt" --out "$RESULTS_DIR"
 exit
 }

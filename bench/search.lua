@@ -1,8 +1,11 @@
--- wrk script for the product-search benchmark (SPEC section 5).
+-- wrk script for the product-search benchmark (the performance targets).
 --
 -- Every request is GET /products/search?q=..., rotating through a fixed mix
 -- of hit and miss queries in mixed case, so the server sees case-insensitive
--- matches, misses and multi-word queries. The ceiling and nginx ignore the
+-- matches, misses and multi-word queries. With BENCH_MIX=FILE in the
+-- environment it rotates through that file's request paths instead, one a
+-- line (the whole-catalog text and features mixes, from bench/mixes.py). The
+-- ceiling and nginx ignore the
 -- query and answer a constant body; they get the same requests so that the
 -- request bytes on the wire are the same for every contender.
 --
@@ -24,8 +27,20 @@ local queries = {
 }
 
 local paths = {}
-for i, q in ipairs(queries) do
-  paths[i] = "/products/search?q=" .. q
+local mix = os.getenv("BENCH_MIX")
+if mix and mix ~= "" then
+  local file = assert(io.open(mix, "r"), "BENCH_MIX: cannot open " .. mix)
+  for line in file:lines() do
+    if line ~= "" then
+      paths[#paths + 1] = line
+    end
+  end
+  file:close()
+  assert(#paths > 0, "BENCH_MIX: no request paths in " .. mix)
+else
+  for i, q in ipairs(queries) do
+    paths[i] = "/products/search?q=" .. q
+  end
 end
 
 -- Each wrk thread runs its own Lua state; start threads at different offsets

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 enum {
-    CATALOG_MAX_PRODUCTS = 10000000, /* PRODUCT_COUNT upper bound (SPEC 4) */
+    CATALOG_MAX_PRODUCTS = 10000000, /* PRODUCT_COUNT upper bound (see the configuration in README.md) */
     CATALOG_MAX_STRING = 4096,       /* longest field, in bytes */
 };
 
@@ -45,7 +45,7 @@ struct catalog {
     size_t arena_cap;      /* bytes allocated for arena */
 };
 
-/* Fills cat (caller-owned storage) with the SPEC 1 catalog of n products,
+/* Fills cat (caller-owned storage) with the generated catalog (docs/api.md) of n products,
  * byte-identical on every run. Returns 0, or -1 when n is out of range or
  * memory runs out (cat is then empty). Release with catalog_deinit(). */
 int catalog_generate(struct catalog *cat, size_t n);

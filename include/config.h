@@ -1,4 +1,4 @@
-/* config: the settings of SPEC 4, from the environment and the command line. */
+/* config: the settings of README.md's configuration table, from the environment and the command line. */
 #ifndef PRODUCT_SEARCH_CONFIG_H
 #define PRODUCT_SEARCH_CONFIG_H
 
@@ -18,7 +18,7 @@ enum config_action {
     CONFIG_EXPORT_CATALOG, /* write the catalog as JSON Lines to stdout */
 };
 
-/* The effective settings; see SPEC 4 for each. */
+/* The effective settings; README.md describes each. */
 struct config {
     enum config_action action; /* what to do */
     unsigned port;             /* PORT: TCP port, 0 = any free port */
@@ -34,9 +34,9 @@ struct config {
     char products_file[4096];  /* PRODUCTS_FILE: catalog file, "" = generate */
 };
 
-/* Fills cfg from the defaults, then the environment, then argv (a flag wins
- * over its variable). Returns 0, or -1 with one line naming the setting in
- * err (CONFIG_ERROR_MAX bytes). */
+/* Fills cfg from the defaults, argv and the environment. A flag wins over its
+ * variable, which is then not read (nor validated). Returns 0, or -1 with one
+ * line naming the setting in err (CONFIG_ERROR_MAX bytes). */
 int config_parse(struct config *cfg, int argc, char **argv, char *err);
 
 /* The --help text. */

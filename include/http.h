@@ -2,6 +2,7 @@
 #ifndef PRODUCT_SEARCH_HTTP_H
 #define PRODUCT_SEARCH_HTTP_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 
 struct MHD_Daemon;
 struct MHD_Response;
+struct http_conn;
 
 /* The canned answers, built once at start-up and shared by every request. */
 enum http_canned {
@@ -23,6 +25,10 @@ enum http_canned {
     HTTP_CANNED_BODY,
     HTTP_CANNED_BODY_TOO_LARGE,
     HTTP_CANNED_INTERNAL,
+    HTTP_CANNED_BAD_ID,
+    HTTP_CANNED_OPENAPI,
+    HTTP_CANNED_BAD_HEAD,       /* framing the service refuses; closes the connection */
+    HTTP_CANNED_HEAD_TOO_LARGE, /* head over 8 KB; closes the connection */
     HTTP_CANNED_COUNT,
 };
 
@@ -40,10 +46,19 @@ struct http_server {
     unsigned port;                                   /* port actually bound */
     struct MHD_Response *canned[HTTP_CANNED_COUNT];  /* constant answers */
     size_t canned_len[HTTP_CANNED_COUNT];            /* their body sizes */
+    pthread_mutex_t conns_lock;                      /* guards conns and watch_stop */
+    pthread_cond_t watch_wake;                       /* wakes the watchdog to stop */
+    struct http_conn *conns;                         /* open connections, for the watchdog */
+    bool watch_stop;                                 /* the watchdog is to exit */
+    bool watching;                                   /* the watchdog thread runs */
+    pthread_t watchdog;                              /* closes requests past their deadline */
 };
 
-/* Starts serving on cfg's address and port. Returns 0, or -1 with a reason
- * in err (CONFIG_ERROR_MAX bytes). */
+/* Starts serving on cfg's address and port. A request must be complete
+ * (head and body, up to its answer) within cfg->conn_timeout_s of its
+ * connection opening or of the previous answer on it; past that, a watchdog
+ * closes the connection, so a client trickling bytes cannot hold its slot.
+ * Returns 0, or -1 with a reason in err (CONFIG_ERROR_MAX bytes). */
 int http_server_start(struct http_server *s, const struct config *cfg, const struct catalog *cat,
                       const struct search_index *idx, struct metrics *metrics, char *err);
 

@@ -15,7 +15,9 @@ void log_info(const char *event, cJSON *fields);
 void log_error(const char *event, const char *message);
 
 /* The access log line of one request, written with a single write(2) so
- * lines from several threads never interleave. */
+ * lines from several threads never interleave. The line is valid UTF-8 JSON
+ * whatever the bytes: method and path are cut to 8 and 80 bytes on a
+ * character boundary, and bytes that are not UTF-8 are written as U+FFFD. */
 void log_access(const char *method, const char *path, unsigned status, size_t bytes,
                 uint64_t duration_ns);
 

@@ -11,6 +11,8 @@ enum metrics_route {
     METRICS_ROUTE_SEARCH,  /* /products/search */
     METRICS_ROUTE_HEALTH,  /* /health */
     METRICS_ROUTE_METRICS, /* /metrics */
+    METRICS_ROUTE_PRODUCT, /* /products/{id} */
+    METRICS_ROUTE_OPENAPI, /* /openapi.json */
     METRICS_ROUTE_OTHER,   /* any other path */
     METRICS_ROUTE_COUNT,
 };

@@ -26,7 +26,7 @@ static inline size_t render_json_string_max(size_t len)
     return 6 * len + 2;
 }
 
-/* The search answer of SPEC 2 for res over cat, NUL-terminated, in one heap
+/* The search answer (docs/api.md) for res over cat, NUL-terminated, in one heap
  * buffer the caller owns (free()); *len gets its length. NULL when memory
  * runs out. */
 char *render_search(const struct catalog *cat, const struct search_result *res, size_t *len);

@@ -2,7 +2,8 @@
 # Compare load-test runs side by side (make compare).
 #
 #   RUNS  space-separated run directories written by loadtest.sh (required),
-#         e.g. RUNS="reports/local reports/localstack reports/aws"
+#         e.g. RUNS="reports/local reports/localstack reports/aws"; an entry may
+#         be a pattern, e.g. locust/reference/* (the published reference runs)
 #   OUT   output directory (default reports/compare-<UTC timestamp>)
 #
 # Writes OUT/compare.md (one Markdown table: throughput, median, p95, p99,
@@ -23,7 +24,21 @@ OUT=${OUT:-reports/compare-$(date -u +%Y%m%d-%H%M%S)}
 
 [[ -n "${RUNS// /}" ]] ||
     die "RUNS is empty: give run directories, e.g. make compare RUNS=\"reports/local reports/aws\""
-read -r -a runs <<<"$RUNS"
+read -r -a words <<<"$RUNS"
+runs=()
+for word in "${words[@]}"; do
+    if [[ "$word" == *[*?[]* ]]; then
+        # a pattern such as locust/reference/*: expanded here, since make passes it quoted
+        matches=()
+        for match in $word; do
+            [[ -e "$match" ]] && matches+=("$match")
+        done
+        (( ${#matches[@]} > 0 )) || die "RUNS entry '$word' matches no directory"
+        runs+=("${matches[@]}")
+    else
+        runs+=("$word")
+    fi
+done
 for run in "${runs[@]}"; do
     [[ -d "$run" ]] || die "RUNS entry '$run' is not a directory"
     [[ -f "$run/locust_stats.csv" ]] ||

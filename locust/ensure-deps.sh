@@ -2,7 +2,8 @@
 # ensure-deps.sh MODULE... : make Debian's /usr/bin/python3 able to import the
 # given modules (locust, matplotlib), installing python3-MODULE with apt-get
 # (through sudo when not root) when one is missing. Used by loadtest.sh,
-# compare.sh and .ci/locust.sh.
+# compare.sh and .ci/locust.sh. Imports are checked with -I (isolated): from the
+# repository root, a plain "import locust" would find the locust/ directory itself.
 set -euo pipefail
 
 PROG=${PROG:-ensure-deps}
@@ -16,11 +17,11 @@ die() {
 ensure_python_modules() {
     local import_list missing=() pkgs=() mod
     import_list=$(IFS=,; echo "$*")
-    if [[ -x "$PY" ]] && "$PY" -c "import ${import_list}" 2>/dev/null; then
+    if [[ -x "$PY" ]] && "$PY" -I -c "import ${import_list}" 2>/dev/null; then
         return 0
     fi
     for mod in "$@"; do
-        if [[ ! -x "$PY" ]] || ! "$PY" -c "import ${mod}" 2>/dev/null; then
+        if [[ ! -x "$PY" ]] || ! "$PY" -I -c "import ${mod}" 2>/dev/null; then
             missing+=("$mod")
             pkgs+=("python3-${mod}")
         fi
@@ -39,7 +40,7 @@ ensure_python_modules() {
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y -qq --no-install-recommends python3 "${pkgs[@]}" >&2 ||
         die "apt-get install ${pkgs[*]} failed"
-    "$PY" -c "import ${import_list}" 2>/dev/null ||
+    "$PY" -I -c "import ${import_list}" 2>/dev/null ||
         die "installed ${pkgs[*]} but $PY still cannot import ${import_list}"
 }
 

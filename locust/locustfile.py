@@ -1,4 +1,4 @@
-"""Locust load test for the product-search service (SPEC sections 2 and 3).
+"""Locust load test for the product-search service.
 
 Run through locust/loadtest.sh (make loadtest), or directly:
 
@@ -7,10 +7,18 @@ Run through locust/loadtest.sh (make loadtest), or directly:
 
 Environment:
     WAIT_TIME             think time per user: "MIN-MAX" seconds (uniform) or
-                          "SECONDS" (constant); default "1-2"
+                          "SECONDS" (constant); default "0" (continuous, as the
+                          original measurement)
     EXPECT_DEFAULT_LIMIT  the service's MAX_RESULTS, the limit applied when a
                           request sends none; default 20
     LOCUST_SEED           seed for the query mix (default: random)
+    FEATURES              1 (default): also the tasks with the search parameters
+                          beyond q and limit (filters, sort, offset, facets,
+                          match=all, browsing); 0: only q and limit, for a
+                          service without them (loadtest.sh decides with FEATURES=auto)
+    LOCUST_CPU_CSV        file for the CPU samples of every Locust process
+                          (master, workers, or the single local process), one
+                          row per process a second; loadtest.sh sets OUT/locust_cpu.csv
 
 Every response is validated (see searchcheck.py); anything unexpected is a
 Locust failure whose message says why. Invalid requests count as successes
@@ -23,15 +31,28 @@ import os
 import sys
 import time
 
+import gevent
+import locust.runners
 from locust import FastHttpUser, between, constant, events, task
+from locust.runners import MasterRunner, WorkerRunner
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSV, StatsCSVFileWriter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import searchcheck  # noqa: E402  (path set just above)
+import loadreport  # noqa: E402  (path set just above)
+import searchcheck  # noqa: E402
+
+CPU_SAMPLE_SECONDS = 1.0
+
+# Debian's python3-locust 2.12 carries an empty version string (locust/_version.py).
+# A worker sends its version when it connects, and a master takes an empty one for
+# a pre-2.0 worker and refuses it, so distributed mode would never start. Both sides
+# load this file before they connect: give them the same, real version.
+if not locust.runners.__version__:
+    locust.runners.__version__ = os.environ.get("LOCUST_VERSION") or "2.12.1"
 
 
 def _wait_time_from_env():
-    low, high = searchcheck.parse_wait_time(os.environ.get("WAIT_TIME", "1-2"))
+    low, high = searchcheck.parse_wait_time(os.environ.get("WAIT_TIME", "0"))
     return constant(low) if low == high else between(low, high)
 
 
@@ -47,8 +68,18 @@ def _int_env(name, default, low, high):
 
 
 DEFAULT_LIMIT = _int_env("EXPECT_DEFAULT_LIMIT", 20, 1, 100)
+FEATURES = _int_env("FEATURES", 1, 0, 1) == 1
 _SEED = os.environ.get("LOCUST_SEED")
 _RNG = searchcheck.new_rng(int(_SEED) if _SEED else None)
+
+
+def feature_task(weight):
+    """@task(weight) for a request with the search parameters beyond q and limit;
+    such tasks are dropped from the mix when FEATURES=0."""
+    def mark(func):
+        func.search_feature = True
+        return task(weight)(func)
+    return mark
 
 
 class SearchUser(FastHttpUser):
@@ -91,6 +122,56 @@ class SearchUser(FastHttpUser):
         self._search("/products/search?q=[any]&limit=[1-100]", q,
                      limit=searchcheck.random_limit(_RNG))
 
+    # ------------------------------------------------ search parameters beyond q and limit
+
+    def _search_request(self, name, request):
+        effective_limit = request.get("limit") or DEFAULT_LIMIT
+        with self.client.get(searchcheck.feature_path(request), name=name,
+                             catch_response=True) as resp:
+            reason = _transport_error(resp) or searchcheck.check_search_request(
+                resp.status_code, resp.text, request, effective_limit)
+            _settle(resp, reason)
+
+    @feature_task(6)
+    def browse(self):
+        self._search_request("/products/search?[browse: category|brand, no q]",
+                             searchcheck.browse_request(_RNG))
+
+    @feature_task(6)
+    def search_filtered(self):
+        self._search_request("/products/search?q&[category,brand,min/max_price]",
+                             searchcheck.filtered_request(_RNG))
+
+    @feature_task(5)
+    def search_sorted(self):
+        self._search_request("/products/search?q&sort=[id|price|-price]",
+                             searchcheck.sorted_request(_RNG))
+
+    @feature_task(4)
+    def search_page(self):
+        self._search_request("/products/search?q&offset=[page 2+]",
+                             searchcheck.page_request(_RNG))
+
+    @feature_task(4)
+    def search_facets(self):
+        self._search_request("/products/search?q&facets=[category,brand]",
+                             searchcheck.facets_request(_RNG))
+
+    @feature_task(4)
+    def search_match_all(self):
+        self._search_request("/products/search?q=[terms]&match=all",
+                             searchcheck.match_all_request(_RNG))
+
+    @feature_task(2)
+    def invalid_feature_request(self):
+        label, query, code = searchcheck.invalid_feature_request(_RNG)
+        with self.client.get("/products/search?" + query,
+                             name="/products/search [invalid parameter, expect 400]",
+                             catch_response=True) as resp:
+            reason = _transport_error(resp) or searchcheck.check_error(
+                resp.status_code, resp.text, expected_code=code)
+            _settle(resp, reason and "%s: %s" % (label, reason))
+
     @task(5)
     def health(self):
         with self.client.get("/health", name="/health", catch_response=True) as resp:
@@ -107,6 +188,10 @@ class SearchUser(FastHttpUser):
             reason = _transport_error(resp) or \
                 searchcheck.check_error(resp.status_code, resp.text)
             _settle(resp, reason and "%s: %s" % (label, reason))
+
+
+if not FEATURES:
+    SearchUser.tasks = [t for t in SearchUser.tasks if not getattr(t, "search_feature", False)]
 
 
 def _transport_error(resp):
@@ -155,3 +240,66 @@ def _write_final_csv(environment, **_kwargs):
             if add_row is not None:
                 add_row(obj.stats_history_csv_writer, time.time())
             obj.stats_history_flush()
+    # the row just written says 0 users (they were stopped to quit) and may repeat
+    # the previous timestamp: give it the running user count, keep one row per second
+    history = prefix + "_stats_history.csv"
+    if os.path.isfile(history):
+        loadreport.repair_history_file(history)
+
+
+class CpuRecorder:
+    """CPU of every Locust process, one row per process and second, in LOCUST_CPU_CSV.
+
+    Locust measures its own process every 5 s (runner.current_cpu_usage, one core
+    = 100 %); a master also holds the last figure each worker sent with its
+    heartbeat. Rows: Timestamp, Process (local, master, worker-N), CPU %, User Count.
+    """
+
+    def __init__(self):
+        self.greenlet = None
+        self.handle = None
+
+    def start(self, environment):
+        path = os.environ.get("LOCUST_CPU_CSV")
+        runner = environment.runner
+        if not path or self.greenlet is not None or isinstance(runner, WorkerRunner):
+            return
+        self.handle = open(path, "w", newline="", encoding="utf-8")
+        writer = csv.writer(self.handle)
+        writer.writerow(["Timestamp", "Process", "CPU %", "User Count"])
+        self.greenlet = gevent.spawn(self._loop, runner, writer)
+
+    def _loop(self, runner, writer):
+        while True:
+            gevent.sleep(CPU_SAMPLE_SECONDS)
+            now = int(time.time())
+            users = runner.user_count
+            if isinstance(runner, MasterRunner):
+                writer.writerow([now, "master", runner.current_cpu_usage, users])
+                for index, worker_id in enumerate(sorted(runner.clients), 1):
+                    writer.writerow([now, "worker-%d" % index,
+                                     runner.clients[worker_id].cpu_usage, users])
+            else:
+                writer.writerow([now, "local", runner.current_cpu_usage, users])
+            self.handle.flush()
+
+    def stop(self):
+        if self.greenlet is not None:
+            self.greenlet.kill(block=False)
+            self.greenlet = None
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+
+_CPU = CpuRecorder()
+
+
+@events.test_start.add_listener
+def _start_cpu_recorder(environment, **_kwargs):
+    _CPU.start(environment)
+
+
+@events.quitting.add_listener
+def _stop_cpu_recorder(**_kwargs):
+    _CPU.stop()

@@ -7,6 +7,8 @@
 # (scripts/make-base-image.sh). Tags IMAGE:latest and IMAGE:<git short rev>.
 #
 # Environment: IMAGE (default product-search), VERSION (default: the Makefile's),
+#              PLATFORM linux/amd64 (default; Fargate's X86_64) or linux/arm64 (ARM64):
+#              the platform the image is built for, whatever the build machine is,
 #              SOURCE (label org.opencontainers.image.source, default: git origin URL),
 #              CONTAINER_ENGINE=docker|podman to force an engine,
 #              BUILD_TIMEOUT seconds (default 1800).
@@ -23,6 +25,14 @@ command -v git >/dev/null 2>&1 || die "git is not installed (needed for the revi
 
 IMAGE="${IMAGE:-product-search}"
 BUILD_TIMEOUT="${BUILD_TIMEOUT:-1800}"
+# The task's cpu_architecture decides, not this machine: an arm64 image on an
+# X86_64 task (or the reverse) dies with "exec format error".
+PLATFORM="${PLATFORM:-linux/amd64}"
+case "$PLATFORM" in
+    linux/amd64) ARCH=amd64 ;;
+    linux/arm64) ARCH=arm64 ;;
+    *) die "PLATFORM must be linux/amd64 or linux/arm64, not '$PLATFORM'" ;;
+esac
 REVISION="$(git rev-parse HEAD 2>/dev/null)" || die "$ROOT is not a git checkout with a commit"
 SHORT_REV="$(git rev-parse --short HEAD)"
 # The product version is the Makefile's VERSION unless VERSION is set.
@@ -50,6 +60,7 @@ if [ -z "$ENGINE" ]; then
 fi
 
 BUILD_ARGS=(
+    --platform "$PLATFORM"
     --build-arg "VERSION=$VERSION"
     --build-arg "REVISION=$REVISION"
     --build-arg "SHORT_REVISION=$SHORT_REV"
@@ -70,22 +81,29 @@ BUILD_ARGS+=(--ulimit "nofile=$nofile:$nofile")
 
 case "$ENGINE" in
     docker)
-        echo "build-image: docker build ($IMAGE:latest, $IMAGE:$SHORT_REV, version $VERSION)"
+        echo "build-image: docker build for $PLATFORM ($IMAGE:latest, $IMAGE:$SHORT_REV, version $VERSION)"
         timeout "$BUILD_TIMEOUT" docker build "${BUILD_ARGS[@]}" .
         size="$(docker image inspect --format '{{.Size}}' "$IMAGE:latest")"
+        built="$(docker image inspect --format '{{.Architecture}}' "$IMAGE:latest")"
         ;;
     podman)
         command -v podman >/dev/null 2>&1 ||
             die "no Docker daemon answers and podman is not installed (apt-get install podman buildah debootstrap)"
         "$ROOT/scripts/make-base-image.sh"
-        echo "build-image: podman build --isolation chroot --pull=never --format docker ($IMAGE:latest, $IMAGE:$SHORT_REV, version $VERSION)"
+        base="${BASE_IMAGE:-docker.io/library/debian:bookworm-slim}"
+        base_arch="$(podman image inspect --format '{{.Architecture}}' "$base" 2>/dev/null || true)"
+        [ "$base_arch" = "$ARCH" ] ||
+            die "PLATFORM=$PLATFORM, but the local base image $base is for '${base_arch:-unknown}' and podman builds here never pull; build on an $ARCH machine or with docker (buildx)"
+        echo "build-image: podman build --isolation chroot --pull=never --format docker for $PLATFORM ($IMAGE:latest, $IMAGE:$SHORT_REV, version $VERSION)"
         timeout "$BUILD_TIMEOUT" podman build --isolation chroot --pull=never --format docker \
             "${BUILD_ARGS[@]}" .
         size="$(podman image inspect --format '{{.Size}}' "$IMAGE:latest")"
+        built="$(podman image inspect --format '{{.Architecture}}' "$IMAGE:latest")"
         ;;
     *)
         die "CONTAINER_ENGINE must be docker or podman, not '$ENGINE'"
         ;;
 esac
 
-echo "build-image: built $IMAGE:latest and $IMAGE:$SHORT_REV with $ENGINE, $size bytes uncompressed"
+[ "$built" = "$ARCH" ] || die "asked for $PLATFORM but $ENGINE built an image for '$built'"
+echo "build-image: built $IMAGE:latest and $IMAGE:$SHORT_REV for $PLATFORM with $ENGINE, $size bytes uncompressed"

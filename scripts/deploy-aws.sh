@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Deploy product-search to AWS with Terraform (terraform/envs/aws):
-#   1. terraform init, then apply only the ECR repository (-target=module.ecr);
-#   2. build the image (scripts/build-image.sh) unless it exists locally, and push it
-#      as <git short rev> (scripts/push-ecr.sh) unless ECR already holds that tag;
+#   1. terraform init (S3 state: backend.hcl), then apply only the ECR repository (-target=module.ecr);
+#   2. build the image for the task's cpu_architecture (linux/amd64 or linux/arm64) unless it
+#      exists locally for that platform, and push it as <git short rev> unless ECR holds that tag;
 #   3. apply everything else with -var image_tag=<git short rev>;
-#   4. wait (at most 5 minutes) for /health through the load balancer, print the URLs.
+#   4. wait (at most 5 minutes) for /health through the load balancer, print the URLs. With a
+#      domain_name, the probe goes to the load balancer under that name (curl --connect-to), so
+#      TLS is verified against the domain's certificate while DNS may still be propagating.
 #
-# Usage: scripts/deploy-aws.sh [--yes] [-- TERRAFORM_APPLY_ARGS...]
-#   --yes    apply without asking (terraform -auto-approve)
-#   extra arguments after -- go to both terraform apply runs, e.g. -- -var private_egress=vpc_endpoints
-# Needs: terraform >= 1.6, the AWS CLI with credentials, git, docker or podman, curl.
+# Usage: scripts/deploy-aws.sh [--yes] [--backend-config FILE] [-- TERRAFORM_APPLY_ARGS...]
+#   --yes                  apply without asking (terraform -auto-approve)
+#   --backend-config FILE  S3 backend settings (default terraform/envs/aws/backend.hcl; see backend.hcl.example)
+#   extra arguments after -- go to both terraform apply runs, e.g. -- -var environment=staging
+# Needs: terraform >= 1.11, the AWS CLI with credentials, git, docker or podman, curl.
 # Environment: AWS_REGION / TF_VAR_region (default us-east-1), TF_VAR_* for any variable.
 set -euo pipefail
 
@@ -19,7 +22,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ENV_DIR="$ROOT/terraform/envs/aws"
 # shellcheck source=scripts/lib/aws-args.sh
 . "$ROOT/scripts/lib/aws-args.sh"
-aws_parse_args "$0" 15 "[--yes] [-- TERRAFORM_APPLY_ARGS...]" "$@"
+aws_parse_args "$0" 16 "[--yes] [--backend-config FILE] [-- TERRAFORM_APPLY_ARGS...]" "$@"
 
 for tool in terraform aws git curl; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed or not on PATH"
@@ -27,6 +30,7 @@ done
 command -v docker >/dev/null 2>&1 || command -v podman >/dev/null 2>&1 ||
     die "neither docker nor podman is installed (needed to build and push the image)"
 [ -d "$ENV_DIR" ] || die "no Terraform env at $ENV_DIR"
+aws_backend_args "$ENV_DIR"
 timeout 60 aws sts get-caller-identity >/dev/null 2>&1 ||
     die "no usable AWS credentials: 'aws sts get-caller-identity' failed (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"
 
@@ -39,23 +43,47 @@ if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" 
 fi
 tf() { terraform -chdir="$ENV_DIR" "$@"; }
 
+# The -var and -var-file arguments among the extra ones (terraform console takes only these).
+var_args=()
+for ((k = 0; k < ${#extra[@]}; k++)); do
+    case "${extra[k]}" in
+        -var=* | -var-file=*) var_args+=("${extra[k]}") ;;
+        -var | -var-file) var_args+=("${extra[k]}" "${extra[k + 1]:-}"); k=$((k + 1)) ;;
+    esac
+done
+
 echo "deploy-aws: [1/4] terraform init and the ECR repository"
-tf init -input=false >/dev/null || die "terraform init failed in $ENV_DIR (see the messages above)"
+tf init -input=false "${backend[@]}" >/dev/null || die "terraform init failed in $ENV_DIR (see the messages above)"
 tf apply -input=false "${approve[@]}" -target=module.ecr "${extra[@]}"
 REPO_URL="$(tf output -raw ecr_repository_url)"
 [ -n "$REPO_URL" ] || die "terraform gave no ecr_repository_url"
 REGION="$(printf '%s' "$REPO_URL" | cut -d. -f4)"
 
-echo "deploy-aws: [2/4] image $REPO_URL:$TAG"
+# The platform the tasks run on, as terraform resolves it (defaults, tfvars, TF_VAR_, -var).
+ARCH="$(printf 'var.cpu_architecture\n' | tf console "${var_args[@]}" | tr -d '"[:space:]')"
+case "$ARCH" in
+    X86_64) PLATFORM=linux/amd64 ;;
+    ARM64) PLATFORM=linux/arm64 ;;
+    *) die "terraform gave cpu_architecture '$ARCH'; expected X86_64 or ARM64" ;;
+esac
+
+echo "deploy-aws: [2/4] image $REPO_URL:$TAG for $PLATFORM"
 if timeout 60 aws ecr describe-images --region "$REGION" --repository-name "${REPO_URL#*/}" \
         --image-ids imageTag="$TAG" >/dev/null 2>&1; then
     echo "deploy-aws: ECR already holds tag $TAG; not building or pushing"
 else
     IMAGE="${IMAGE:-product-search}"
-    if ! { docker image inspect "$IMAGE:$TAG" || podman image inspect "$IMAGE:$TAG"; } >/dev/null 2>&1; then
-        IMAGE="$IMAGE" "$ROOT/scripts/build-image.sh"
+    built=""
+    for engine in docker podman; do
+        command -v "$engine" >/dev/null 2>&1 || continue
+        built="$("$engine" image inspect --format '{{.Architecture}}' "$IMAGE:$TAG" 2>/dev/null)" && break
+        built=""
+    done
+    if [ "linux/$built" != "$PLATFORM" ]; then
+        [ -z "$built" ] || echo "deploy-aws: the local $IMAGE:$TAG is for linux/$built; rebuilding for $PLATFORM"
+        IMAGE="$IMAGE" PLATFORM="$PLATFORM" "$ROOT/scripts/build-image.sh"
     fi
-    IMAGE="$IMAGE" AWS_REGION="$REGION" "$ROOT/scripts/push-ecr.sh" "$REPO_URL"
+    IMAGE="$IMAGE" PLATFORM="$PLATFORM" AWS_REGION="$REGION" "$ROOT/scripts/push-ecr.sh" "$REPO_URL"
 fi
 
 echo "deploy-aws: [3/4] terraform apply (network, load balancer, ECS, autoscaling, observability)"
@@ -63,12 +91,22 @@ tf apply -input=false "${approve[@]}" -var "image_tag=$TAG" "${extra[@]}"
 
 HEALTH_URL="$(tf output -raw health_url)"
 SEARCH_URL="$(tf output -raw search_url)"
-echo "deploy-aws: [4/4] waiting for $HEALTH_URL"
+ALB_DNS="$(tf output -raw alb_dns_name)"
+DOMAIN="$(tf output -raw domain_name 2>/dev/null || true)"
+probe=(curl -fsS --max-time 5)
+if [ -n "$DOMAIN" ] && [ "$DOMAIN" != null ]; then
+    # Same URL, same TLS name check, but connected to the load balancer itself.
+    probe+=(--connect-to "$DOMAIN::$ALB_DNS:")
+fi
+echo "deploy-aws: [4/4] waiting for $HEALTH_URL${DOMAIN:+ (through $ALB_DNS)}"
 deadline=$((SECONDS + 300))
-until curl -fsS --max-time 5 "$HEALTH_URL" >/dev/null 2>&1; do
+until "${probe[@]}" "$HEALTH_URL" >/dev/null 2>&1; do
     [ "$SECONDS" -lt "$deadline" ] || die "no healthy answer from $HEALTH_URL after 5 minutes (see the ECS service events and the log group $(tf output -raw log_group_name))"
     sleep 5
 done
+if [ -n "$DOMAIN" ] && ! curl -fsS --max-time 5 "$HEALTH_URL" >/dev/null 2>&1; then
+    echo "deploy-aws: healthy through the load balancer; $DOMAIN does not answer yet (DNS propagation): until it does, curl --connect-to '$DOMAIN::$ALB_DNS:' '$SEARCH_URL'"
+fi
 echo "deploy-aws: healthy. Try: curl '$SEARCH_URL'"
 echo "deploy-aws: dashboard: $(tf output -raw dashboard_url)"
 echo "$SEARCH_URL"

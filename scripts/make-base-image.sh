@@ -4,13 +4,16 @@
 # already present (pass --force to rebuild it).
 #
 #   scripts/make-base-image.sh [--force]
+#   DEBIAN_SUITE=trixie scripts/make-base-image.sh   # debian:trixie-slim
 #
-# Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian),
+# Environment: DEBIAN_SUITE (default bookworm),
+#              DEBIAN_MIRROR (default http://deb.debian.org/debian),
 #              DEBIAN_SECURITY_MIRROR (default http://deb.debian.org/debian-security),
-#              BASE_IMAGE (default docker.io/library/debian:bookworm-slim).
+#              BASE_IMAGE (default docker.io/library/debian:$DEBIAN_SUITE-slim).
 set -euo pipefail
 
-IMAGE="${BASE_IMAGE:-docker.io/library/debian:bookworm-slim}"
+SUITE="${DEBIAN_SUITE:-bookworm}"
+IMAGE="${BASE_IMAGE:-docker.io/library/debian:$SUITE-slim}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 FORCE=0
@@ -34,13 +37,18 @@ fi
 [ "$(id -u)" -eq 0 ] || die "debootstrap needs root; run as root"
 command -v debootstrap >/dev/null 2>&1 || die "debootstrap is not installed (apt-get install debootstrap)"
 
-ROOT="$(mktemp -d /var/tmp/bookworm-slim.XXXXXX)"
+case "$SUITE" in
+    bookworm|trixie) ;;
+    *) die "DEBIAN_SUITE '$SUITE' is not supported (bookworm or trixie)" ;;
+esac
+
+ROOT="$(mktemp -d "/var/tmp/$SUITE-slim.XXXXXX")"
 LOG="$ROOT.log"
 cleanup() { rm -rf --one-file-system "$ROOT" "$LOG"; }
 trap cleanup EXIT
 
-echo "make-base-image: debootstrap --variant=minbase bookworm from $MIRROR (takes a few minutes)"
-timeout 1200 debootstrap --variant=minbase bookworm "$ROOT" "$MIRROR" >"$LOG" 2>&1 || {
+echo "make-base-image: debootstrap --variant=minbase $SUITE from $MIRROR (takes a few minutes)"
+timeout 1200 debootstrap --variant=minbase "$SUITE" "$ROOT" "$MIRROR" >"$LOG" 2>&1 || {
     tail -n 20 "$LOG" >&2
     die "debootstrap failed (log tail above)"
 }
@@ -51,13 +59,13 @@ rm -f "$ROOT/etc/apt/sources.list"
 cat >"$ROOT/etc/apt/sources.list.d/debian.sources" <<SOURCES
 Types: deb
 URIs: $MIRROR
-Suites: bookworm bookworm-updates
+Suites: $SUITE $SUITE-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
 URIs: $SECURITY_MIRROR
-Suites: bookworm-security
+Suites: $SUITE-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SOURCES

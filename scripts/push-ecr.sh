@@ -12,6 +12,7 @@
 # Environment: ECR_REPOSITORY_URL, IMAGE (local name, default product-search),
 #              IMAGE_TAG (local tag to push, default the git short revision),
 #              AWS_REGION (default: the region in the URL),
+#              PLATFORM (linux/amd64 or linux/arm64): refuse an image built for another one,
 #              CONTAINER_ENGINE=docker|podman to force an engine.
 set -euo pipefail
 
@@ -62,6 +63,11 @@ else
 fi
 "$ENGINE" image inspect "$IMAGE:$REV" >/dev/null 2>&1 ||
     die "no local image $IMAGE:$REV: run 'make image' first"
+if [ -n "${PLATFORM:-}" ]; then
+    arch="$("$ENGINE" image inspect --format '{{.Architecture}}' "$IMAGE:$REV")"
+    [ "linux/$arch" = "$PLATFORM" ] ||
+        die "local image $IMAGE:$REV is for linux/$arch, not $PLATFORM (the tasks would fail with exec format error); rebuild with PLATFORM=$PLATFORM scripts/build-image.sh"
+fi
 
 echo "push-ecr: logging in to $REGISTRY ($REGION) as $caller with $ENGINE"
 timeout 60 aws ecr get-login-password --region "$REGION" |

@@ -1,4 +1,4 @@
-/* catalog: generation of the SPEC 1 products into one array and one arena. */
+/* catalog: generation of the generated products (docs/api.md) into one array and one arena. */
 #include "catalog.h"
 
 #include <stdlib.h>

@@ -43,7 +43,8 @@ const char *config_usage(void)
     return "Usage: product-search [options]\n"
            "\n"
            "Serves GET /products/search, /health and /metrics over HTTP.\n"
-           "Each option can also be set by its environment variable; the option wins.\n"
+           "Each option can also be set by its environment variable; the option wins\n"
+           "and the variable is then not read.\n"
            "\n"
            "  --port N             PORT            TCP port, 0 = any free port (8080)\n"
            "  --bind ADDR          BIND            listen address (0.0.0.0)\n"
@@ -55,7 +56,9 @@ const char *config_usage(void)
            "  --conn-timeout-s N   CONN_TIMEOUT_S  idle connection timeout, seconds (30)\n"
            "  --drain-s N          DRAIN_S         seconds /health answers 503 before\n"
            "                                       the listener closes on SIGTERM (0)\n"
-           "  --access-log on|off  ACCESS_LOG      one JSON line per request (off)\n"
+           "  --access-log on|off  ACCESS_LOG      one JSON line per request (off);\n"
+           "                                       on, true, yes or 1 turn it on, off,\n"
+           "                                       false, no or 0 turn it off (lower case)\n"
            "  --products-file PATH PRODUCTS_FILE   load the catalog from a JSON or JSON\n"
            "                                       Lines file instead of generating it\n"
            "\n"
@@ -84,14 +87,16 @@ static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
     return 0;
 }
 
+/* The spellings ACCESS_LOG accepts, exactly as the --help text lists them:
+ * lower case only, so that "On" or "TRUE" is refused rather than guessed. */
 static int parse_bool(const char *s, bool *out)
 {
-    static const char *const yes[] = {"1", "on", "true", "yes"};
-    static const char *const no[] = {"0", "off", "false", "no"};
+    static const char *const yes[] = {"on", "true", "yes", "1"};
+    static const char *const no[] = {"off", "false", "no", "0"};
     for (size_t i = 0; i < COUNT_OF(yes); i++) {
-        if (strcasecmp(s, yes[i]) == 0)
+        if (strcmp(s, yes[i]) == 0)
             return *out = true, 0;
-        if (strcasecmp(s, no[i]) == 0)
+        if (strcmp(s, no[i]) == 0)
             return *out = false, 0;
     }
     return -1;
@@ -147,7 +152,7 @@ invalid:
     shown(show, value);
     switch (s->kind) {
     case BOOL:
-        snprintf(err, CONFIG_ERROR_MAX, "invalid %s \"%s\" (from %s): expected on or off",
+        snprintf(err, CONFIG_ERROR_MAX, "invalid %s \"%s\" (from %s): expected on, off, true, false, yes, no, 1 or 0",
                  s->env, show, origin);
         break;
     case ADDR:
@@ -184,15 +189,12 @@ static void set_defaults(struct config *cfg)
     cfg->access_log = false;
 }
 
+/* Flags first, then the environment for the settings no flag gave: a flag
+ * wins without its variable being read, so PORT=abc --port 9000 starts. */
 int config_parse(struct config *cfg, int argc, char **argv, char *err)
 {
+    bool given[COUNT_OF(SETTINGS)] = {false};
     set_defaults(cfg);
-    for (size_t i = 0; i < COUNT_OF(SETTINGS); i++) {
-        const char *value = getenv(SETTINGS[i].env);
-        if (value != NULL && *value != '\0' &&
-            apply(cfg, &SETTINGS[i], value, "environment", err) != 0)
-            return -1;
-    }
     for (int a = 1; a < argc; a++) {
         const char *arg = argv[a];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -211,18 +213,18 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err)
             cfg->action = CONFIG_EXPORT_CATALOG;
             continue;
         }
-        const struct setting *s = NULL;
+        size_t s = COUNT_OF(SETTINGS);
         const char *value = NULL;
-        for (size_t i = 0; i < COUNT_OF(SETTINGS) && s == NULL; i++) {
+        for (size_t i = 0; i < COUNT_OF(SETTINGS) && s == COUNT_OF(SETTINGS); i++) {
             size_t n = strlen(SETTINGS[i].flag);
             if (strncmp(arg, SETTINGS[i].flag, n) != 0)
                 continue;
             if (arg[n] == '=')
-                s = &SETTINGS[i], value = arg + n + 1;
+                s = i, value = arg + n + 1;
             else if (arg[n] == '\0')
-                s = &SETTINGS[i];
+                s = i;
         }
-        if (s == NULL) {
+        if (s == COUNT_OF(SETTINGS)) {
             char show[48];
             shown(show, arg);
             snprintf(err, CONFIG_ERROR_MAX, "unknown option \"%s\" (see --help)", show);
@@ -230,12 +232,20 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err)
         }
         if (value == NULL) {
             if (a + 1 >= argc) {
-                snprintf(err, CONFIG_ERROR_MAX, "missing value for %s (%s)", s->flag, s->env);
+                snprintf(err, CONFIG_ERROR_MAX, "missing value for %s (%s)", SETTINGS[s].flag,
+                         SETTINGS[s].env);
                 return -1;
             }
             value = argv[++a];
         }
-        if (apply(cfg, s, value, s->flag, err) != 0)
+        if (apply(cfg, &SETTINGS[s], value, SETTINGS[s].flag, err) != 0)
+            return -1;
+        given[s] = true;
+    }
+    for (size_t i = 0; i < COUNT_OF(SETTINGS); i++) {
+        const char *value = given[i] ? NULL : getenv(SETTINGS[i].env);
+        if (value != NULL && *value != '\0' &&
+            apply(cfg, &SETTINGS[i], value, "environment", err) != 0)
             return -1;
     }
     return 0;

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,22 +20,45 @@
 #include <microhttpd.h>
 
 #include "log.h"
+#include "openapi.h"
 #include "query.h"
 #include "render.h"
 #include "text.h"
 
 enum {
     BODY_MAX = 64 * 1024, /* a larger body is refused before it is read */
-    /* Per-connection pool. libmicrohttpd clears the used pool between
-     * keep-alive requests, so its size is paid on every request: the default
-     * 32 KB cost a third of a search's instructions (callgrind). 8 KB still
-     * takes a 7 KB request head; a larger one gets 431. */
-    CONN_MEMORY = 8 * 1024,
+    HEAD_MAX = 8 * 1024,  /* a larger request head (request line to blank line) gets 431 */
+    /* Per-connection pool: the read buffer holding the head, the library's
+     * list of its headers (about 50 bytes each) and the response headers.
+     * libmicrohttpd clears the used part between keep-alive requests, so a
+     * larger pool costs little; 16 KB answers any HEAD_MAX head of ordinary
+     * headers, cookies included. A head that does not fit gets the library's
+     * own 431. */
+    CONN_MEMORY = 20 * 1024,
 };
 
-/* Markers stored in the per-request pointer: the request was counted, and
- * whether its body is still being read. */
-static char REQ_COUNTED, REQ_IN_BODY;
+/* Where a request stands, stored in the per-request pointer: one marker per
+ * phase and route. The URI log callback sets SEEN (the request line is in);
+ * the first handler call moves it to COUNTED (answered, or answer due on the
+ * last call) or IN_BODY (a body is being read and dropped). */
+enum req_phase { REQ_SEEN, REQ_COUNTED, REQ_IN_BODY, REQ_PHASES };
+static char REQ_MARK[REQ_PHASES][METRICS_ROUTE_COUNT];
+
+static void *req_mark(enum req_phase phase, enum metrics_route route)
+{
+    return &REQ_MARK[phase][route];
+}
+
+/* Reads a marker back; false when p is not one (NULL). */
+static bool req_read(const void *p, enum req_phase *phase, enum metrics_route *route)
+{
+    if (p == NULL)
+        return false;
+    size_t i = (size_t)((const char *)p - &REQ_MARK[0][0]);
+    *phase = (enum req_phase)(i / METRICS_ROUTE_COUNT);
+    *route = (enum metrics_route)(i % METRICS_ROUTE_COUNT);
+    return true;
+}
 
 static const char JSON_TYPE[] = "application/json";
 
@@ -53,6 +78,14 @@ static const struct canned_spec CANNED[HTTP_CANNED_COUNT] = {
     [HTTP_CANNED_BODY_TOO_LARGE] = {413, "body_not_allowed",
                                     "requests to this service carry no body"},
     [HTTP_CANNED_INTERNAL] = {500, "internal_error", "the server could not answer; try again"},
+    [HTTP_CANNED_BAD_ID] = {400, "invalid_id",
+                            "a product id is a positive decimal integer below 2^63, no sign, "
+                            "no leading zeros"},
+    [HTTP_CANNED_OPENAPI] = {200, NULL, NULL}, /* the embedded document */
+    [HTTP_CANNED_BAD_HEAD] = {400, "bad_request",
+                              "malformed or ambiguous request head; the connection is closed"},
+    [HTTP_CANNED_HEAD_TOO_LARGE] = {431, "header_too_large",
+                                    "request head over 8 KB; the connection is closed"},
 };
 
 static uint64_t now_ns(void)
@@ -84,6 +117,20 @@ static int build_canned(struct http_server *s)
     for (size_t i = 0; i < HTTP_CANNED_COUNT; i++) {
         char *body;
         size_t len;
+        if (i == HTTP_CANNED_OPENAPI) {
+            /* the document is static: served from where it lies, never copied */
+            const char *doc = openapi_document(&len);
+            s->canned[i] = MHD_create_response_from_buffer(len, (void *)doc,
+                                                           MHD_RESPMEM_PERSISTENT);
+            if (s->canned[i] == NULL ||
+                MHD_add_response_header(s->canned[i], MHD_HTTP_HEADER_CONTENT_TYPE, JSON_TYPE) !=
+                    MHD_YES ||
+                MHD_add_response_header(s->canned[i], "X-Content-Type-Options", "nosniff") !=
+                    MHD_YES)
+                return -1;
+            s->canned_len[i] = len;
+            continue;
+        }
         if (i == HTTP_CANNED_HEALTH_OK) {
             body = malloc(64);
             if (body == NULL)
@@ -100,7 +147,11 @@ static int build_canned(struct http_server *s)
         s->canned_len[i] = len;
     }
     if (MHD_add_response_header(s->canned[HTTP_CANNED_METHOD], MHD_HTTP_HEADER_ALLOW,
-                                "GET, HEAD") != MHD_YES)
+                                "GET, HEAD") != MHD_YES ||
+        MHD_add_response_header(s->canned[HTTP_CANNED_BAD_HEAD], MHD_HTTP_HEADER_CONNECTION,
+                                "close") != MHD_YES ||
+        MHD_add_response_header(s->canned[HTTP_CANNED_HEAD_TOO_LARGE],
+                                MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)
         return -1;
     return 0;
 }
@@ -114,6 +165,31 @@ static void destroy_canned(struct http_server *s)
     }
 }
 
+/* One open connection, as the watchdog sees it (the socket context). */
+struct http_conn {
+    struct http_conn *prev, *next; /* in http_server.conns */
+    int fd;                        /* its socket */
+    atomic_llong since_ms;         /* waiting for a request to complete since; 0: answered */
+    bool cut;                      /* the watchdog has shut it down */
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Marks c's current request as waiting since now (ms), or answered (0). */
+static void conn_mark(struct MHD_Connection *c, long long ms)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct http_conn *conn = info ? info->socket_context : NULL;
+    if (conn != NULL)
+        atomic_store_explicit(&conn->since_ms, ms, memory_order_relaxed);
+}
+
 /* One answer on its way: queues it, counts it, logs it. */
 static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c,
                               enum metrics_route route, unsigned status,
@@ -121,6 +197,7 @@ static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c,
                               const char *method, const char *url)
 {
     enum MHD_Result ret = MHD_queue_response(c, status, r);
+    conn_mark(c, 0);
     uint64_t took = now_ns() - start;
     metrics_observe(s->metrics, route, status, took);
     if (s->cfg->access_log)
@@ -218,115 +295,385 @@ static enum MHD_Result handle_metrics(struct http_server *s, struct MHD_Connecti
     return ret;
 }
 
-/* True when the request announces a body (chunked, or a non-zero length);
- * *large when it is chunked or longer than BODY_MAX. */
-static bool has_body(struct MHD_Connection *c, bool *large)
+/* libmicrohttpd before 1.0 keeps the request line and each header field in
+ * place in its read buffer; the fold and raw-NUL checks below read that
+ * layout, so they are made only where it is known. 1.0 handles both itself. */
+static const bool LIBRARY_0_9 = MHD_VERSION < 0x01000000;
+
+/* What one pass over the request's header fields found. */
+struct head_scan {
+    unsigned hosts;     /* Host fields */
+    unsigned lengths;   /* Content-Length fields */
+    unsigned encodings; /* Transfer-Encoding fields */
+    bool bad;           /* a name that is not a token, a folded line, a bad length */
+    unsigned long long length; /* the Content-Length value, saturated */
+};
+
+/* RFC 9110 tchar: the bytes a field name may hold. */
+static bool is_tchar(unsigned char ch)
 {
-    const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_TRANSFER_ENCODING);
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
-    *large = false;
-    if (te != NULL) {
-        *large = true;
-        return true;
-    }
-    if (cl == NULL)
-        return false;
-    unsigned long long n = strtoull(cl, NULL, 10);
-    *large = n > BODY_MAX;
-    return n > 0;
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           (ch != '\0' && memchr(extra, ch, sizeof(extra) - 1) != NULL);
 }
 
-static enum MHD_Result route(struct http_server *s, struct MHD_Connection *c, const char *url,
-                             const char *method, uint64_t start)
+static bool name_is(const char *key, size_t key_size, const char *name, size_t len)
 {
-    enum metrics_route rt;
-    if (strcmp(url, "/products/search") == 0)
-        rt = METRICS_ROUTE_SEARCH;
-    else if (strcmp(url, "/health") == 0)
-        rt = METRICS_ROUTE_HEALTH;
-    else if (strcmp(url, "/metrics") == 0)
-        rt = METRICS_ROUTE_METRICS;
-    else
-        return answer_canned(s, c, METRICS_ROUTE_OTHER, HTTP_CANNED_NOT_FOUND, start, method,
+    return key_size == len && strncasecmp(key, name, len) == 0;
+}
+
+/* One header field. libmicrohttpd 0.9.75 keeps a field as "name\0<blanks>value"
+ * in its read buffer; an obsolete folded line makes it append the next line to
+ * the *name* and move the name elsewhere in the pool, so a value that does not
+ * follow its name at once reveals the fold. Only addresses are compared until
+ * the value is known to lie a few bytes after the name. */
+static enum MHD_Result scan_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  size_t key_size, const char *value, size_t value_size)
+{
+    struct head_scan *h = cls;
+    (void)kind;
+    if (key_size == 0 || value == NULL)
+        goto bad;
+    for (size_t i = 0; i < key_size; i++)
+        if (!is_tchar((unsigned char)key[i]))
+            goto bad;
+    uintptr_t name_end = (uintptr_t)key + key_size, at = (uintptr_t)value;
+    if (LIBRARY_0_9 && (at <= name_end || at - name_end > 64))
+        goto bad;
+    for (const char *p = key + key_size + 1; LIBRARY_0_9 && p < value; p++)
+        if (*p != ' ' && *p != '\t')
+            goto bad;
+    if (name_is(key, key_size, "host", 4)) {
+        h->hosts++;
+    } else if (name_is(key, key_size, "content-length", 14)) {
+        h->lengths++;
+        if (value_size == 0)
+            goto bad;
+        unsigned long long n = 0;
+        for (size_t i = 0; i < value_size; i++) {
+            if (value[i] < '0' || value[i] > '9')
+                goto bad;
+            if (n <= BODY_MAX)
+                n = n * 10 + (unsigned)(value[i] - '0');
+        }
+        h->length = n;
+    } else if (name_is(key, key_size, "transfer-encoding", 17)) {
+        h->encodings++;
+    }
+    return MHD_YES;
+bad:
+    h->bad = true;
+    return MHD_NO;
+}
+
+/* The framing rules a request head must meet before anything else looks at
+ * it (RFC 9112 sections 3.2, 5 and 6): field names are tokens, no folded
+ * lines, at most one Content-Length (plain digits) or Transfer-Encoding and
+ * not both, exactly one Host in HTTP/1.1 and at most one before. libmicrohttpd
+ * 0.9.75 lets all of these through, and the bytes after such a head would run
+ * as a second request. Returns true when the head is well framed. */
+static bool head_is_framed(struct MHD_Connection *c, const char *version, struct head_scan *h)
+{
+    memset(h, 0, sizeof(*h));
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, &scan_field, h);
+    if (h->bad || h->lengths > 1 || h->encodings > 1 || (h->lengths && h->encodings))
+        return false;
+    if (h->hosts > 1 || (h->hosts == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0))
+        return false;
+    return true;
+}
+
+static const char PRODUCTS[] = "/products/";
+enum { PRODUCTS_LEN = sizeof(PRODUCTS) - 1 };
+
+/* The route of a request target: origin form ("/health?x") or absolute form
+ * ("http://host/health?x", routed by its path). len is the target up to the
+ * query. */
+static enum metrics_route classify(const char *target, size_t len)
+{
+    if (len > 0 && target[0] != '/') {
+        const char *scheme = memchr(target, ':', len);
+        if (scheme == NULL || (size_t)(target + len - scheme) < 3 || scheme[1] != '/' ||
+            scheme[2] != '/')
+            return METRICS_ROUTE_OTHER;
+        const char *host = scheme + 3;
+        const char *path = memchr(host, '/', (size_t)(target + len - host));
+        if (path == NULL)
+            return METRICS_ROUTE_OTHER; /* "http://host" is "/" */
+        len -= (size_t)(path - target);
+        target = path;
+    }
+    if (len == 16 && memcmp(target, "/products/search", 16) == 0)
+        return METRICS_ROUTE_SEARCH;
+    if (len == 7 && memcmp(target, "/health", 7) == 0)
+        return METRICS_ROUTE_HEALTH;
+    if (len == 8 && memcmp(target, "/metrics", 8) == 0)
+        return METRICS_ROUTE_METRICS;
+    if (len == 13 && memcmp(target, "/openapi.json", 13) == 0)
+        return METRICS_ROUTE_OPENAPI;
+    /* /products/{id}: one non-empty segment; its value is checked later */
+    if (len > PRODUCTS_LEN && memcmp(target, PRODUCTS, PRODUCTS_LEN) == 0 &&
+        memchr(target + PRODUCTS_LEN, '/', len - PRODUCTS_LEN) == NULL)
+        return METRICS_ROUTE_PRODUCT;
+    return METRICS_ROUTE_OTHER;
+}
+
+/* Called by libmicrohttpd with the raw request target as soon as the request
+ * line is in (before it splits off the query and decodes the path). Routes on
+ * the raw path, so a path holding "%00", or a raw NUL that would cut the
+ * decoded path short ("/health\0x"), routes nowhere. The library has put a NUL
+ * where the space before the version was, and the version follows it; when
+ * the first NUL is not that one, the target held a raw NUL. The result becomes
+ * the request's per-request pointer, and makes the library report the end of
+ * every request to completed(), even one it refuses on its own. */
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    if (uri == NULL)
+        return req_mark(REQ_SEEN, METRICS_ROUTE_OTHER);
+    size_t len = strlen(uri);
+    if (LIBRARY_0_9 && strncmp(uri + len + 1, "HTTP/", 5) != 0)
+        return req_mark(REQ_SEEN, METRICS_ROUTE_OTHER);
+    const char *query = memchr(uri, '?', len);
+    size_t path_len = query ? (size_t)(query - uri) : len;
+    for (size_t i = 0; i + 2 < path_len; i++)
+        if (uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0')
+            return req_mark(REQ_SEEN, METRICS_ROUTE_OTHER);
+    return req_mark(REQ_SEEN, classify(uri, path_len));
+}
+
+/* GET /products/{id}: one product from the whole catalog, whatever the
+ * window a search checks. */
+static enum MHD_Result handle_product(struct http_server *s, struct MHD_Connection *c,
+                                      const char *seg, uint64_t start, const char *method,
+                                      const char *url)
+{
+    uint64_t id;
+    if (query_parse_id(seg, strlen(seg), &id) != 0)
+        return answer_canned(s, c, METRICS_ROUTE_PRODUCT, HTTP_CANNED_BAD_ID, start, method, url);
+    long k = catalog_find(s->cat, id);
+    if (k < 0) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "no product has id %" PRIu64, id);
+        return answer_error(s, c, METRICS_ROUTE_PRODUCT, MHD_HTTP_NOT_FOUND, "product_not_found",
+                            msg, start, method, url);
+    }
+    size_t len;
+    char *body = render_product(s->cat, &s->cat->items[k], &len);
+    struct MHD_Response *r = body ? response_take(body, len, JSON_TYPE) : NULL;
+    if (r == NULL)
+        return answer_canned(s, c, METRICS_ROUTE_PRODUCT, HTTP_CANNED_INTERNAL, start, method,
                              url);
-    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-        return answer_canned(s, c, rt, HTTP_CANNED_METHOD, start, method, url);
+    enum MHD_Result ret = answer(s, c, METRICS_ROUTE_PRODUCT, MHD_HTTP_OK, r, len, start, method,
+                                 url);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static bool method_allowed(const char *method)
+{
+    return strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+}
+
+/* The answer to a request whose head is complete, on its last handler call. */
+static enum MHD_Result route(struct http_server *s, struct MHD_Connection *c,
+                             enum metrics_route rt, const char *url, const char *method,
+                             uint64_t start)
+{
     switch (rt) {
     case METRICS_ROUTE_SEARCH:
         return handle_search(s, c, start, method, url);
+    case METRICS_ROUTE_PRODUCT:
+        /* the decoded path; an absolute-form target keeps its scheme and host */
+        return handle_product(s, c, strstr(url, PRODUCTS) + PRODUCTS_LEN, start, method, url);
+    case METRICS_ROUTE_OPENAPI:
+        return answer_canned(s, c, rt, HTTP_CANNED_OPENAPI, start, method, url);
     case METRICS_ROUTE_HEALTH:
         return answer_canned(s, c, rt,
                              atomic_load(&s->draining) ? HTTP_CANNED_HEALTH_DRAINING
                                                        : HTTP_CANNED_HEALTH_OK,
                              start, method, url);
-    default:
+    case METRICS_ROUTE_METRICS:
         return handle_metrics(s, c, start, method, url);
+    default:
+        return answer_canned(s, c, rt, HTTP_CANNED_NOT_FOUND, start, method, url);
     }
+}
+
+/* The first handler call: the head is complete. In this order: framing (400
+ * and close), head size (431 and close), route (404), method (405), then the
+ * body policy of GET and HEAD (413 and close at once when large, else 400 once
+ * it is read). A refusal before the body policy is queued at once; with a body
+ * announced the library then closes the connection instead of reading it.
+ * Returns MHD_YES with *req_cls set, or the queued answer's result. */
+static enum MHD_Result first_call(struct http_server *s, struct MHD_Connection *c,
+                                  enum metrics_route rt, const char *url, const char *method,
+                                  const char *version, uint64_t start, void **req_cls)
+{
+    *req_cls = req_mark(REQ_COUNTED, rt);
+    struct head_scan h;
+    if (!head_is_framed(c, version, &h))
+        return answer_canned(s, c, rt, HTTP_CANNED_BAD_HEAD, start, method, url);
+    const union MHD_ConnectionInfo *size =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (size != NULL && size->header_size > HEAD_MAX)
+        return answer_canned(s, c, rt, HTTP_CANNED_HEAD_TOO_LARGE, start, method, url);
+    bool body = h.encodings > 0 || h.length > 0;
+    if (rt == METRICS_ROUTE_OTHER || !method_allowed(method)) {
+        /* Without a body the answer waits for the last call, which keeps
+         * the connection open; queued now, it would close it. */
+        if (body)
+            return answer_canned(s, c, rt,
+                                 rt == METRICS_ROUTE_OTHER ? HTTP_CANNED_NOT_FOUND
+                                                           : HTTP_CANNED_METHOD,
+                                 start, method, url);
+    } else if (body) {
+        if (h.encodings > 0 || h.length > BODY_MAX)
+            return answer_canned(s, c, rt, HTTP_CANNED_BODY_TOO_LARGE, start, method, url);
+        *req_cls = req_mark(REQ_IN_BODY, rt);
+    }
+    return MHD_YES;
 }
 
 /* libmicrohttpd calls this at least twice per request: once when the headers
  * are in, then once per chunk of body, then once with no data. Answering on
- * the first call would make it close the connection (it cannot know that no
- * body follows), so the answer waits for the last call; only a body too large
- * to read is refused at once, closing the connection. */
+ * the first call would make it close the connection when a body follows, so
+ * the answer waits for the last call; refusals that must close are queued at
+ * once (first_call). */
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version,
                               const char *upload_data, size_t *upload_data_size, void **req_cls)
 {
     struct http_server *s = cls;
     uint64_t start = now_ns();
-    (void)version;
+    enum req_phase phase;
+    enum metrics_route rt;
     (void)upload_data;
-    if (*req_cls == NULL) {
+    if (!req_read(*req_cls, &phase, &rt)) /* no URI log call: route the decoded path */
+        phase = REQ_SEEN, rt = classify(url, strlen(url));
+    if (phase == REQ_SEEN) {
         /* Shutting down: a request that arrives now on a kept-alive
          * connection is not in flight; closing the connection (MHD_NO) lets
          * the client retry elsewhere, and lets the in-flight count reach 0. */
         if (atomic_load_explicit(&s->stopping, memory_order_relaxed))
             return MHD_NO;
         metrics_begin(s->metrics);
-        *req_cls = &REQ_COUNTED;
-        bool large;
-        if (has_body(c, &large)) {
-            if (large)
-                return answer_canned(s, c, METRICS_ROUTE_OTHER, HTTP_CANNED_BODY_TOO_LARGE,
-                                     start, method, url);
-            *req_cls = &REQ_IN_BODY;
-        }
-        return MHD_YES;
+        return first_call(s, c, rt, url, method, version, start, req_cls);
     }
     if (*upload_data_size != 0) {
         *upload_data_size = 0; /* read and dropped, so keep-alive survives */
         return MHD_YES;
     }
-    if (*req_cls == &REQ_IN_BODY)
-        return answer_canned(s, c, METRICS_ROUTE_OTHER, HTTP_CANNED_BODY, start, method, url);
-    return route(s, c, url, method, start);
+    if (phase == REQ_IN_BODY)
+        return answer_canned(s, c, rt, HTTP_CANNED_BODY, start, method, url);
+    if (rt != METRICS_ROUTE_OTHER && !method_allowed(method))
+        return answer_canned(s, c, rt, HTTP_CANNED_METHOD, start, method, url);
+    return route(s, c, rt, url, method, start);
 }
 
+/* The end of every request whose request line was read. One the handler never
+ * saw was refused by the library itself (a Content-Length it cannot parse, a
+ * head too large for the pool): it is counted here, under the route of its
+ * target, with the status the library queued and no duration. */
 static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
                       enum MHD_RequestTerminationCode toe)
 {
     struct http_server *s = cls;
-    (void)c;
+    enum req_phase phase;
+    enum metrics_route rt;
     (void)toe;
-    if (*req_cls != NULL)
-        metrics_end(s->metrics);
+    conn_mark(c, now_ms()); /* the next request on c starts waiting */
+    if (req_read(*req_cls, &phase, &rt)) {
+        if (phase != REQ_SEEN) {
+            metrics_end(s->metrics);
+        } else {
+            const union MHD_ConnectionInfo *st =
+                MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
+            if (st != NULL && st->http_status != 0)
+                metrics_observe(s->metrics, rt, st->http_status, 0);
+        }
+    }
     *req_cls = NULL;
 }
 
-/* Keeps the count of open connections that the accept policy reads. */
+/* Keeps the count of open connections that the accept policy reads, and the
+ * list the watchdog walks. The library calls CLOSED before it closes the
+ * socket, so a connection in the list always has its socket open. */
 static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                               enum MHD_ConnectionNotificationCode toe)
 {
     struct http_server *s = cls;
-    (void)c;
-    (void)socket_context;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+    struct http_conn *conn = *socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         atomic_fetch_add_explicit(&s->open_conns, 1, memory_order_relaxed);
-    else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        conn = info ? calloc(1, sizeof(*conn)) : NULL;
+        if (conn == NULL)
+            return; /* not watched; the idle timeout still applies */
+        conn->fd = info->connect_fd;
+        atomic_init(&conn->since_ms, now_ms());
+        pthread_mutex_lock(&s->conns_lock);
+        conn->next = s->conns;
+        if (s->conns != NULL)
+            s->conns->prev = conn;
+        s->conns = conn;
+        pthread_mutex_unlock(&s->conns_lock);
+        *socket_context = conn;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         atomic_fetch_sub_explicit(&s->open_conns, 1, memory_order_relaxed);
+        if (conn == NULL)
+            return;
+        pthread_mutex_lock(&s->conns_lock);
+        if (conn->prev != NULL)
+            conn->prev->next = conn->next;
+        else
+            s->conns = conn->next;
+        if (conn->next != NULL)
+            conn->next->prev = conn->prev;
+        pthread_mutex_unlock(&s->conns_lock);
+        free(conn);
+        *socket_context = NULL;
+    }
+}
+
+enum {
+    WATCH_PERIOD_MS = 250, /* how often the watchdog looks */
+};
+
+/* libmicrohttpd 0.9.75 has only an idle timeout: a client sending a byte a
+ * second keeps its connection forever. Every WATCH_PERIOD_MS this thread
+ * shuts down the socket of each connection whose request has waited longer
+ * than CONN_TIMEOUT_S (plus a second); the library then sees the end of the
+ * stream and closes it (and reports the request's end as usual). */
+static void *watchdog(void *arg)
+{
+    struct http_server *s = arg;
+    /* A second past the idle timeout, so that the library closes idle
+     * connections itself and this thread only cuts the ones kept busy. */
+    long long limit = (long long)s->cfg->conn_timeout_s * 1000 + 1000;
+    pthread_mutex_lock(&s->conns_lock);
+    while (!s->watch_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += WATCH_PERIOD_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->watch_wake, &s->conns_lock, &until);
+        long long now = now_ms();
+        for (struct http_conn *conn = s->conns; conn != NULL; conn = conn->next) {
+            long long since = atomic_load_explicit(&conn->since_ms, memory_order_relaxed);
+            if (since != 0 && now - since > limit && !conn->cut) {
+                shutdown(conn->fd, SHUT_RDWR);
+                conn->cut = true;
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->conns_lock);
+    return NULL;
 }
 
 /* Past CONN_LIMIT a new connection is accepted and closed at once, so the
@@ -346,16 +693,48 @@ enum {
     MHD_LOG_PER_SECOND = 20, /* libmicrohttpd messages written per second at most */
 };
 
-/* libmicrohttpd's messages, mostly about broken clients, as JSON error lines.
- * A flood of bad clients must not become a flood of log lines (CloudWatch
- * bills them), so past MHD_LOG_PER_SECOND a second the rest are counted and
- * reported as one line when the next second begins. The window is shared by
- * all threads; a race at its edge costs at most a line or two. */
+/* libmicrohttpd's messages as JSON lines. Those about a client's own mistake
+ * (a request the library refused with a 4xx or 505, a connection the client
+ * broke) are info lines, as nginx logs them; the rest are errors. The close
+ * of a request refused during shutdown is expected and not logged. A flood of
+ * bad clients must not become a flood of log lines (CloudWatch bills them), so
+ * past MHD_LOG_PER_SECOND a second the rest are counted and reported as one
+ * line when the next second begins. The window is shared by all threads; a
+ * race at its edge costs at most a line or two. */
+/* True when a library message is about the client's request or connection,
+ * not about the server (messages of libmicrohttpd 0.9.75). */
+static bool client_fault(const char *msg)
+{
+    static const char *const PREFIXES[] = {
+        "Error processing request (HTTP response code is 4",
+        "Error processing request (HTTP response code is 505",
+        "Failed to parse `Content-Length' header",
+        "Too large value of 'Content-Length' header",
+        "Not enough memory in pool to allocate header record",
+        "Not enough memory in pool to parse cookies",
+        "Received HTTP/1.1 request without `Host' header",
+        "Connection socket is closed when reading request",
+        "Connection was closed by remote side with incomplete request",
+    };
+    for (size_t i = 0; i < sizeof(PREFIXES) / sizeof(PREFIXES[0]); i++)
+        if (strncmp(msg, PREFIXES[i], strlen(PREFIXES[i])) == 0)
+            return true;
+    return false;
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     static atomic_llong window;
     static atomic_uint written, dropped;
-    (void)cls;
+    static const char SHUTDOWN_CLOSE[] = "Application reported internal error";
+    const struct http_server *s = cls;
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    /* While stopping, the handler closes every new request on purpose
+     * (http_server_stop); the library reports each as an internal error. */
+    if (atomic_load_explicit(&s->stopping, memory_order_relaxed) &&
+        strncmp(msg, SHUTDOWN_CLOSE, sizeof(SHUTDOWN_CLOSE) - 1) == 0)
+        return;
     long long now = (long long)time(NULL);
     if (atomic_exchange(&window, now) != now) {
         unsigned lost = atomic_exchange(&dropped, 0);
@@ -371,12 +750,17 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
         atomic_fetch_add(&dropped, 1);
         return;
     }
-    char msg[512];
-    vsnprintf(msg, sizeof(msg), fmt, ap);
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    log_error("libmicrohttpd", msg);
+    if (client_fault(msg)) {
+        cJSON *fields = cJSON_CreateObject();
+        if (fields != NULL)
+            cJSON_AddStringToObject(fields, "message", msg);
+        log_info("libmicrohttpd", fields);
+    } else {
+        log_error("libmicrohttpd", msg);
+    }
 }
 
 /* Fills addr from an IPv4 or IPv6 literal and a port; returns the address
@@ -416,6 +800,12 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
     atomic_init(&s->draining, false);
     atomic_init(&s->stopping, false);
     atomic_init(&s->open_conns, 0);
+    pthread_mutex_init(&s->conns_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->watch_wake, &ca);
+    pthread_condattr_destroy(&ca);
     if (build_canned(s) != 0) {
         snprintf(err, CONFIG_ERROR_MAX, "out of memory building the constant answers");
         goto error;
@@ -433,7 +823,7 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
     /* The logger goes first so that option errors reach it; a pool is only
      * asked for when there is more than one thread. */
     struct MHD_OptionItem options[] = {
-        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)&mhd_log, NULL},
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)&mhd_log, s},
         {MHD_OPTION_SOCK_ADDR, 0, &addr},
         /* libmicrohttpd's own limit (split across pool threads) is never
          * reached: accept_policy enforces CONN_LIMIT over all threads. */
@@ -441,6 +831,7 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)&notify_connection, s},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->conn_timeout_s, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)&completed, s},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)&uri_seen, s},
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY, NULL},
         {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
@@ -454,11 +845,20 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
                  "cannot listen on %s port %u (in use, or not allowed?)", cfg->bind, cfg->port);
         goto error;
     }
+    if (pthread_create(&s->watchdog, NULL, &watchdog, s) != 0) {
+        snprintf(err, CONFIG_ERROR_MAX, "cannot start the request watchdog thread");
+        MHD_stop_daemon(s->daemon);
+        s->daemon = NULL;
+        goto error;
+    }
+    s->watching = true;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : cfg->port;
     return 0;
 error:
     destroy_canned(s);
+    pthread_cond_destroy(&s->watch_wake);
+    pthread_mutex_destroy(&s->conns_lock);
     return -1;
 }
 
@@ -483,6 +883,16 @@ void http_server_stop(struct http_server *s, unsigned wait_ms)
     }
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
+    if (s->watching) {
+        pthread_mutex_lock(&s->conns_lock);
+        s->watch_stop = true;
+        pthread_cond_signal(&s->watch_wake);
+        pthread_mutex_unlock(&s->conns_lock);
+        pthread_join(s->watchdog, NULL);
+        s->watching = false;
+    }
+    pthread_cond_destroy(&s->watch_wake);
+    pthread_mutex_destroy(&s->conns_lock);
     destroy_canned(s);
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "render.h"
+#include "text.h"
 
 void log_timestamp(char *buf)
 {
@@ -76,19 +77,64 @@ void log_error(const char *event, const char *message)
     emit(STDERR_FILENO, "error", event, fields);
 }
 
+/* Bytes in the UTF-8 sequence a lead byte c starts, 0 for a byte that cannot
+ * start one (a continuation byte, C0, C1, F5..FF). */
+static size_t utf8_length(unsigned char c)
+{
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return 2;
+    if (c >= 0xE0 && c <= 0xEF)
+        return 3;
+    if (c >= 0xF0 && c <= 0xF4)
+        return 4;
+    return 0;
+}
+
+/* Copies at most max bytes of s[0..len) into out (room for 3 * max bytes) as
+ * valid UTF-8: each byte that is not part of a well-formed sequence becomes
+ * U+FFFD, and the cut falls on a character boundary (a character that would
+ * cross max is left out whole). Returns the bytes written. A log line is read
+ * by JSON tools that reject invalid UTF-8, and request paths are the client's
+ * bytes after percent-decoding: %FF arrives here as a raw 0xFF. */
+static size_t utf8_clean_prefix(char *out, const char *s, size_t len, size_t max)
+{
+    static const char replacement[] = "\xEF\xBF\xBD";
+    size_t i = 0, o = 0;
+    while (i < len && i < max) {
+        size_t n = utf8_length((unsigned char)s[i]);
+        if (n == 0 || n > len - i || !text_utf8_valid(s + i, n)) {
+            memcpy(out + o, replacement, 3);
+            o += 3, i += 1;
+            continue;
+        }
+        if (n > max - i)
+            break;
+        memcpy(out + o, s + i, n);
+        o += n, i += n;
+    }
+    return o;
+}
+
+enum {
+    LOG_METHOD_MAX = 8, /* methods the service knows are short; the rest is noise */
+    LOG_PATH_MAX = 80,  /* paths are bounded in the log */
+};
+
 void log_access(const char *method, const char *path, unsigned status, size_t bytes,
                 uint64_t duration_ns)
 {
     char ts[32];
     char line[1024];
+    /* 80 input bytes clean to at most 240 (U+FFFD each), which escape to at
+     * most 482 (\u00XX for each control byte, 2 quotes). */
+    char method_clean[3 * LOG_METHOD_MAX], path_clean[3 * LOG_PATH_MAX];
     char method_json[64], path_json[512];
-    size_t mlen = strlen(method), plen = strlen(path);
-    if (mlen > 8)
-        mlen = 8; /* methods the service knows are short; the rest is noise */
-    if (plen > 80)
-        plen = 80; /* paths are bounded in the log: 80 bytes escape to at most 482 */
-    method_json[render_json_string(method_json, method, mlen)] = '\0';
-    path_json[render_json_string(path_json, path, plen)] = '\0';
+    size_t mlen = utf8_clean_prefix(method_clean, method, strlen(method), LOG_METHOD_MAX);
+    size_t plen = utf8_clean_prefix(path_clean, path, strlen(path), LOG_PATH_MAX);
+    method_json[render_json_string(method_json, method_clean, mlen)] = '\0';
+    path_json[render_json_string(path_json, path_clean, plen)] = '\0';
     log_timestamp(ts);
     int n = snprintf(line, sizeof(line),
                      "{\"ts\":\"%s\",\"level\":\"info\",\"event\":\"access\",\"method\":%s,"

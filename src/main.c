@@ -28,7 +28,7 @@
 
 
 enum {
-    EXIT_CONFIG = 2,        /* invalid setting (SPEC 4) */
+    EXIT_CONFIG = 2,        /* invalid setting (configuration) */
     STOP_WAIT_MS = 10000,   /* longest wait for in-flight requests at shutdown */
 };
 

@@ -11,7 +11,7 @@
 
 
 static const char *const ROUTES[METRICS_ROUTE_COUNT] = {
-    "/products/search", "/health", "/metrics", "other",
+    "/products/search", "/health", "/metrics", "/products/{id}", "/openapi.json", "other",
 };
 static const unsigned STATUSES[METRICS_STATUS_COUNT] = {200, 400, 404, 405, 413, 431, 500, 503};
 /* Upper bounds in nanoseconds; rendered in seconds. */

@@ -1,4 +1,4 @@
-/* check_catalog: every field of SPEC 1 for sample ids, determinism, bounds. */
+/* check_catalog: every field of the generated catalog for sample ids, determinism, bounds. */
 #include <stdio.h>
 #include <string.h>
 

@@ -79,12 +79,14 @@ static const struct {
     const char *content;
     const char *message; /* after "PRODUCTS_FILE <path>: " */
 } BAD[] = {
-    {"", "empty catalog"},
+    {"", "empty catalog (no records)"},
     {"  \n\n", "empty catalog"},
     {"[]", "empty catalog"},
-    {"[{\"id\":1,", "malformed JSON at line 1, column"},
-    {P(",\"price\":1") "\n{\"id\":2 oops}\n", "malformed JSON at line 2, column"},
-    {P(",\"price\":1") " trailing\n", "malformed JSON at line 1, column"},
+    {"[{\"id\":1,", "record 1: malformed JSON at line 1, column"},
+    {"[" P(",\"price\":1") ",\n" P(",\"price\":2 x") "]", "record 2: malformed JSON at line 2, column"},
+    {"[" P(",\"price\":1") "] x", "malformed JSON at line 1, column 78 (outside any record)"},
+    {P(",\"price\":1") "\n{\"id\":2 oops}\n", "record 2 (line 2): malformed JSON at column"},
+    {P(",\"price\":1") " trailing\n", "record 1 (line 1): malformed JSON at column"},
     {"{\"id\":1,\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1}",
      "record 1 (line 1): missing field \"name\""},
     {"{\"name\":\"n\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1}",
@@ -102,17 +104,41 @@ static const struct {
      "field \"name\" must be a string"},
     {"{\"id\":1,\"name\":\"n\",\"category\":null,\"description\":\"d\",\"brand\":\"b\",\"price\":1}",
      "field \"category\" must be a string"},
-    {P(",\"price\":-0.01"), "field \"price\" must be a number"},
+    {P(",\"price\":-0.01"), "record 1 (line 1): field \"price\" -0.01 must be a number from 0 to"},
     {P(",\"price\":\"9.99\""), "field \"price\" must be a number"},
     {"{\"id\":1,\"name\":\"bad \xC3\x28\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1}",
      "field \"name\" is not valid UTF-8"},
-    {P(",\"price\":1") "\n" P(",\"price\":2") "\n", "duplicate id 1"},
+    {P(",\"price\":1") "\n" P(",\"price\":2") "\n",
+     "record 2 (line 2): duplicate id 1, already used by record 1 (line 1)"},
+    {"{\"id\":7,\"name\":\"n\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1}\n\n"
+     P(",\"price\":1") "\n\n" P(",\"price\":2") "\n",
+     "record 3 (line 5): duplicate id 1, already used by record 2 (line 3)"},
+    {"[" P(",\"price\":1") ",{\"id\":2,\"name\":\"n\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\","
+     "\"price\":1}," P(",\"price\":3") "]",
+     "record 3: duplicate id 1, already used by record 1"},
+    /* prices are read from their digits: never rounded to a whole cent */
+    {P(",\"price\":0.285"),
+     "record 1 (line 1): field \"price\" 0.285 has more than 2 fraction digits (prices are whole cents)"},
+    {P(",\"price\":1.005"), "record 1 (line 1): field \"price\" 1.005 has more than 2 fraction digits"},
+    {P(",\"price\":1.500"), "record 1 (line 1): field \"price\" 1.500 has more than 2 fraction digits"},
+    {P(",\"price\":285e-3"), "record 1 (line 1): field \"price\" 285e-3 has more than 2 fraction digits"},
+    {"[" P(",\"price\":1") "," P(",\"price\":19.999") "]",
+     "record 2: field \"price\" 19.999 has more than 2 fraction digits"},
+    {P(",\"price\":01"), "record 1 (line 1): field \"price\" 01 is not a plain JSON number"},
+    {P(",\"price\":1."), "record 1 (line 1): field \"price\" 1. is not a plain JSON number"},
+    {P(",\"price\":10000000000000.01"),
+     "record 1 (line 1): field \"price\" 10000000000000.01 must be a number from 0 to"},
+    /* a NUL inside a string: refused, never cut short */
+    {"{\"id\":1,\"name\":\"before\\u0000after\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1}",
+     "record 1 (line 1): field \"name\" holds a NUL character (\\u0000)"},
+    {"[" P(",\"price\":1") ",{\"id\":2,\"name\":\"n\",\"category\":\"c\",\"description\":\"d\\u0000\",\"brand\":\"b\",\"price\":1}]",
+     "record 2: field \"description\" holds a NUL character"},
     {"[1]", "record 1: expected a JSON object"},
     {"[" P(",\"price\":1") ",\"x\"]", "record 2: expected a JSON object"},
     {"{\"a\":1}\n[1]\n", "record 1 (line 1): missing field \"id\""},
     {"\"just a string\"", "record 1 (line 1): expected a JSON object"},
     {"{\"id\":1,\"name\":\"n\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\",\"price\":1e14}",
-     "record 1 (line 1): field \"price\" must be a number from 0 to"},
+     "record 1 (line 1): field \"price\" 1e14 must be a number from 0 to"},
 };
 
 START_TEST(invalid_files_named_precisely)
@@ -127,6 +153,57 @@ START_TEST(invalid_files_named_precisely)
                   "got: %s\nwant: %s%s", err, want, BAD[_i].message);
     ck_assert_ptr_null(strchr(err, '\n'));
     ck_assert_uint_eq(cat.count, 0);
+}
+END_TEST
+
+/* Prices become exact cents from the number's text, in both formats. */
+static const struct {
+    const char *price;
+    uint64_t cents;
+} PRICES[] = {
+    {"0", 0},         {"-0", 0},         {"0.07", 7},        {"0.29", 29},
+    {"19.99", 1999},  {"1.1", 110},      {"1.10", 110},      {"80.19", 8019},
+    {"1e2", 10000},   {"1.5E1", 1500},   {"2.85e1", 2850},   {"285E-2", 285},
+    {"0.0", 0},       {"10000000000000", 1000000000000000ULL},
+    {"9007199254740.99", 900719925474099ULL}, /* not a double, exactly */
+};
+
+START_TEST(prices_are_exact_cents)
+{
+    char content[256];
+    struct catalog cat;
+    char err[CATALOG_FILE_ERROR_MAX];
+    snprintf(content, sizeof(content), P(",\"price\":%s") "\n", PRICES[_i].price);
+    ck_assert_msg(catalog_load_file(&cat, write_file(content, strlen(content)), err) == 0, "%s",
+                  err);
+    unlink(path);
+    ck_assert_uint_eq(cat.items[0].price_cents, PRICES[_i].cents);
+    catalog_deinit(&cat);
+    snprintf(content, sizeof(content), "[" P(",\"price\":%s") "]", PRICES[_i].price);
+    ck_assert_msg(catalog_load_file(&cat, write_file(content, strlen(content)), err) == 0, "%s",
+                  err);
+    unlink(path);
+    ck_assert_uint_eq(cat.items[0].price_cents, PRICES[_i].cents);
+    catalog_deinit(&cat);
+}
+END_TEST
+
+/* An escaped backslash before "u0000" is text, not a NUL; the price and the
+ * strings are read from the member cJSON uses even when keys repeat. */
+START_TEST(escapes_and_repeated_keys_read_as_cjson_does)
+{
+    static const char line[] =
+        "{\"id\":1,\"name\":\"a\\\\u0000b\",\"price\":2.5,\"category\":\"c\",\"description\":"
+        "\"{[\\\"x\\\"]}\",\"brand\":\"b\",\"price\":0.285,\"n\\u0061me\":\"z\"}\n";
+    struct catalog cat;
+    char err[CATALOG_FILE_ERROR_MAX];
+    ck_assert_msg(catalog_load_file(&cat, write_file(line, sizeof(line) - 1), err) == 0, "%s",
+                  err);
+    unlink(path);
+    ck_assert_str_eq(catalog_text(&cat, cat.items[0].name), "a\\u0000b");
+    ck_assert_str_eq(catalog_text(&cat, cat.items[0].description), "{[\"x\"]}");
+    ck_assert_uint_eq(cat.items[0].price_cents, 250);
+    catalog_deinit(&cat);
 }
 END_TEST
 
@@ -153,7 +230,7 @@ START_TEST(unreadable_file)
     ck_assert_int_eq(catalog_load_file(&cat, "/nonexistent/x.jsonl", err), -1);
     ck_assert_str_eq(err, "PRODUCTS_FILE /nonexistent/x.jsonl: cannot open: No such file or directory");
     ck_assert_int_eq(catalog_load_file(&cat, "/tmp", err), -1); /* a directory */
-    ck_assert_ptr_nonnull(strstr(err, "PRODUCTS_FILE /tmp: "));
+    ck_assert_str_eq(err, "PRODUCTS_FILE /tmp: is a directory, expected a JSON or JSON Lines file");
 }
 END_TEST
 
@@ -250,6 +327,8 @@ Suite *catalog_file_suite(void)
     tcase_add_test(tc, json_lines_loads_sorted_and_exact);
     tcase_add_test(tc, json_array_loads);
     tcase_add_loop_test(tc, invalid_files_named_precisely, 0, (int)(sizeof(BAD) / sizeof(BAD[0])));
+    tcase_add_loop_test(tc, prices_are_exact_cents, 0, (int)(sizeof(PRICES) / sizeof(PRICES[0])));
+    tcase_add_test(tc, escapes_and_repeated_keys_read_as_cjson_does);
     tcase_add_test(tc, too_long_string_refused);
     tcase_add_test(tc, unreadable_file);
     tcase_add_test(tc, export_round_trip_answers_identically);

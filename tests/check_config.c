@@ -57,6 +57,66 @@ START_TEST(flag_wins_over_environment)
 }
 END_TEST
 
+/* The variable a flag overrides is not read: a stale or broken value in the
+ * environment cannot stop an explicitly configured start. */
+START_TEST(flag_wins_without_reading_the_variable)
+{
+    struct config c;
+    char err[CONFIG_ERROR_MAX];
+    char *argv[] = {"product-search", "--port", "9000", "--access-log=off", NULL};
+    clear_env();
+    setenv("PORT", "abc", 1);
+    setenv("ACCESS_LOG", "loud", 1);
+    ck_assert_msg(config_parse(&c, 4, argv, err) == 0, "%s", err);
+    ck_assert_uint_eq(c.port, 9000);
+    ck_assert(!c.access_log);
+    /* a broken variable that no flag overrides is still refused */
+    setenv("THREADS", "many", 1);
+    ck_assert_int_eq(config_parse(&c, 4, argv, err), -1);
+    ck_assert_msg(strstr(err, "THREADS") != NULL, "%s", err);
+}
+END_TEST
+
+/* ACCESS_LOG: exactly the spellings --help lists, lower case. */
+static const struct {
+    const char *value;
+    int ok;   /* accepted */
+    bool on;  /* the value it means when accepted */
+} SPELLINGS[] = {
+    {"on", 1, true},     {"true", 1, true},  {"yes", 1, true},  {"1", 1, true},
+    {"off", 1, false},   {"false", 1, false}, {"no", 1, false},  {"0", 1, false},
+    {"On", 0, false},    {"TRUE", 0, false}, {"Off", 0, false}, {"enabled", 0, false},
+    {"y", 0, false},     {" on", 0, false},  {"on ", 0, false}, {"2", 0, false},
+};
+
+START_TEST(access_log_accepts_only_the_listed_spellings)
+{
+    struct config c;
+    char err[CONFIG_ERROR_MAX];
+    char *argv[] = {"product-search", NULL};
+    clear_env();
+    setenv("ACCESS_LOG", SPELLINGS[_i].value, 1);
+    int rc = config_parse(&c, 1, argv, err);
+    if (SPELLINGS[_i].ok) {
+        ck_assert_msg(rc == 0, "\"%s\": %s", SPELLINGS[_i].value, err);
+        ck_assert(c.access_log == SPELLINGS[_i].on);
+    } else {
+        ck_assert_msg(rc == -1, "\"%s\" accepted", SPELLINGS[_i].value);
+        ck_assert_msg(strstr(err, "ACCESS_LOG") && strstr(err, "on, off, true, false, yes, no"),
+                      "%s", err);
+    }
+}
+END_TEST
+
+START_TEST(help_lists_the_access_log_spellings)
+{
+    const char *help = config_usage();
+    ck_assert_ptr_nonnull(strstr(help, "on, true, yes or 1 turn it on"));
+    ck_assert_ptr_nonnull(strstr(help, "off,\n"));
+    ck_assert_ptr_nonnull(strstr(help, "false, no or 0 turn it off (lower case)"));
+}
+END_TEST
+
 START_TEST(actions)
 {
     struct config c;
@@ -94,6 +154,7 @@ static const struct {
     {"CONN_LIMIT", "--conn-limit", "0"}, {"CONN_TIMEOUT_S", "--conn-timeout-s", "0"},
     {"CONN_TIMEOUT_S", "--conn-timeout-s", "1.5"}, {"DRAIN_S", "--drain-s", "3601"},
     {"DRAIN_S", "--drain-s", "soon"},   {"ACCESS_LOG", "--access-log", "maybe"},
+    {"ACCESS_LOG", "--access-log", "ON"},
 };
 
 START_TEST(bad_environment_value_names_the_setting)
@@ -155,6 +216,10 @@ Suite *config_suite(void)
     TCase *tc = tcase_create("parse");
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, flag_wins_over_environment);
+    tcase_add_test(tc, flag_wins_without_reading_the_variable);
+    tcase_add_loop_test(tc, access_log_accepts_only_the_listed_spellings, 0,
+                        (int)(sizeof(SPELLINGS) / sizeof(SPELLINGS[0])));
+    tcase_add_test(tc, help_lists_the_access_log_spellings);
     tcase_add_test(tc, actions);
     tcase_add_loop_test(tc, bad_environment_value_names_the_setting, 0,
                         (int)(sizeof(BAD) / sizeof(BAD[0])));

@@ -15,30 +15,16 @@
 
 /* ---- a live daemon ---- */
 
-static struct config cfg;
-static struct catalog cat;
-static struct search_index idx;
-static struct metrics metrics;
-static struct http_server server;
+static struct tu_daemon live;
 
 static void start(void)
 {
-    char err[CONFIG_ERROR_MAX];
-    char *argv[] = {"test", "--port", "0", "--bind", "127.0.0.1", "--threads", "2",
-                    "--conn-timeout-s", "5", NULL};
-    ck_assert_int_eq(config_parse(&cfg, 9, argv, err), 0);
-    ck_assert_int_eq(catalog_generate(&cat, cfg.product_count), 0);
-    ck_assert_int_eq(search_index_init(&idx, &cat), 0);
-    metrics_init(&metrics, cat.count);
-    ck_assert_int_eq(http_server_start(&server, &cfg, &cat, &idx, &metrics, err), 0);
-    ck_assert_uint_ne(server.port, 0);
+    tu_daemon_start(&live, "5", "100000");
 }
 
 static void stop(void)
 {
-    http_server_stop(&server, 1000);
-    search_index_deinit(&idx);
-    catalog_deinit(&cat);
+    tu_daemon_stop(&live);
 }
 
 /* GET target; asserts the status and a JSON content type; returns the body. */
@@ -46,7 +32,7 @@ static cJSON *get_json(const char *target, int status)
 {
     struct tu_response r;
     char ct[64];
-    ck_assert_int_eq(tu_request(server.port, "GET", target, &r), 0);
+    ck_assert_int_eq(tu_request(live.server.port, "GET", target, &r), 0);
     ck_assert_msg(r.status == status, "%s: status %d, body %s", target, r.status, r.body);
     ck_assert_str_eq(tu_header(&r, "Content-Type", ct, sizeof(ct)), "application/json");
     ck_assert_str_eq(tu_header(&r, "X-Content-Type-Options", ct, sizeof(ct)), "nosniff");
@@ -69,6 +55,40 @@ static const char *str(const cJSON *o, const char *k)
     ck_assert_msg(cJSON_IsString(v), "%s is not a string", k);
     return v->valuestring;
 }
+
+/* /products/{id} answers the product object exactly as a search lists it,
+ * from the whole catalog even beyond the search window. */
+START_TEST(product_by_id_is_the_search_object)
+{
+    cJSON *one = get_json("/products/1", 200);
+    cJSON *j = get_json("/products/search?q=alpha&limit=1", 200);
+    ck_assert(cJSON_Compare(one, cJSON_GetArrayItem(cJSON_GetObjectItem(j, "products"), 0), 1));
+    cJSON_Delete(one);
+    cJSON_Delete(j);
+    char target[64];
+    snprintf(target, sizeof(target), "/products/%zu", live.cat.count);
+    cJSON *last = get_json(target, 200);
+    ck_assert_int_eq((int)num(last, "id"), (int)live.cat.count);
+    cJSON_Delete(last);
+}
+END_TEST
+
+/* /openapi.json serves docs/openapi.json byte for byte. */
+START_TEST(openapi_document_is_the_file)
+{
+    FILE *f = fopen("docs/openapi.json", "rb");
+    ck_assert_ptr_nonnull(f);
+    static char want[1 << 20];
+    size_t n = fread(want, 1, sizeof(want), f);
+    fclose(f);
+    struct tu_response r;
+    ck_assert_int_eq(tu_request(live.server.port, "GET", "/openapi.json", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_uint_eq(r.body_len, n);
+    ck_assert_int_eq(memcmp(r.body, want, n), 0);
+    tu_response_deinit(&r);
+}
+END_TEST
 
 START_TEST(search_answers_the_spec_shape)
 {
@@ -145,6 +165,14 @@ static const struct {
     {"/products/search?q=alpha&limit=1.5", 400, "invalid_limit"},
     {"/products/search?q=alpha&limit=%205", 400, "invalid_limit"},
     {"/products/search?q=beta&q=alpha", 400, "duplicate_parameter"},
+    {"/products/abc", 400, "invalid_id"},
+    {"/products/0", 400, "invalid_id"},
+    {"/products/007", 400, "invalid_id"},
+    {"/products/-1", 400, "invalid_id"},
+    {"/products/9223372036854775808", 400, "invalid_id"},
+    {"/products/999999999", 404, "product_not_found"},
+    {"/products/9223372036854775807", 404, "product_not_found"},
+    {"/products/1/x", 404, "not_found"},
     {"/products/search?Q=alpha", 400, "missing_query"},
     {"/products/search?q=a&offset=x", 400, "invalid_offset"},
     {"/products/search?q=a&sort=name", 400, "invalid_sort"},
@@ -182,11 +210,12 @@ static const char *const METHODS[] = {"POST", "PUT", "DELETE", "PATCH", "OPTIONS
 
 START_TEST(other_methods_get_405_with_allow)
 {
-    static const char *const routes[] = {"/health", "/products/search?q=a", "/metrics"};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const routes[] = {"/health", "/products/search?q=a", "/metrics",
+                                         "/products/1", "/openapi.json"};
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         struct tu_response r;
         char v[64];
-        ck_assert_int_eq(tu_request(server.port, METHODS[_i], routes[i], &r), 0);
+        ck_assert_int_eq(tu_request(live.server.port, METHODS[_i], routes[i], &r), 0);
         ck_assert_int_eq(r.status, 405);
         ck_assert_str_eq(tu_header(&r, "Allow", v, sizeof(v)), "GET, HEAD");
         cJSON *j = tu_json(&r);
@@ -195,7 +224,7 @@ START_TEST(other_methods_get_405_with_allow)
         tu_response_deinit(&r);
     }
     struct tu_response r;
-    ck_assert_int_eq(tu_request(server.port, METHODS[_i], "/nope", &r), 0);
+    ck_assert_int_eq(tu_request(live.server.port, METHODS[_i], "/nope", &r), 0);
     ck_assert_int_eq(r.status, 404);
     tu_response_deinit(&r);
 }
@@ -207,11 +236,12 @@ START_TEST(head_has_headers_and_no_body)
         const char *target;
         int status;
     } heads[] = {{"/health", 200}, {"/products/search?q=alpha", 200}, {"/nope", 404},
-                 {"/products/search", 400}, {"/metrics", 200}};
-    for (size_t i = 0; i < 5; i++) {
+                 {"/products/search", 400}, {"/metrics", 200}, {"/products/5", 200},
+                 {"/products/x", 400}, {"/openapi.json", 200}};
+    for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
         struct tu_response get, head;
         char a[32], b[32];
-        int fd = tu_connect(server.port);
+        int fd = tu_connect(live.server.port);
         char req[256];
         int n = snprintf(req, sizeof(req), "HEAD %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
                          heads[i].target);
@@ -221,7 +251,7 @@ START_TEST(head_has_headers_and_no_body)
         char extra;
         ck_assert_int_eq(recv(fd, &extra, 1, 0), 0); /* nothing after the headers */
         close(fd);
-        ck_assert_int_eq(tu_request(server.port, "GET", heads[i].target, &get), 0);
+        ck_assert_int_eq(tu_request(live.server.port, "GET", heads[i].target, &get), 0);
         ck_assert_str_eq(tu_header(&head, "Content-Type", a, sizeof(a)),
                          tu_header(&get, "Content-Type", b, sizeof(b)));
         if (i == 0) /* constant body: the same length announced */
@@ -234,7 +264,7 @@ END_TEST
 
 START_TEST(body_is_refused_and_keep_alive_survives)
 {
-    int fd = tu_connect(server.port);
+    int fd = tu_connect(live.server.port);
     static const char req[] = "GET /products/search?q=alpha HTTP/1.1\r\nHost: x\r\n"
                               "Content-Length: 11\r\n\r\nhello world"
                               "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -255,11 +285,11 @@ END_TEST
 START_TEST(large_or_chunked_body_gets_413_and_close)
 {
     static const char *const reqs[] = {
-        "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\nxxxx",
+        "GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\nxxxx",
         "GET /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
     };
     for (size_t i = 0; i < 2; i++) {
-        int fd = tu_connect(server.port);
+        int fd = tu_connect(live.server.port);
         struct tu_response r;
         ck_assert_int_eq(tu_send(fd, reqs[i], strlen(reqs[i])), 0);
         ck_assert_int_eq(tu_read_response(fd, false, &r), 0);
@@ -276,7 +306,7 @@ END_TEST
 
 START_TEST(keep_alive_hundreds_of_requests)
 {
-    int fd = tu_connect(server.port);
+    int fd = tu_connect(live.server.port);
     ck_assert_int_ge(fd, 0);
     for (int i = 0; i < 500; i++) {
         const char *req = (i % 2) ? "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -296,7 +326,7 @@ END_TEST
 
 START_TEST(pipelined_requests_answered_in_order)
 {
-    int fd = tu_connect(server.port);
+    int fd = tu_connect(live.server.port);
     static const char reqs[] = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
                                "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
                                "GET /products/search?q=beta HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -318,7 +348,7 @@ START_TEST(health_then_draining)
     ck_assert_str_eq(str(j, "status"), "ok");
     ck_assert_int_eq((int)num(j, "products"), 100000);
     cJSON_Delete(j);
-    http_server_drain(&server);
+    http_server_drain(&live.server);
     j = get_json("/health", 503);
     ck_assert_str_eq(str(j, "status"), "draining");
     cJSON_Delete(j);
@@ -335,7 +365,7 @@ START_TEST(metrics_count_requests)
     cJSON_Delete(get_json("/nope", 404));
     struct tu_response r;
     char ct[64];
-    ck_assert_int_eq(tu_request(server.port, "GET", "/metrics", &r), 0);
+    ck_assert_int_eq(tu_request(live.server.port, "GET", "/metrics", &r), 0);
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(tu_header(&r, "Content-Type", ct, sizeof(ct)), "text/plain"));
     ck_assert_ptr_nonnull(strstr(r.body, "product_search_requests_total{route=\"/products/search\",code=\"200\"} 2\n"));
@@ -357,7 +387,7 @@ START_TEST(garbage_and_oversized_requests_are_refused_cleanly)
         "GET /health HTTP/9.9\r\n\r\n",
     };
     for (size_t i = 0; i < 3; i++) {
-        int fd = tu_connect(server.port);
+        int fd = tu_connect(live.server.port);
         struct tu_response r;
         ck_assert_int_eq(tu_send(fd, garbage[i], strlen(garbage[i])), 0);
         if (tu_read_response(fd, false, &r) == 0) /* an answer, when any, is a 4xx/5xx */
@@ -371,7 +401,7 @@ START_TEST(garbage_and_oversized_requests_are_refused_cleanly)
     strcpy(req, "GET /products/search?q=");
     memset(req + strlen(req), 'a', big);
     strcpy(req + 23 + big, " HTTP/1.1\r\nHost: x\r\n\r\n");
-    int fd = tu_connect(server.port);
+    int fd = tu_connect(live.server.port);
     struct tu_response r;
     tu_send(fd, req, strlen(req));
     if (tu_read_response(fd, false, &r) == 0)
@@ -381,7 +411,7 @@ START_TEST(garbage_and_oversized_requests_are_refused_cleanly)
     strcpy(req, "GET /health HTTP/1.1\r\nX-Big: ");
     memset(req + strlen(req), 'b', big);
     strcpy(req + 29 + big, "\r\n\r\n");
-    fd = tu_connect(server.port);
+    fd = tu_connect(live.server.port);
     tu_send(fd, req, strlen(req));
     if (tu_read_response(fd, false, &r) == 0)
         ck_assert_int_ge(r.status, 400);
@@ -399,6 +429,8 @@ Suite *http_suite(void)
     tcase_add_checked_fixture(tc, start, stop);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, search_answers_the_spec_shape);
+    tcase_add_test(tc, product_by_id_is_the_search_object);
+    tcase_add_test(tc, openapi_document_is_the_file);
     tcase_add_loop_test(tc, good_queries, 0, (int)(sizeof(GOOD) / sizeof(GOOD[0])));
     tcase_add_loop_test(tc, bad_requests_get_json_errors, 0, (int)(sizeof(BAD) / sizeof(BAD[0])));
     tcase_add_loop_test(tc, other_methods_get_405_with_allow, 0,

@@ -17,6 +17,7 @@ int main(void)
     srunner_add_suite(sr, catalog_file_suite());
     srunner_add_suite(sr, http_suite());
     srunner_add_suite(sr, compat_suite());
+    srunner_add_suite(sr, edge_suite());
     srunner_add_suite(sr, abuse_suite());
     srunner_add_suite(sr, process_suite());
     srunner_run_all(sr, CK_NORMAL);

@@ -10,6 +10,7 @@
 
 #include "suites.h"
 #include "testutil.h"
+#include "text.h"
 
 static char out[65536], err[65536];
 
@@ -19,6 +20,7 @@ START_TEST(help_and_version)
     ck_assert_int_eq(tu_run(NULL, help, out, sizeof(out), err, sizeof(err)), 0);
     ck_assert_ptr_nonnull(strstr(out, "Usage: product-search"));
     ck_assert_ptr_nonnull(strstr(out, "DRAIN_S"));
+    ck_assert_ptr_nonnull(strstr(out, "on, true, yes or 1 turn it on"));
     ck_assert_int_eq(tu_run(NULL, ver, out, sizeof(out), err, sizeof(err)), 0);
     ck_assert_int_eq(strncmp(out, "product-search ", 15), 0);
 }
@@ -38,6 +40,7 @@ static const struct {
     {"CONN_TIMEOUT_S=0", NULL, NULL, "CONN_TIMEOUT_S"},
     {"DRAIN_S=x", NULL, NULL, "DRAIN_S"},
     {"ACCESS_LOG=loud", NULL, NULL, "ACCESS_LOG"},
+    {"ACCESS_LOG=Yes", NULL, NULL, "ACCESS_LOG"},
     {"BIND=example.com", NULL, NULL, "BIND"},
     {NULL, "--port", "70000", "--port"},
     {"PORT=8080", "--port", "x", "--port"}, /* the flag is read, and wins */
@@ -56,6 +59,25 @@ START_TEST(invalid_setting_exits_2_with_one_line)
     ck_assert_ptr_nonnull(nl);
     ck_assert_msg(nl[1] == '\0', "more than one line: %s", err);
     ck_assert_str_eq(out, ""); /* nothing started */
+}
+END_TEST
+
+/* PORT=abc product-search --port 0: the flag wins and the variable is not
+ * read, so the server starts on the flag's port. */
+START_TEST(flag_wins_over_a_broken_variable)
+{
+    unsigned port = 0;
+    char *env[] = {"PORT=abc", "BIND=127.0.0.1", "ACCESS_LOG=loud", "PRODUCT_COUNT=10", NULL};
+    char *argv[] = {"--port", "0", "--access-log", "on", NULL};
+    pid_t pid = tu_spawn_server(env, argv, tu_tmp_path("check-flag.log"), &port);
+    ck_assert_int_gt(pid, 0);
+    ck_assert_uint_gt(port, 0);
+    struct tu_response r;
+    ck_assert_int_eq(tu_request(port, "GET", "/health", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    tu_response_deinit(&r);
+    ck_assert_int_eq(kill(pid, SIGTERM), 0);
+    ck_assert_int_eq(tu_wait_exit(pid, 5000), 0);
 }
 END_TEST
 
@@ -198,6 +220,69 @@ START_TEST(access_log_one_json_line_per_request)
 }
 END_TEST
 
+/* Access-log lines stay valid UTF-8 JSON whatever the path holds: bytes that
+ * are not UTF-8 (%FF) become U+FFFD, and the 80-byte cut never splits a
+ * character. Each case: the request target and the path the log must show. */
+static const struct {
+    const char *target, *logged;
+} LOGGED_PATHS[] = {
+    {"/%FF%FE", "/\xEF\xBF\xBD\xEF\xBF\xBD"},
+    {"/a%C3", "/a\xEF\xBF\xBD"},                  /* a sequence cut short by the end */
+    {"/%ED%A0%80", "/\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"}, /* a UTF-16 surrogate */
+    /* 79 bytes, then a 2-byte character across byte 80: it is left out whole */
+    {"/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa%C3%A9b",
+     "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+    /* 1 + 26 * 3 = 79 bytes of 3-byte characters fit; the 27th would cross 80 */
+    {"/%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC"
+     "%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC"
+     "%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC%E2%82%AC"
+     "%E2%82%AC%E2%82%AC%E2%82%AC",
+     "/\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
+     "\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
+     "\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
+     "\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"},
+    {"/caf%C3%A9", "/caf\xC3\xA9"}, /* valid UTF-8 is kept as it is */
+};
+
+START_TEST(access_log_is_valid_utf8_json)
+{
+    unsigned port = 0;
+    char *env[] = {"PORT=0", "BIND=127.0.0.1", "ACCESS_LOG=on", "PRODUCT_COUNT=10", NULL};
+    const char *log_path = tu_tmp_path("check-utf8.log");
+    pid_t pid = tu_spawn_server(env, NULL, log_path, &port);
+    ck_assert_int_gt(pid, 0);
+    size_t cases = sizeof(LOGGED_PATHS) / sizeof(LOGGED_PATHS[0]);
+    for (size_t i = 0; i < cases; i++) {
+        struct tu_response r;
+        ck_assert_int_eq(tu_request(port, "GET", LOGGED_PATHS[i].target, &r), 0);
+        ck_assert_int_eq(r.status, 404);
+        tu_response_deinit(&r);
+    }
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(tu_wait_exit(pid, 5000), 0);
+
+    FILE *f = fopen(log_path, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[4096];
+    size_t seen = 0;
+    while (fgets(line, sizeof(line), f)) {
+        ck_assert_msg(text_utf8_valid(line, strlen(line)), "not UTF-8: %s", line);
+        cJSON *j = cJSON_Parse(line);
+        ck_assert_msg(j != NULL, "not JSON: %s", line);
+        if (strcmp(cJSON_GetObjectItem(j, "event")->valuestring, "access") == 0) {
+            ck_assert_uint_lt(seen, cases);
+            const char *path = cJSON_GetObjectItem(j, "path")->valuestring;
+            ck_assert_msg(strcmp(path, LOGGED_PATHS[seen].logged) == 0, "%s logged as %s",
+                          LOGGED_PATHS[seen].target, path);
+            seen++;
+        }
+        cJSON_Delete(j);
+    }
+    fclose(f);
+    ck_assert_uint_eq(seen, cases);
+}
+END_TEST
+
 Suite *process_suite(void)
 {
     Suite *s = suite_create("process");
@@ -206,10 +291,12 @@ Suite *process_suite(void)
     tcase_add_test(tc, help_and_version);
     tcase_add_loop_test(tc, invalid_setting_exits_2_with_one_line, 0,
                         (int)(sizeof(BAD) / sizeof(BAD[0])));
+    tcase_add_test(tc, flag_wins_over_a_broken_variable);
     tcase_add_test(tc, start_line_health_check_and_sigterm);
     tcase_add_test(tc, sigterm_drains_then_exits_0);
     tcase_add_test(tc, sigint_also_stops_cleanly);
     tcase_add_test(tc, access_log_one_json_line_per_request);
+    tcase_add_test(tc, access_log_is_valid_utf8_json);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -10,6 +10,7 @@ Suite *compat_suite(void);
 Suite *catalog_file_suite(void);
 Suite *config_suite(void);
 Suite *differential_suite(void);
+Suite *edge_suite(void);
 Suite *http_suite(void);
 Suite *index_suite(void);
 Suite *metrics_suite(void);

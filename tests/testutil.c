@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <check.h>
+
 int tu_connect(unsigned port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -258,4 +260,26 @@ int tu_run(char *const env[], char *const argv[], char *out, size_t out_len, cha
     unlink(out_path);
     unlink(err_path);
     return status;
+}
+
+void tu_daemon_start(struct tu_daemon *d, const char *conn_timeout_s, const char *product_count)
+{
+    char err[CONFIG_ERROR_MAX];
+    char *argv[] = {"test", "--port", "0", "--bind", "127.0.0.1", "--threads", "2",
+                    "--conn-timeout-s", (char *)conn_timeout_s,
+                    "--product-count", (char *)product_count, NULL};
+    ck_assert_int_eq(config_parse(&d->cfg, 11, argv, err), 0);
+    ck_assert_int_eq(catalog_generate(&d->cat, d->cfg.product_count), 0);
+    ck_assert_int_eq(search_index_init(&d->idx, &d->cat), 0);
+    metrics_init(&d->metrics, d->cat.count);
+    ck_assert_int_eq(http_server_start(&d->server, &d->cfg, &d->cat, &d->idx, &d->metrics, err),
+                     0);
+    ck_assert_uint_ne(d->server.port, 0);
+}
+
+void tu_daemon_stop(struct tu_daemon *d)
+{
+    http_server_stop(&d->server, 1000);
+    search_index_deinit(&d->idx);
+    catalog_deinit(&d->cat);
 }

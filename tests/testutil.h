@@ -8,6 +8,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "catalog.h"
+#include "config.h"
+#include "http.h"
+#include "metrics.h"
+#include "search.h"
+
 /* One parsed HTTP response. */
 struct tu_response {
     int status;          /* status code, 0 when none was read */
@@ -59,5 +65,21 @@ int tu_run(char *const env[], char *const argv[], char *out, size_t out_len, cha
 
 /* Waits up to timeout_ms for pid; returns its exit status, or -1 on timeout/signal. */
 int tu_wait_exit(pid_t pid, unsigned timeout_ms);
+
+/* A server of this process on 127.0.0.1, port 0, and what it serves. */
+struct tu_daemon {
+    struct config cfg;          /* its settings */
+    struct catalog cat;         /* generated products */
+    struct search_index idx;    /* their search text */
+    struct metrics metrics;     /* its counters */
+    struct http_server server;  /* the running server; server.port is bound */
+};
+
+/* Starts d with two threads, conn_timeout_s ("5") and product_count ("100000"),
+ * asserting success (Check). */
+void tu_daemon_start(struct tu_daemon *d, const char *conn_timeout_s, const char *product_count);
+
+/* Stops d and frees what it holds. */
+void tu_daemon_stop(struct tu_daemon *d);
 
 #endif

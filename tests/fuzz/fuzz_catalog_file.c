@@ -1,7 +1,8 @@
 /* fuzz_catalog_file: catalog_load_file on a temporary file holding the input.
- * A loaded catalog must be in strictly increasing id order, render every
- * product as JSON that parses back to the same fields, and be searchable;
- * a refused one must be empty, with one error line. */
+ * A loaded catalog must be in strictly increasing id order, hold prices of at
+ * most 1e13 (in exact cents), render every product as JSON that parses back
+ * to the same fields, and be searchable; a refused one must be empty, with
+ * one error line. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,8 @@ static void check_catalog(const struct catalog *cat)
     for (size_t k = 0; k < cat->count; k++) {
         const struct product *p = &cat->items[k];
         if (p->id == 0 || (k > 0 && p->id <= cat->items[k - 1].id))
+            abort();
+        if (p->price_cents > 1000000000000000ULL) /* 1e13 in cents */
             abort();
         size_t len;
         char *js = render_product(cat, p, &len);

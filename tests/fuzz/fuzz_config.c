@@ -1,6 +1,6 @@
 /* fuzz_config: config_parse with an environment and argv built from the input.
  * The input is split at NUL bytes; a piece "@NAME=value" whose NAME is one of
- * SPEC 4's variables sets it in the environment, every other piece is one argv
+ * the configuration's variables sets it in the environment, every other piece is one argv
  * entry. Checks: success leaves every setting in its range; failure leaves
  * one short printable line. */
 #include <arpa/inet.h>

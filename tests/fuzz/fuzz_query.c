@@ -1,5 +1,5 @@
 /* fuzz_query: the query-parameter validation (query_check_q, query_parse_limit)
- * against independent reference implementations of SPEC 2's rules. The input
+ * against independent reference implementations of the q and limit rules. The input
  * is split at its first '&': q's raw bytes before it, limit's after it. */
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,6 @@
 'use strict';
-// The checks: parse, canonical format, AWS provider schema, references and module wiring.
+// The checks: parse, canonical format, AWS provider schema, references and module wiring,
+// then the apply-time rules of lib/rules.js.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -7,6 +8,7 @@ const { parse, getReferencesInExpression } = require('@cdktn/hcl2json');
 const { format } = require('@cdktn/hcl-tools');
 const { scan, child } = require('./locate');
 const schemaLib = require('./schema');
+const { Rules } = require('./rules');
 
 const RESOURCE_META = new Set(['count', 'for_each', 'depends_on', 'provider', 'lifecycle', 'provisioner', 'connection']);
 const DATA_META = new Set(['count', 'for_each', 'depends_on', 'provider', 'lifecycle']);
@@ -84,7 +86,7 @@ class Checker {
   collectDeclarations(mod, file, json, tree) {
     for (const [name, list] of Object.entries(json.variable || {})) {
       const node = child(tree, 'variable', [name]);
-      this.declare(mod.variables, name, file, node?.line, { hasDefault: 'default' in list[0] }, 'variable');
+      this.declare(mod.variables, name, file, node?.line, { hasDefault: 'default' in list[0], default: list[0].default }, 'variable');
     }
     for (const [name, list] of Object.entries(json.output || {})) {
       this.declare(mod.outputs, name, file, child(tree, 'output', [name])?.line, { body: list[0] }, 'output');
@@ -92,7 +94,7 @@ class Checker {
     (json.locals || []).forEach((body, k) => {
       const node = child(tree, 'locals', null, k);
       for (const name of Object.keys(body)) {
-        this.declare(mod.locals, name, file, node?.attrs[name], {}, 'local');
+        this.declare(mod.locals, name, file, node?.attrs[name], { value: body[name] }, 'local');
       }
     });
     for (const kind of ['resource', 'data']) {
@@ -197,7 +199,7 @@ class Checker {
         continue;
       }
       const writtenAsBlock = node && !(key in node.attrs) && child(node, key);
-      if (!spec.block && writtenAsBlock) {
+      if (!spec.block && !spec.any && writtenAsBlock) {
         this.report(file, line(key), 'schema', `${where}: "${key}" is an argument, write it as ${key} = ...`);
         continue;
       }
@@ -384,6 +386,9 @@ class Checker {
       await this.checkReferences(mod);
       for (const call of Object.values(mod.calls)) if (call.target) queue.push(call.target.dir);
     }
+    // ---- 5. apply-time rules (lib/rules.js), once every module call is resolved ----
+    const rules = new Rules(this);
+    for (const dir of done) rules.run(this.modules.get(dir));
     const seen = new Set();
     this.findings = this.findings.filter((x) => {
       const k = `${x.file}:${x.line}:${x.rule}:${x.message}`;

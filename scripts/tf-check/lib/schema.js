@@ -19,7 +19,8 @@ const PKG_DIR = path.dirname(require.resolve('@cdktn/provider-aws/package.json')
 const ASSEMBLY = path.join(PKG_DIR, '.jsii');
 const PKG_VERSION = require('@cdktn/provider-aws/package.json').version;
 const CACHE_DIR = path.join(__dirname, '..', 'node_modules', '.cache', 'tf-check');
-const CACHE_FILE = path.join(CACHE_DIR, `aws-schema-${PKG_VERSION}.json`);
+// The -2 marks the cache layout (arguments of any type carry "any").
+const CACHE_FILE = path.join(CACHE_DIR, `aws-schema-${PKG_VERSION}-2.json`);
 const PREFIX = '@cdktn/provider-aws.';
 const LINK_RE = /\{@link https:\/\/registry\.terraform\.io\/providers\/hashicorp\/aws\/([0-9.]+)\/docs(?:\/(resources|data-sources)\/([a-z0-9_]+))? ([a-z0-9_]+)\}/;
 const ARG_RE = /#([a-z0-9_]+) [A-Za-z0-9]+#([a-z0-9_]+)\}/;
@@ -51,6 +52,9 @@ function convertStruct(fqn, types, structs) {
     const name = m ? m[2] : snake(p.name);
     const refs = structRefs(p.type, types);
     const arg = { required: !p.optional };
+    // Deeply nested blocks (e.g. aws_wafv2_web_acl rule.statement) are typed "any":
+    // written as a block or an argument, their contents go unchecked.
+    if (p.type.primitive === 'any') arg.any = true;
     if (refs.length) {
       arg.block = refs[0];
       convertStruct(refs[0], types, structs);

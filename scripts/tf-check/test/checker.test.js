@@ -7,6 +7,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { Checker } = require('../lib/check');
+const { floorOf, fargateError } = require('../lib/rules');
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const CLI = path.join(__dirname, '..', 'tf-check.js');
@@ -42,6 +43,14 @@ const CASES = [
   ['module_unknown_argument', 'module', 'main.tf', 5, /"vpc_cidr" is not a variable of/],
   ['module_missing_variable', 'module', 'main.tf', 1, /required variable "name" of .* is not set/],
   ['module_unknown_output', 'reference', 'main.tf', 8, /has no output "private_subnet_ids"/],
+  // 5. apply-time rules (lib/rules.js)
+  ['replace_name', 'replace-name', 'main.tf', 2, /aws_lb_target_group\.this: a fixed name with create_before_destroy .* use name_prefix/],
+  ['fargate_size', 'fargate-size', 'main.tf', 5, /module "svc": cpu = 1024, memory = 512: memory 512 MiB is not offered with cpu 1024/],
+  ['global_name', 'global-name', 'main.tf', 17, /aws_iam_role\.task: IAM role names are unique per account, across regions/],
+  ['provider_floor', 'provider-floor', 'main.tf', 5, /"~> 6\.0" admits 6\.0\.0, but .* needs 6\.8\.0 or later/],
+  ['output_depends', 'output-depends', 'main.tf', 15, /output "execution_role_arn" .* depends_on = \[aws_iam_role_policy_attachment\.execution\]/],
+  ['az_opt_in', 'az-opt-in', 'main.tf', 1, /opt-in-status = opt-in-not-required/],
+  ['alarm_datapoints', 'alarm-datapoints', 'main.tf', 10, /datapoints_to_alarm 5 exceeds evaluation_periods 3/],
 ];
 
 for (const [name, rule, file, line, message] of CASES) {
@@ -90,4 +99,29 @@ test('CLI exit status: 0 clean, 1 findings, 2 bad argument', () => {
 
   const none = run();
   assert.equal(none.status, 2);
+});
+
+test('provider constraint floors', () => {
+  assert.deepEqual(floorOf('~> 6.0'), [6, 0, 0]);
+  assert.deepEqual(floorOf('~> 6.8'), [6, 8, 0]);
+  assert.deepEqual(floorOf('>= 6.8.0, < 7.0.0'), [6, 8, 0]);
+  assert.deepEqual(floorOf('> 6.7.1'), [6, 7, 2]);
+  assert.deepEqual(floorOf('< 7.0'), [0, 0, 0]);
+});
+
+test('Fargate CPU/memory table', () => {
+  for (const [cpu, memory] of [[256, 512], [256, 2048], [512, 4096], [1024, 2048], [2048, 16384], [4096, 30720], [8192, 61440], [16384, 122880]]) {
+    assert.equal(fargateError(cpu, memory), null, `${cpu}/${memory}`);
+  }
+  for (const [cpu, memory] of [[256, 1536], [256, 4096], [1024, 512], [1024, 9216], [8192, 18432], [16384, 36864], [128, 512]]) {
+    assert.notEqual(fargateError(cpu, memory), null, `${cpu}/${memory}`);
+  }
+});
+
+test('the repository\'s terraform/ passes every check and rule', async () => {
+  const root = path.join(__dirname, '..', '..', '..');
+  const checker = new Checker({ cwd: root });
+  const { dirs, findings } = await checker.run([path.join(root, 'terraform')]);
+  assert.deepEqual(findings, []);
+  assert.ok(dirs.includes(path.join('terraform', 'envs', 'aws')), dirs.join(' '));
 });

@@ -1,11 +1,21 @@
 # product-search on AWS: ECR, a VPC, an internet-facing ALB, ECS Fargate tasks in
-# private subnets, target-tracking autoscaling, a dashboard and alarms.
+# private subnets, target-tracking autoscaling, a dashboard and alarms; optionally
+# a domain with HTTPS, ALB access logs, an AWS WAF rate limit, alarm e-mails.
 # Apply in two steps (scripts/deploy-aws.sh does both):
 #   terraform apply -target=module.ecr             # the repository, to push the image to
 #   terraform apply -var image_tag=<pushed tag>    # everything else
+#
+# Every name is <name>-<environment>, so a second environment fits in the same
+# account and region; names that IAM and CloudWatch keep account-wide (roles,
+# the dashboard) also carry the region (modules iam and observability).
 
 locals {
+  name = "${var.name}-${var.environment}"
   tags = { Service = var.name }
+
+  prod               = var.environment == "prod"
+  ecr_force_delete   = coalesce(var.ecr_force_delete, !local.prod)
+  log_retention_days = coalesce(var.log_retention_days, local.prod ? 30 : 7)
 
   server_environment = {
     THREADS        = tostring(var.server_threads)
@@ -21,9 +31,9 @@ locals {
 module "ecr" {
   source = "../../modules/ecr"
 
-  name             = var.name
+  name             = local.name
   keep_last_images = var.ecr_keep_last_images
-  force_delete     = var.ecr_force_delete
+  force_delete     = local.ecr_force_delete
   tags             = local.tags
 }
 
@@ -42,18 +52,32 @@ resource "terraform_data" "image_tag_given" {
 module "network" {
   source = "../../modules/network"
 
-  name           = var.name
+  name           = local.name
   private_egress = var.private_egress
+  tags           = local.tags
+}
+
+module "alb_logs" {
+  source = "../../modules/alb_logs"
+  count  = var.alb_access_logs ? 1 : 0
+
+  name           = local.name
+  retention_days = var.alb_access_logs_retention_days
+  force_destroy  = !local.prod
   tags           = local.tags
 }
 
 module "alb" {
   source = "../../modules/alb"
 
-  name                    = var.name
+  name                    = local.name
   vpc_id                  = module.network.vpc_id
   public_subnet_ids       = module.network.public_subnet_ids
   certificate_arn         = var.certificate_arn
+  domain_name             = var.domain_name
+  deletion_protection     = var.deletion_protection
+  access_logs_bucket      = one(module.alb_logs[*].bucket)
+  access_logs_prefix      = one(module.alb_logs[*].prefix)
   target_port             = 8080
   health_check_path       = "/health"
   health_check_interval_s = var.health_check_interval_s
@@ -63,25 +87,51 @@ module "alb" {
   tags                    = local.tags
 }
 
+# Clients reach the service under var.domain_name: an alias record in the given zone.
+resource "aws_route53_record" "alias" {
+  count = var.route53_zone_id != null ? 1 : 0
+
+  zone_id = var.route53_zone_id
+  name    = var.domain_name
+  type    = "A"
+
+  alias {
+    name                   = module.alb.dns_name
+    zone_id                = module.alb.zone_id
+    evaluate_target_health = true
+  }
+}
+
+module "waf" {
+  source = "../../modules/waf"
+  count  = var.waf_rate_limit != null ? 1 : 0
+
+  name       = local.name
+  alb_arn    = module.alb.arn
+  rate_limit = var.waf_rate_limit
+  window_s   = var.waf_window_s
+  tags       = local.tags
+}
+
 module "iam" {
   source = "../../modules/iam"
 
-  name = var.name
+  name = local.name
   tags = local.tags
 }
 
 module "logs" {
   source = "../../modules/logs"
 
-  name              = "/ecs/${var.name}"
-  retention_in_days = var.log_retention_days
+  name              = "/ecs/${local.name}"
+  retention_in_days = local.log_retention_days
   tags              = local.tags
 }
 
 module "ecs_service" {
   source = "../../modules/ecs_service"
 
-  name                        = var.name
+  name                        = local.name
   region                      = var.region
   image                       = "${module.ecr.repository_url}:${terraform_data.image_tag_given.output}"
   cpu                         = var.task_cpu
@@ -100,9 +150,14 @@ module "ecs_service" {
   execution_role_arn          = module.iam.execution_role_arn
   task_role_arn               = module.iam.task_role_arn
   log_group_name              = module.logs.name
+  deployment_alarm_names      = module.observability.deployment_alarm_names
+  deployment_alarm_rollback   = var.deployment_alarm_rollback
   tags                        = local.tags
 
   # The listener must exist before the service registers targets in its group.
+  # Private egress (NAT route or VPC endpoints) and the execution role's policy
+  # come in through module.network.private_subnet_ids and
+  # module.iam.execution_role_arn, whose outputs wait for them.
   depends_on = [module.alb]
 }
 
@@ -121,16 +176,21 @@ module "autoscaling" {
   target_group_arn_suffix = module.alb.target_group_arn_suffix
 }
 
+# The ECS service rolls back on two of these alarms, so they come first: the
+# cluster and the service are named local.name by module ecs_service.
 module "observability" {
   source = "../../modules/observability"
 
-  name                    = var.name
+  name                    = local.name
   region                  = var.region
   alb_arn_suffix          = module.alb.arn_suffix
   target_group_arn_suffix = module.alb.target_group_arn_suffix
-  cluster_name            = module.ecs_service.cluster_name
-  service_name            = module.ecs_service.service_name
+  cluster_name            = local.name
+  service_name            = local.name
   log_group_name          = module.logs.name
   alarm_actions           = var.alarm_actions
+  sns_topic               = var.alarm_sns_topic
+  alarm_email             = var.alarm_email
+  min_running_tasks       = var.container_insights == "disabled" ? 0 : var.min_capacity
   tags                    = local.tags
 }

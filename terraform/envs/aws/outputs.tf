@@ -3,8 +3,13 @@ output "alb_dns_name" {
   value       = module.alb.dns_name
 }
 
+output "domain_name" {
+  description = "Name clients use (null: the load balancer's DNS name). Until DNS has propagated, reach it with curl --connect-to <domain_name>:443:<alb_dns_name>:443."
+  value       = var.domain_name
+}
+
 output "base_url" {
-  description = "Base URL of the service."
+  description = "Base URL of the service: https://<domain_name> with a certificate, else http://<domain_name or ALB DNS name>."
   value       = module.alb.base_url
 }
 
@@ -46,4 +51,34 @@ output "log_group_name" {
 output "dashboard_url" {
   description = "CloudWatch dashboard."
   value       = module.observability.dashboard_url
+}
+
+output "environment" {
+  description = "Environment of this stack; every name is <name>-<environment>."
+  value       = var.environment
+}
+
+output "cpu_architecture" {
+  description = "CPU architecture of the tasks; the image must be built for it (linux/amd64 or linux/arm64)."
+  value       = var.cpu_architecture
+}
+
+output "alarm_names" {
+  description = "CloudWatch alarms of the service."
+  value       = module.observability.alarm_names
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic the alarms notify; null unless alarm_sns_topic or alarm_email is set."
+  value       = module.observability.sns_topic_arn
+}
+
+output "access_logs_bucket" {
+  description = "S3 bucket of the load balancer's access logs; null unless alb_access_logs = true."
+  value       = one(module.alb_logs[*].bucket)
+}
+
+output "web_acl_arn" {
+  description = "AWS WAF web ACL on the load balancer; null unless waf_rate_limit is set."
+  value       = one(module.waf[*].web_acl_arn)
 }

@@ -12,20 +12,37 @@ variable "region" {
 }
 
 variable "name" {
-  description = "Name of the service; prefixes every resource."
+  description = "Name of the service; with environment it names every resource (<name>-<environment>)."
   type        = string
   default     = "product-search"
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,21}[a-z0-9]$", var.name))
-    error_message = "name must be 3-23 lower-case letters, digits or hyphens, starting with a letter (the target group name adds \"-tg\")."
+    condition     = can(regex("^[a-z][a-z0-9-]{1,14}[a-z0-9]$", var.name))
+    error_message = "name must be 3-16 lower-case letters, digits or hyphens, starting with a letter and not ending with a hyphen."
   }
 }
 
 variable "environment" {
-  description = "Environment tag (e.g. prod, staging)."
+  description = "Environment (e.g. prod, staging): part of every name, so two environments can share an account and a region. \"prod\" also turns on safer defaults (ECR force_delete off, 30 days of logs)."
   type        = string
   default     = "prod"
+
+  # <name>-<environment> stays within 26 characters: the ALB (32), the access-log bucket prefix (37 with "-alb-logs-").
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{0,8}$", var.environment))
+    error_message = "environment must be 1-9 lower-case letters or digits, starting with a letter (e.g. prod, staging)."
+  }
+}
+
+variable "allowed_account_ids" {
+  description = "AWS account IDs Terraform may act on (the provider refuses any other credentials); null allows any."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.allowed_account_ids == null || alltrue([for id in coalesce(var.allowed_account_ids, []) : can(regex("^[0-9]{12}$", id))])
+    error_message = "allowed_account_ids must be null or a list of 12-digit account IDs."
+  }
 }
 
 variable "image_tag" {
@@ -51,9 +68,37 @@ variable "private_egress" {
 }
 
 variable "certificate_arn" {
-  description = "ACM certificate for HTTPS on 443 (80 then redirects). Null serves plain HTTP on 80."
+  description = "ACM certificate (in this region) for HTTPS on 443 (80 then redirects); it must cover domain_name, which is then required. Null serves plain HTTP on 80."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.certificate_arn == null || var.domain_name != null
+    error_message = "certificate_arn needs domain_name: no certificate covers the load balancer's own *.elb.amazonaws.com name."
+  }
+}
+
+variable "domain_name" {
+  description = "Name clients use, e.g. search.example.com; the URLs are built from it. With route53_zone_id an alias record is created; without it, point the name at alb_dns_name yourself."
+  type        = string
+  default     = null
+}
+
+variable "route53_zone_id" {
+  description = "Route 53 hosted zone that holds domain_name; when set, an alias A record points domain_name at the load balancer."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.route53_zone_id == null || var.domain_name != null
+    error_message = "route53_zone_id needs domain_name (the record to create in that zone)."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Protect the load balancer from deletion; destroy-aws.sh then stops at the load balancer until it is set to false and applied."
+  type        = bool
+  default     = false
 }
 
 variable "ecr_keep_last_images" {
@@ -63,21 +108,68 @@ variable "ecr_keep_last_images" {
 }
 
 variable "ecr_force_delete" {
-  description = "Let destroy delete the ECR repository with its images."
+  description = "Let destroy delete the ECR repository with its images. Null: true, except in the prod environment."
   type        = bool
-  default     = true
+  default     = null
 }
 
 variable "log_retention_days" {
-  description = "Days the container logs are kept."
+  description = "Days the container logs are kept. Null: 30 in the prod environment, 7 elsewhere; prod keeps at least 30."
   type        = number
-  default     = 7
+  default     = null
+
+  validation {
+    condition     = var.log_retention_days == null || try(var.environment != "prod" || var.log_retention_days >= 30, false)
+    error_message = "log_retention_days must be at least 30 in the prod environment."
+  }
+}
+
+variable "alb_access_logs" {
+  description = "Write the load balancer's access logs to a new private S3 bucket (<name>-<environment>-alb-logs-...)."
+  type        = bool
+  default     = false
+}
+
+variable "alb_access_logs_retention_days" {
+  description = "Days the access logs are kept (alb_access_logs)."
+  type        = number
+  default     = 90
+}
+
+variable "waf_rate_limit" {
+  description = "Requests per waf_window_s one client IP may send before an AWS WAF web ACL on the load balancer blocks it; null: no web ACL."
+  type        = number
+  default     = null
+}
+
+variable "waf_window_s" {
+  description = "Window of waf_rate_limit, seconds: 60, 120, 300 or 600."
+  type        = number
+  default     = 300
+}
+
+variable "alarm_sns_topic" {
+  description = "Create an SNS topic that every alarm notifies (when it fires and when it clears); also created when alarm_email is set."
+  type        = bool
+  default     = false
+}
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the alarm topic (AWS sends a confirmation link first); null: none."
+  type        = string
+  default     = null
 }
 
 variable "alarm_actions" {
-  description = "ARNs (e.g. an SNS topic) notified by the alarms."
+  description = "Further ARNs (e.g. an existing SNS topic) notified by the alarms."
   type        = list(string)
   default     = []
+}
+
+variable "deployment_alarm_rollback" {
+  description = "ECS rolls a deployment back when the 5xx-rate or unhealthy-hosts alarm fires during it (in addition to the circuit breaker)."
+  type        = bool
+  default     = true
 }
 
 # ---- task size and count ----
@@ -86,18 +178,41 @@ variable "task_cpu" {
   description = "Fargate task CPU units (256 = 0.25 vCPU)."
   type        = number
   default     = 256
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096, 8192, 16384], var.task_cpu)
+    error_message = "task_cpu must be a Fargate size: 256, 512, 1024, 2048, 4096, 8192 or 16384."
+  }
 }
 
 variable "task_memory" {
-  description = "Fargate task memory in MiB."
+  description = "Fargate task memory in MiB; must suit task_cpu (256: 512, 1024, 2048; 512: 1024-4096; 1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720, in 1024 steps; 8192: 16384-61440 in 4096 steps; 16384: 32768-122880 in 8192 steps)."
   type        = number
   default     = 512
+
+  validation {
+    condition = contains(lookup({
+      "256"   = tolist([512, 1024, 2048])
+      "512"   = range(1024, 4097, 1024)
+      "1024"  = range(2048, 8193, 1024)
+      "2048"  = range(4096, 16385, 1024)
+      "4096"  = range(8192, 30721, 1024)
+      "8192"  = range(16384, 61441, 4096)
+      "16384" = range(32768, 122881, 8192)
+    }, tostring(var.task_cpu), []), var.task_memory)
+    error_message = "task_memory is not a Fargate size for this task_cpu (256: 512, 1024, 2048; 512: 1024-4096; 1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720, in 1024 steps; 8192: 16384-61440 in 4096 steps; 16384: 32768-122880 in 8192 steps)."
+  }
 }
 
 variable "cpu_architecture" {
-  description = "X86_64 or ARM64 (the image must match)."
+  description = "X86_64 or ARM64; scripts/deploy-aws.sh builds the image for it (linux/amd64 or linux/arm64)."
   type        = string
   default     = "X86_64"
+
+  validation {
+    condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
+    error_message = "cpu_architecture must be X86_64 or ARM64."
+  }
 }
 
 variable "desired_count" {
@@ -170,7 +285,7 @@ variable "healthy_threshold" {
   default     = 2
 }
 
-# ---- server settings (SPEC section 4), passed as environment variables ----
+# ---- server settings (the configuration), passed as environment variables ----
 
 variable "server_threads" {
   description = "THREADS: worker threads per task (0.25 vCPU tasks see 2 CPUs)."

@@ -1,8 +1,8 @@
 # The original route, for comparison (var.lambda_proxy): a second REST API whose
 # AWS_PROXY integration invokes a small Lambda function (lambda/proxy.py, standard
 # library only) that forwards the request to the container and returns its
-# status, headers and body unchanged, or a JSON 502 when the service is
-# unreachable or slower than lambda_proxy_timeout_s.
+# status, headers and body unchanged, a JSON 502 when the service is unreachable,
+# or a JSON 504 when its whole answer takes longer than lambda_proxy_timeout_s.
 
 locals {
   lambda_name = "${var.name}-proxy"
@@ -42,7 +42,8 @@ data "aws_iam_policy_document" "lambda_logs" {
 resource "aws_iam_role" "lambda_proxy" {
   count = var.lambda_proxy ? 1 : 0
 
-  name               = "${local.lambda_name}-lambda"
+  # IAM role names are account-wide: the region keeps two regions apart.
+  name               = "${local.lambda_name}-${var.region}-lambda"
   description        = "Lambda proxy in front of ${var.name}: write its own logs, nothing else"
   assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
 

@@ -90,7 +90,7 @@ variable "lambda_runtime" {
 }
 
 variable "lambda_proxy_timeout_s" {
-  description = "Seconds the Lambda proxy waits for the service before answering 502 (PROXY_TIMEOUT_S); the function's own timeout is 3 s longer."
+  description = "Seconds the Lambda proxy allows the whole request to the service before answering 504 (PROXY_TIMEOUT_S); the function's own timeout is 3 s longer."
   type        = number
   default     = 5
 

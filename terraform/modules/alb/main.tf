@@ -1,10 +1,13 @@
 # Internet-facing application load balancer in the public subnets, an ip-type
 # target group for the Fargate tasks, and the listeners: HTTP on 80, or HTTPS on
-# 443 with 80 redirecting to it when var.certificate_arn is set.
+# 443 with 80 redirecting to it when var.certificate_arn is set. Clients reach
+# it under var.domain_name when set (the certificate must cover that name; no
+# certificate covers the ALB's own *.elb.amazonaws.com name).
 
 locals {
   https = var.certificate_arn != null
   ports = local.https ? [80, 443] : [80]
+  host  = coalesce(var.domain_name, aws_lb.this.dns_name)
 }
 
 resource "aws_security_group" "alb" {
@@ -50,11 +53,30 @@ resource "aws_lb" "this" {
   drop_invalid_header_fields = true
   enable_deletion_protection = var.deletion_protection
 
+  dynamic "access_logs" {
+    for_each = var.access_logs_bucket == null ? [] : [1]
+    content {
+      bucket  = var.access_logs_bucket
+      prefix  = var.access_logs_prefix
+      enabled = true
+    }
+  }
+
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = !local.https || var.domain_name != null
+      error_message = "certificate_arn needs domain_name: no ACM certificate covers the load balancer's own *.elb.amazonaws.com name, so HTTPS clients must use a domain the certificate names."
+    }
+  }
 }
 
+# name_prefix, not name: a change of port, protocol or VPC replaces the group, and
+# create_before_destroy creates the new one first; a fixed name would collide
+# with the old one (DuplicateTargetGroupName). AWS appends a unique suffix.
 resource "aws_lb_target_group" "this" {
-  name                 = "${var.name}-tg"
+  name_prefix          = "${substr(var.name, 0, 5)}-"
   target_type          = "ip"
   protocol             = "HTTP"
   port                 = var.target_port
@@ -73,7 +95,7 @@ resource "aws_lb_target_group" "this" {
     unhealthy_threshold = var.unhealthy_threshold
   }
 
-  tags = var.tags
+  tags = merge(var.tags, { Name = var.name })
 
   lifecycle {
     create_before_destroy = true

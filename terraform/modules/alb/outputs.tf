@@ -9,8 +9,8 @@ output "zone_id" {
 }
 
 output "base_url" {
-  description = "URL clients use: https:// when a certificate is set, http:// otherwise."
-  value       = "${local.https ? "https" : "http"}://${aws_lb.this.dns_name}"
+  description = "URL clients use: https:// when a certificate is set, http:// otherwise; the host is domain_name when set, else the load balancer's DNS name."
+  value       = "${local.https ? "https" : "http"}://${local.host}"
 }
 
 output "arn" {

@@ -1,10 +1,10 @@
 variable "name" {
-  description = "Name of the load balancer and prefix of its target group and security group (at most 26 characters: the target group name adds \"-tg\" and both are limited to 32)."
+  description = "Name of the load balancer (at most 32 characters) and of its security group; its first 5 characters prefix the target group's generated name."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9-]{0,25}$", var.name)) && !endswith(var.name, "-")
-    error_message = "name must be 1-26 letters, digits or hyphens, not starting or ending with a hyphen."
+    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9-]{0,31}$", var.name)) && !endswith(var.name, "-")
+    error_message = "name must be 1-32 letters, digits or hyphens, not starting or ending with a hyphen."
   }
 }
 
@@ -43,6 +43,29 @@ variable "certificate_arn" {
     condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
     error_message = "certificate_arn must be null or an ACM certificate ARN."
   }
+}
+
+variable "domain_name" {
+  description = "Name clients use (e.g. search.example.com), pointed at the load balancer by an alias record outside this module. Required with certificate_arn; base_url is built from it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be null or a lower-case DNS name such as search.example.com."
+  }
+}
+
+variable "access_logs_bucket" {
+  description = "S3 bucket for the load balancer's access logs (its policy must let ELB write); null turns access logs off."
+  type        = string
+  default     = null
+}
+
+variable "access_logs_prefix" {
+  description = "Key prefix of the access logs in access_logs_bucket."
+  type        = string
+  default     = null
 }
 
 variable "ssl_policy" {

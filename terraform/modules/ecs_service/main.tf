@@ -2,6 +2,18 @@
 # and the service behind the load balancer, in the private subnets.
 
 locals {
+  # Fargate task sizes: memory (MiB) allowed for each cpu value, from AWS's table
+  # "Task CPU and memory" (Amazon ECS Developer Guide, task definition parameters).
+  fargate_memory = {
+    256   = tolist([512, 1024, 2048])
+    512   = range(1024, 4097, 1024)
+    1024  = range(2048, 8193, 1024)
+    2048  = range(4096, 16385, 1024)
+    4096  = range(8192, 30721, 1024)
+    8192  = range(16384, 61441, 4096)
+    16384 = range(32768, 122881, 8192)
+  }
+
   # SIGTERM -> /health turns 503 for drain_s -> listener closes -> in-flight requests finish.
   stop_timeout = coalesce(var.stop_timeout_s, min(120, var.drain_s + 10))
 
@@ -89,6 +101,14 @@ resource "aws_ecs_task_definition" "this" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    # Checked at plan time: RegisterTaskDefinition would refuse the pair only at apply.
+    precondition {
+      condition     = contains(lookup(local.fargate_memory, tostring(var.cpu), []), var.memory)
+      error_message = "memory ${var.memory} MiB is not a Fargate size for cpu ${var.cpu}; allowed: ${join(", ", [for m in lookup(local.fargate_memory, tostring(var.cpu), []) : tostring(m)])}."
+    }
+  }
 }
 
 resource "aws_security_group" "service" {
@@ -136,6 +156,16 @@ resource "aws_ecs_service" "this" {
   deployment_circuit_breaker {
     enable   = true
     rollback = true
+  }
+
+  # Roll a deployment back when one of these CloudWatch alarms fires during it.
+  dynamic "alarms" {
+    for_each = length(var.deployment_alarm_names) > 0 ? [1] : []
+    content {
+      alarm_names = var.deployment_alarm_names
+      enable      = true
+      rollback    = var.deployment_alarm_rollback
+    }
   }
 
   network_configuration {

@@ -35,7 +35,7 @@ variable "cpu" {
 }
 
 variable "memory" {
-  description = "Task memory in MiB; must be a combination Fargate allows for the chosen cpu (256 CPU: 512, 1024 or 2048)."
+  description = "Task memory in MiB; must be a combination Fargate allows for the chosen cpu (256: 512-2048; 512: 1024-4096; 1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720, in 1024 steps; 8192: 16384-61440 in 4096 steps; 16384: 32768-122880 in 8192 steps). The task definition's precondition checks the pair."
   type        = number
   default     = 512
 
@@ -171,6 +171,18 @@ variable "task_role_arn" {
 variable "log_group_name" {
   description = "CloudWatch Logs group for the awslogs driver."
   type        = string
+}
+
+variable "deployment_alarm_names" {
+  description = "CloudWatch alarms ECS watches during a deployment (e.g. the 5xx-rate and unhealthy-hosts alarms); empty turns deployment alarms off."
+  type        = list(string)
+  default     = []
+}
+
+variable "deployment_alarm_rollback" {
+  description = "Roll the deployment back to the last completed one when a deployment alarm fires."
+  type        = bool
+  default     = true
 }
 
 variable "tags" {

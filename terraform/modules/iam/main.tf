@@ -3,8 +3,16 @@
 #   (AWS managed AmazonECSTaskExecutionRolePolicy, nothing more);
 # - the task role, assumed by the application; the service calls no AWS API,
 #   so it has no policy at all.
+# Role names are account-wide: they carry the region so that the same stack can
+# run in a second region of one account.
+
+locals {
+  prefix = "${var.name}-${data.aws_region.current.region}"
+}
 
 data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
 
 data "aws_caller_identity" "current" {}
 
@@ -29,7 +37,7 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 }
 
 resource "aws_iam_role" "execution" {
-  name               = "${var.name}-task-execution"
+  name               = "${local.prefix}-task-execution"
   description        = "ECS agent: pull the image from ECR, write container logs"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
 
@@ -42,7 +50,7 @@ resource "aws_iam_role_policy_attachment" "execution" {
 }
 
 resource "aws_iam_role" "task" {
-  name               = "${var.name}-task"
+  name               = "${local.prefix}-task"
   description        = "product-search application role: no permissions (the service calls no AWS API)"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
 

@@ -1,6 +1,8 @@
 output "execution_role_arn" {
-  description = "ARN of the task execution role (ECS agent)."
+  description = "ARN of the task execution role (ECS agent); known only once its policy is attached, so no task starts without permission to pull the image."
   value       = aws_iam_role.execution.arn
+
+  depends_on = [aws_iam_role_policy_attachment.execution]
 }
 
 output "execution_role_name" {

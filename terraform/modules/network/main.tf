@@ -2,15 +2,24 @@
 # in var.az_count availability zones. Private egress is a NAT gateway or VPC
 # endpoints for ECR, S3 and CloudWatch Logs, chosen by var.private_egress.
 
+# Zones that need no opt-in: Local Zones and Wavelength Zones are left out (an
+# account that has not opted in cannot create subnets there).
 data "aws_availability_zones" "available" {
   state = "available"
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
 }
 
 data "aws_region" "current" {}
 
 locals {
-  azs  = slice(data.aws_availability_zones.available.names, 0, var.az_count)
-  tags = merge(var.tags, { Module = "network" })
+  azs = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+  # 4 more bits than the VPC: 16 subnets; public ones from 0, private ones from 8.
+  subnet_newbits = 4
+  tags           = merge(var.tags, { Module = "network" })
 
   # Interface endpoints a Fargate task needs to pull from ECR and log to CloudWatch.
   interface_endpoints = var.private_egress == "vpc_endpoints" ? toset(["ecr.api", "ecr.dkr", "logs"]) : toset([])
@@ -35,7 +44,7 @@ resource "aws_subnet" "public" {
 
   vpc_id                  = aws_vpc.this.id
   availability_zone       = local.azs[count.index]
-  cidr_block              = cidrsubnet(var.vpc_cidr, 20 - tonumber(split("/", var.vpc_cidr)[1]), count.index)
+  cidr_block              = cidrsubnet(var.vpc_cidr, local.subnet_newbits, count.index)
   map_public_ip_on_launch = false
 
   tags = merge(local.tags, { Name = "${var.name}-public-${local.azs[count.index]}", Tier = "public" })
@@ -46,7 +55,7 @@ resource "aws_subnet" "private" {
 
   vpc_id                  = aws_vpc.this.id
   availability_zone       = local.azs[count.index]
-  cidr_block              = cidrsubnet(var.vpc_cidr, 20 - tonumber(split("/", var.vpc_cidr)[1]), count.index + 8)
+  cidr_block              = cidrsubnet(var.vpc_cidr, local.subnet_newbits, count.index + 8)
   map_public_ip_on_launch = false
 
   tags = merge(local.tags, { Name = "${var.name}-private-${local.azs[count.index]}", Tier = "private" })

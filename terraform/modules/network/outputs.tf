@@ -14,13 +14,24 @@ output "availability_zones" {
 }
 
 output "public_subnet_ids" {
-  description = "IDs of the public subnets, one per availability zone (for the load balancer and the NAT gateway)."
+  description = "IDs of the public subnets, one per availability zone (for the load balancer and the NAT gateway); known once they route to the internet gateway."
   value       = aws_subnet.public[*].id
+
+  depends_on = [aws_route_table_association.public]
 }
 
 output "private_subnet_ids" {
-  description = "IDs of the private subnets, one per availability zone (for the tasks; no public IPs)."
+  description = "IDs of the private subnets, one per availability zone (for the tasks; no public IPs). Known only once their egress works (route table associations, NAT gateway route or VPC endpoints), so tasks placed there can pull their image."
   value       = aws_subnet.private[*].id
+
+  depends_on = [
+    aws_route_table_association.private,
+    aws_route_table.private,
+    aws_nat_gateway.this,
+    aws_vpc_endpoint.interface,
+    aws_vpc_endpoint.s3,
+    aws_vpc_security_group_ingress_rule.endpoints_https,
+  ]
 }
 
 output "private_route_table_id" {

@@ -9,13 +9,14 @@ variable "name" {
 }
 
 variable "vpc_cidr" {
-  description = "IPv4 CIDR block of the VPC; split into /20 subnets (public first, then private)."
+  description = "IPv4 CIDR block of the VPC, /16 to /22 (AWS allows /16 at most); split into 16 subnets 4 bits smaller (a /16 gives /20 subnets): public ones from the first, private ones from the ninth."
   type        = string
   default     = "10.0.0.0/16"
 
+  # /22 is the smallest VPC whose /26 subnets still leave an ALB the 8 free addresses it needs.
   validation {
-    condition     = can(cidrhost(var.vpc_cidr, 0)) && tonumber(split("/", var.vpc_cidr)[1]) <= 20
-    error_message = "vpc_cidr must be a valid IPv4 CIDR block of size /20 or larger (e.g. 10.0.0.0/16)."
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 22, false)
+    error_message = "vpc_cidr must be an IPv4 CIDR block from /16 to /22 (e.g. 10.0.0.0/16)."
   }
 }
 

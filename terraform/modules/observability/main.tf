@@ -1,7 +1,13 @@
 # CloudWatch dashboard (traffic, latency percentiles, errors, target health,
-# CPU and memory) and alarms (5xx rate, unhealthy hosts, p99 latency).
+# CPU and memory), alarms (5xx rate, unhealthy hosts, p99 latency, running tasks
+# below the minimum) and, optionally, an SNS topic every alarm notifies.
 
 locals {
+  # Dashboard names are unique per account, across regions: the region is part of it.
+  dashboard_name = "${var.name}-${var.region}"
+
+  alarm_actions = concat(aws_sns_topic.alarms[*].arn, var.alarm_actions)
+
   lb  = ["LoadBalancer", var.alb_arn_suffix]
   tg  = ["TargetGroup", var.target_group_arn_suffix, "LoadBalancer", var.alb_arn_suffix]
   ecs = ["ClusterName", var.cluster_name, "ServiceName", var.service_name]
@@ -83,8 +89,38 @@ locals {
 }
 
 resource "aws_cloudwatch_dashboard" "this" {
-  dashboard_name = var.name
+  dashboard_name = local.dashboard_name
   dashboard_body = jsonencode({ widgets = local.widgets })
+}
+
+# --- notifications (optional) ---
+
+resource "aws_sns_topic" "alarms" {
+  count = var.sns_topic || var.alarm_email != null ? 1 : 0
+
+  name = "${var.name}-alarms"
+  tags = var.tags
+}
+
+# AWS sends a confirmation mail; nothing arrives until the recipient confirms.
+resource "aws_sns_topic_subscription" "email" {
+  count = var.alarm_email != null ? 1 : 0
+
+  topic_arn = aws_sns_topic.alarms[0].arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
+}
+
+# Stops a plan whose alarms could never fire.
+resource "terraform_data" "alarm_settings" {
+  input = [var.evaluation_periods, var.datapoints_to_alarm]
+
+  lifecycle {
+    precondition {
+      condition     = var.datapoints_to_alarm <= var.evaluation_periods
+      error_message = "datapoints_to_alarm (${var.datapoints_to_alarm}) must not exceed evaluation_periods (${var.evaluation_periods})."
+    }
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "error_rate" {
@@ -95,8 +131,8 @@ resource "aws_cloudwatch_metric_alarm" "error_rate" {
   evaluation_periods  = var.evaluation_periods
   datapoints_to_alarm = var.datapoints_to_alarm
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
 
   metric_query {
     id          = "rate"
@@ -140,8 +176,8 @@ resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
   evaluation_periods  = var.evaluation_periods
   datapoints_to_alarm = var.datapoints_to_alarm
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
 
   tags = var.tags
 }
@@ -159,8 +195,30 @@ resource "aws_cloudwatch_metric_alarm" "p99_latency" {
   evaluation_periods  = var.evaluation_periods
   datapoints_to_alarm = var.datapoints_to_alarm
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  tags = var.tags
+}
+
+# Container Insights publishes RunningTaskCount; without it there is nothing to watch.
+resource "aws_cloudwatch_metric_alarm" "running_tasks" {
+  count = var.min_running_tasks > 0 ? 1 : 0
+
+  alarm_name          = "${var.name}-running-tasks-low"
+  alarm_description   = "Fewer than ${var.min_running_tasks} tasks running (the autoscaling minimum)."
+  namespace           = "ECS/ContainerInsights"
+  metric_name         = "RunningTaskCount"
+  dimensions          = { ClusterName = var.cluster_name, ServiceName = var.service_name }
+  statistic           = "Minimum"
+  period              = 60
+  comparison_operator = "LessThanThreshold"
+  threshold           = var.min_running_tasks
+  evaluation_periods  = var.evaluation_periods
+  datapoints_to_alarm = var.datapoints_to_alarm
+  treat_missing_data  = "breaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
 
   tags = var.tags
 }

@@ -1,10 +1,10 @@
 variable "name" {
-  description = "Name of the dashboard and prefix of the alarms."
+  description = "Prefix of the alarms and the SNS topic; the dashboard is <name>-<region> (dashboard names are unique per account, across regions)."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-zA-Z0-9_-]{1,200}$", var.name))
-    error_message = "name must be 1-200 letters, digits, '-' or '_' (a dashboard name)."
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,180}$", var.name))
+    error_message = "name must be 1-180 letters, digits, '-' or '_'."
   }
 }
 
@@ -78,15 +78,43 @@ variable "datapoints_to_alarm" {
   default     = 3
 
   validation {
-    condition     = var.datapoints_to_alarm >= 1
-    error_message = "datapoints_to_alarm must be >= 1."
+    condition     = var.datapoints_to_alarm >= 1 && var.datapoints_to_alarm <= 60
+    error_message = "datapoints_to_alarm must be from 1 to 60 (and at most evaluation_periods, checked at plan time)."
   }
 }
 
 variable "alarm_actions" {
-  description = "ARNs (e.g. an SNS topic) notified when an alarm fires and when it clears."
+  description = "Further ARNs (e.g. an existing SNS topic) notified when an alarm fires and when it clears."
   type        = list(string)
   default     = []
+}
+
+variable "sns_topic" {
+  description = "Create an SNS topic <name>-alarms that every alarm notifies (also created when alarm_email is set)."
+  type        = bool
+  default     = false
+}
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the alarm topic (AWS mails a confirmation link first); null: no subscription."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email must be null or an e-mail address."
+  }
+}
+
+variable "min_running_tasks" {
+  description = "Alarm when fewer tasks than this run (ECS/ContainerInsights RunningTaskCount; needs Container Insights on the cluster). 0 leaves the alarm out."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.min_running_tasks >= 0 && floor(var.min_running_tasks) == var.min_running_tasks
+    error_message = "min_running_tasks must be a whole number >= 0."
+  }
 }
 
 variable "tags" {

@@ -9,12 +9,17 @@ file.
 Environment:
   BACKEND_URL        base URL of the service, e.g. http://product-search:8080
                      (a path prefix is allowed; the request path is appended)
-  PROXY_TIMEOUT_S    seconds to wait for the backend (connect and each read);
-                     default 5, must be a number > 0
+  PROXY_TIMEOUT_S    total deadline per request, in seconds: connecting, sending
+                     the request and reading the whole answer must fit in it
+                     (a backend trickling bytes cannot extend it); default 5,
+                     must be a number > 0
 
-When the backend is unreachable or does not answer in time the function answers
-502 with {"error":"bad_gateway","message":"..."}; a missing or invalid setting
-answers 500 with {"error":"proxy_misconfigured",...}.
+Answers of the function itself (JSON, Content-Type: application/json):
+  502 {"error":"bad_gateway","message":"..."}      backend unreachable, connection
+                                                   refused or reset, malformed answer
+  504 {"error":"gateway_timeout","message":"..."}  no complete answer within
+                                                   PROXY_TIMEOUT_S
+  500 {"error":"proxy_misconfigured",...}          a missing or invalid setting
 """
 
 import base64
@@ -22,6 +27,8 @@ import http.client
 import json
 import os
 import socket
+import threading
+import time
 import urllib.parse
 
 DEFAULT_TIMEOUT_S = 5.0
@@ -43,6 +50,8 @@ HOP_BY_HOP = frozenset(
     }
 )
 REQUEST_SKIP = HOP_BY_HOP | {"host", "content-length"}
+
+READ_CHUNK = 65536
 
 
 class ConfigError(Exception):
@@ -136,6 +145,69 @@ def _response_body(data):
         return base64.b64encode(data).decode("ascii"), True
 
 
+class _Deadline:
+    """One total deadline for a request.
+
+    Every blocking socket call gets the time that is left as its timeout, and a
+    timer shuts the socket down when the deadline passes, so that a call that
+    is already blocked (a header line arriving byte by byte) returns too.
+    """
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self._timer = None
+        self._sock = None
+        self._lock = threading.Lock()
+        self.fired = False
+
+    def left(self):
+        """Seconds left; raises socket.timeout when none are."""
+        remaining = self.end - time.monotonic()
+        if remaining <= 0:
+            self.fired = True
+            raise socket.timeout("deadline passed")
+        return remaining
+
+    def expired(self):
+        return self.fired or time.monotonic() >= self.end
+
+    def watch(self, sock):
+        """Shut `sock` down at the deadline (it is blocked in a read or write)."""
+        with self._lock:
+            self._sock = sock
+        self._timer = threading.Timer(max(self.end - time.monotonic(), 0.0), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self):
+        with self._lock:
+            self.fired = True
+            if self._sock is not None:
+                try:
+                    self._sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def cancel(self):
+        if self._timer is not None:
+            self._timer.cancel()
+        with self._lock:
+            self._sock = None
+
+
+def _read_body(resp, conn, deadline):
+    """The whole body, each read bounded by the time left."""
+    chunks = []
+    while True:
+        if conn.sock is not None:
+            conn.sock.settimeout(deadline.left())
+        chunk = resp.read1(READ_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
 def forward(event, config):
     """Send the request described by `event` to the backend; return the proxy response."""
     scheme, host, port, base_path, timeout = config
@@ -151,9 +223,14 @@ def forward(event, config):
     conn_class = (
         http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
     )
+    deadline = _Deadline(timeout)
     conn = conn_class(host, port, timeout=timeout)
     where = f"{scheme}://{host}{':' + str(port) if port else ''}"
     try:
+        conn.timeout = deadline.left()
+        conn.connect()
+        deadline.watch(conn.sock)
+        conn.sock.settimeout(deadline.left())
         conn.putrequest(method, target, skip_host=False, skip_accept_encoding=True)
         for name, value in _request_headers(event):
             conn.putheader(name, value)
@@ -161,33 +238,43 @@ def forward(event, config):
         if body is not None:
             conn.putheader("Content-Length", str(len(body)))
         conn.endheaders(body)
+        conn.sock.settimeout(deadline.left())
         resp = conn.getresponse()
-        data = resp.read()
+        data = _read_body(resp, conn, deadline)
+        if deadline.fired:
+            # the timer shut the socket down: what was read is not the whole answer
+            raise socket.timeout("deadline passed")
         status = resp.status
         raw_headers = resp.getheaders()
-    except (socket.timeout, TimeoutError):
-        return _json_response(
-            502,
-            "bad_gateway",
-            f"backend {where} did not answer within {timeout:g} s",
-        )
     except (OSError, http.client.HTTPException) as exc:
+        if deadline.expired() or isinstance(exc, (socket.timeout, TimeoutError)):
+            return _json_response(
+                504,
+                "gateway_timeout",
+                f"backend {where} did not answer within {timeout:g} s",
+            )
         return _json_response(
             502,
             "bad_gateway",
             f"backend {where} is unreachable: {exc.__class__.__name__}: {exc}",
         )
     finally:
+        deadline.cancel()
         conn.close()
 
+    text, is_b64 = _response_body(data)
     headers = {}
     multi = {}
     for name, value in raw_headers:
-        if name.lower() in HOP_BY_HOP:
+        lower = name.lower()
+        if lower in HOP_BY_HOP:
+            continue
+        # The length of the backend's bytes is not the length of their base64
+        # text; API Gateway sets the right one when it decodes the body.
+        if is_b64 and lower == "content-length":
             continue
         headers[name] = value
         multi.setdefault(name, []).append(value)
-    text, is_b64 = _response_body(data)
     return {
         "statusCode": status,
         "headers": headers,

@@ -56,6 +56,19 @@ def make_handler(recorder):
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the proxy gave up first (the timeout test)
 
+        def _trickle(self, slow, fast=b""):
+            """Send `fast` at once, then `slow` one byte every 0.25 s."""
+            try:
+                self.wfile.write(fast)
+                for i in range(len(slow)):
+                    self.wfile.write(slow[i:i + 1])
+                    self.wfile.flush()
+                    if recorder.release.wait(0.25):
+                        break
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the proxy gave up first
+            self.close_connection = True
+
         def _route(self, head=False):
             self._record()
             path = urllib.parse.urlsplit(self.path).path
@@ -96,6 +109,14 @@ def make_handler(recorder):
                     }
                 ).encode()
                 self._send(200, [("Content-Type", "application/json")], body, head)
+            elif path == "/trickle-body":
+                # a complete header, then the body one byte every 0.25 s (5 s in all)
+                head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                        b"Content-Length: 20\r\n\r\n")
+                self._trickle(b"x" * 20, head)
+            elif path == "/trickle-headers":
+                # the status line and headers one byte every 0.25 s
+                self._trickle(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n")
             elif path == "/slow":
                 recorder.release.wait(10)
                 self._send(200, [("Content-Type", "text/plain")], b"late", head)
@@ -194,6 +215,15 @@ class ProxyAgainstLocalServer(unittest.TestCase):
         self.assertEqual(resp["statusCode"], 200)
         self.assertTrue(resp["isBase64Encoded"])
         self.assertEqual(base64.b64decode(resp["body"]), bytes(range(256)))
+        self.assertEqual(resp["headers"]["Content-Type"], "application/octet-stream")
+
+    def test_base64_answer_has_no_content_length(self):
+        # The backend said 256 bytes; the base64 body is 344 characters. A stale
+        # Content-Length would cut or stall the decoded answer at the client.
+        resp = proxy.handler(event("/binary"), None)
+        self.assertTrue(resp["isBase64Encoded"])
+        self.assertNotIn("content-length", {k.lower() for k in resp["headers"]})
+        self.assertNotIn("content-length", {k.lower() for k in resp["multiValueHeaders"]})
 
     def test_query_string_single_values(self):
         resp = proxy.handler(
@@ -285,18 +315,40 @@ class ProxyAgainstLocalServer(unittest.TestCase):
             proxy.handler(event("/products/search"), None)
         self.assertEqual(self.recorder.requests[-1]["target"], "/prefix/products/search")
 
-    def test_timeout_gives_502_within_the_timeout(self):
-        with mock.patch.dict(os.environ, {"PROXY_TIMEOUT_S": "0.3"}):
-            start = time.monotonic()
-            resp = proxy.handler(event("/slow"), None)
-            elapsed = time.monotonic() - start
-        self.assertEqual(resp["statusCode"], 502)
-        self.assertEqual(resp["headers"]["Content-Type"], "application/json")
+    def assert_gateway_timeout(self, resp, timeout_text):
+        self.assertEqual(resp["statusCode"], 504)
+        self.assertEqual(resp["headers"], {"Content-Type": "application/json"})
+        self.assertFalse(resp["isBase64Encoded"])
         body = json.loads(resp["body"])
-        self.assertEqual(body["error"], "bad_gateway")
-        self.assertIn("did not answer within 0.3 s", body["message"])
+        self.assertEqual(set(body), {"error", "message"})
+        self.assertEqual(body["error"], "gateway_timeout")
+        self.assertIn(f"did not answer within {timeout_text} s", body["message"])
+
+    def timed(self, path, timeout_s):
+        """(answer, seconds taken) of a GET of path with PROXY_TIMEOUT_S=timeout_s."""
+        with mock.patch.dict(os.environ, {"PROXY_TIMEOUT_S": timeout_s}):
+            start = time.monotonic()
+            resp = proxy.handler(event(path), None)
+            return resp, time.monotonic() - start
+
+    def test_timeout_gives_json_504_within_the_timeout(self):
+        resp, elapsed = self.timed("/slow", "0.3")
+        self.assert_gateway_timeout(resp, "0.3")
         self.assertGreaterEqual(elapsed, 0.25)
         self.assertLess(elapsed, 5.0)
+
+    def test_deadline_is_per_request_not_per_read_body(self):
+        # Each byte comes well within the timeout, the whole body (5 s) does not:
+        # a per-read timeout would wait for all of it and answer 200.
+        resp, elapsed = self.timed("/trickle-body", "0.8")
+        self.assert_gateway_timeout(resp, "0.8")
+        self.assertLess(elapsed, 3.0)
+
+    def test_deadline_is_per_request_not_per_read_headers(self):
+        # The same with the status line and headers arriving byte by byte.
+        resp, elapsed = self.timed("/trickle-headers", "0.8")
+        self.assert_gateway_timeout(resp, "0.8")
+        self.assertLess(elapsed, 3.0)
 
 
 class ProxyWithoutBackend(unittest.TestCase):
@@ -332,8 +384,9 @@ class ProxyWithoutBackend(unittest.TestCase):
             start = time.monotonic()
             resp = proxy.handler(event("/health"), None)
             elapsed = time.monotonic() - start
-        self.assertEqual(resp["statusCode"], 502)
-        self.assertEqual(json.loads(resp["body"])["error"], "bad_gateway")
+        self.assertEqual(resp["statusCode"], 504)
+        self.assertEqual(resp["headers"], {"Content-Type": "application/json"})
+        self.assertEqual(json.loads(resp["body"])["error"], "gateway_timeout")
         self.assertGreaterEqual(elapsed, 0.15)
         self.assertLess(elapsed, 5.0)
 

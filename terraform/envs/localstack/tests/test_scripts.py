@@ -31,6 +31,7 @@ DOCKER_STUB = r"""#!/usr/bin/env bash
 echo "docker $*" >> "$STUB_LOG"
 case "$1" in
   compose) [[ "${STUB_COMPOSE:-plugin}" == plugin ]] || { echo "docker: unknown command: docker compose" >&2; exit 1; }
+           [[ "$*" != *" up "* ]] || echo "compose env LOCALSTACK_IMAGE=$LOCALSTACK_IMAGE" >> "$STUB_LOG"
            exit 0 ;;
   info)    [[ "${STUB_ENGINE:-up}" == up ]] || { echo "Cannot connect to the Docker daemon" >&2; exit 1; }
            exit 0 ;;
@@ -47,6 +48,7 @@ case "$2" in
     case "$4" in
       direct_invoke_url) printf '%s' "$STUB_DIRECT" ;;
       lambda_invoke_url) printf '%s' "$STUB_LAMBDA" ;;
+      ecr_repository_url) printf '%s' "$STUB_ECR" ;;
       *) exit 1 ;;
     esac ;;
 esac
@@ -239,7 +241,12 @@ class Flow(ScriptTestCase):
         self.assertIn("/health", self.http["paths"])
         self.assertIn("/restapis/direct1/local/_user_request_/health", self.http["paths"])
         self.assertIn(f"{self.env['STUB_DIRECT']}/products/search?q=alpha", proc.stdout)
-        self.assertIn(f"make loadtest HOST={self.env['STUB_DIRECT']} USERS=50", proc.stdout)
+        # the printed command reproduces the original load: continuous, the original scenario
+        direct_cmd = [line.strip() for line in proc.stdout.splitlines()
+                      if line.strip().startswith(f"make loadtest HOST={self.env['STUB_DIRECT']} ")]
+        self.assertEqual(len(direct_cmd), 1, proc.stdout)
+        self.assertIn(" SCENARIO=original ", direct_cmd[0])
+        self.assertIn(" WAIT_TIME=0 ", direct_cmd[0])
         self.assertNotIn("lambda1", proc.stdout)
 
     def test_up_with_lambda_route(self):
@@ -248,7 +255,41 @@ class Flow(ScriptTestCase):
         apply = [c for c in self.calls() if " apply " in c]
         self.assertIn("-var lambda_proxy=true", apply[0])
         self.assertIn("/restapis/lambda1/local/_user_request_/health", self.http["paths"])
-        self.assertIn(f"make loadtest HOST={self.env['STUB_LAMBDA']} ", proc.stdout)
+        lambda_cmd = [line.strip() for line in proc.stdout.splitlines()
+                      if line.strip().startswith(f"make loadtest HOST={self.env['STUB_LAMBDA']} ")]
+        self.assertEqual(len(lambda_cmd), 1, proc.stdout)
+        # continuous load as measured originally; its expected 502s are recorded, not fatal
+        self.assertIn(" SCENARIO=original ", lambda_cmd[0])
+        self.assertIn(" WAIT_TIME=0 ", lambda_cmd[0])
+        self.assertIn(" FAIL_ON_FAILURES=0 ", lambda_cmd[0])
+        self.assertNotIn("WAIT_TIME=1", proc.stdout)
+
+    def test_localstack_image_pinned_to_a_full_version(self):
+        proc = self.run_script(UP, extra_env=self.env)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertIn("compose env LOCALSTACK_IMAGE=localstack/localstack:4.14.0", self.calls())
+        env = dict(self.env, LOCALSTACK_IMAGE="localstack/localstack-pro:4.14.0")
+        open(self.log, "w").close()
+        self.assertEqual(self.run_script(UP, extra_env=env).returncode, 0)
+        self.assertIn("compose env LOCALSTACK_IMAGE=localstack/localstack-pro:4.14.0", self.calls())
+
+    def test_up_pro_pushes_the_image_before_the_service(self):
+        repo = "localhost.localstack.cloud:4510/product-search"
+        env = dict(self.env, LOCALSTACK_AUTH_TOKEN="ls-test", STUB_ECR=repo)
+        proc = self.run_script(UP, "--pro", extra_env=env)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        calls = self.calls()
+        applies = [i for i, c in enumerate(calls) if c.startswith(f"terraform -chdir={ENV_DIR} apply")]
+        self.assertEqual(len(applies), 2, calls)
+        first, full = calls[applies[0]], calls[applies[1]]
+        self.assertIn("-var enable_pro_services=true", first)
+        self.assertTrue(first.endswith(" -target=module.ecr"), first)
+        self.assertIn("-var enable_pro_services=true", full)
+        self.assertNotIn("-target", full)
+        push = calls.index(f"docker push {repo}:latest")
+        self.assertLess(calls.index(f"docker tag product-search:latest {repo}:latest"), push)
+        self.assertLess(applies[0], push)
+        self.assertLess(push, applies[1])
 
     def test_up_gives_up_when_the_service_stays_unhealthy(self):
         self.http["health_status"] = 503

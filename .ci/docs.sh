@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# .ci/docs.sh: CI step for the documentation. Builds the server, then checks that
+# every relative link in every tracked Markdown file resolves inside the repository
+# (scripts/check-links.py) and that every console example marked <!-- example -->
+# still prints what the documentation says against a freshly started server
+# (scripts/check-examples.py). Needs python3 and curl; installs them when missing.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+missing=()
+command -v python3 >/dev/null || missing+=(python3)
+command -v curl >/dev/null || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "docs: installing ${missing[*]}"
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+make -j2
+status=0
+python3 scripts/check-links.py || status=1
+python3 scripts/check-examples.py || status=1
+exit "$status"

@@ -1,0 +1,322 @@
+'use strict';
+// Apply-time rules: mistakes the provider schema accepts but AWS refuses (or
+// silently mishandles) on a real account. Each rule reports at the line to fix.
+//
+//   replace-name    a fixed name on a resource replaced with create_before_destroy
+//   fargate-size    a Fargate task CPU/memory pair AWS does not offer
+//   global-name     an account-wide (or global) name without the region in it
+//   provider-floor  an AWS provider constraint below what the module uses
+//   output-depends  an output that hands out a role or subnet before it is usable
+//   az-opt-in       availability zones that may need an opt-in
+//   alarm-datapoints datapoints_to_alarm above evaluation_periods
+
+const { child } = require('./locate');
+
+// Types whose name must be unique (per region, VPC or account) at create time.
+const UNIQUE_NAME = {
+  aws_lb_target_group: 'name',
+  aws_lb: 'name',
+  aws_security_group: 'name',
+  aws_iam_role: 'name',
+  aws_iam_policy: 'name',
+  aws_launch_template: 'name',
+};
+
+// Names IAM and CloudWatch keep per account across all regions; S3 bucket names
+// are global across all accounts.
+const GLOBAL_NAME = {
+  aws_iam_role: { arg: 'name', prefix: 'name_prefix', scope: 'IAM role names are unique per account, across regions' },
+  aws_iam_policy: { arg: 'name', prefix: 'name_prefix', scope: 'IAM policy names are unique per account, across regions' },
+  aws_iam_user: { arg: 'name', prefix: null, scope: 'IAM user names are unique per account, across regions' },
+  aws_iam_instance_profile: { arg: 'name', prefix: 'name_prefix', scope: 'instance profile names are unique per account, across regions' },
+  aws_cloudwatch_dashboard: { arg: 'dashboard_name', prefix: null, scope: 'CloudWatch dashboard names are unique per account, across regions' },
+  aws_s3_bucket: { arg: 'bucket', prefix: 'bucket_prefix', scope: 'S3 bucket names are unique across all accounts and regions', account: true },
+};
+
+// Provider features and the first AWS provider release that has them (its CHANGELOG).
+const FEATURE_FLOOR = [
+  {
+    version: '6.8.0',
+    what: 'image_tag_mutability_exclusion_filter (aws_ecr_repository)',
+    test: (m) => Object.values(m.resources).some((r) => r.type === 'aws_ecr_repository'
+      && ('image_tag_mutability_exclusion_filter' in r.body || 'image_tag_mutability_exclusion_filter' in (r.body.dynamic || {}))),
+  },
+  {
+    version: '6.8.0',
+    what: 'image_tag_mutability "IMMUTABLE_WITH_EXCLUSION"',
+    test: (m) => m.files.some((f) => f.json && JSON.stringify(f.json).includes('IMMUTABLE_WITH_EXCLUSION')),
+  },
+  {
+    version: '6.0.0',
+    what: 'the "region" attribute of data.aws_region',
+    test: (m) => m.files.some((f) => f.json && /data\.aws_region\.[A-Za-z0-9_-]+\.region\b/.test(JSON.stringify(f.json))),
+  },
+];
+
+// Memory (MiB) Fargate allows per task CPU value (Amazon ECS Developer Guide,
+// "Task CPU and memory").
+function steps(from, to, by) {
+  const out = [];
+  for (let v = from; v <= to; v += by) out.push(v);
+  return out;
+}
+const FARGATE = {
+  256: [512, 1024, 2048],
+  512: steps(1024, 4096, 1024),
+  1024: steps(2048, 8192, 1024),
+  2048: steps(4096, 16384, 1024),
+  4096: steps(8192, 30720, 1024),
+  8192: steps(16384, 61440, 4096),
+  16384: steps(32768, 122880, 8192),
+};
+
+function fargateError(cpu, memory) {
+  const allowed = FARGATE[cpu];
+  if (!allowed) return `cpu ${cpu} is not a Fargate size (${Object.keys(FARGATE).join(', ')})`;
+  if (!allowed.includes(memory)) {
+    return `memory ${memory} MiB is not offered with cpu ${cpu} on Fargate (allowed: ${allowed[0]}-${allowed[allowed.length - 1]}${allowed.length > 3 ? ` in steps of ${allowed[1] - allowed[0]}` : `: ${allowed.join(', ')}`}); RegisterTaskDefinition would refuse it at apply time`;
+  }
+  return null;
+}
+
+// A literal number, or a numeric string; else null.
+function literalNumber(v) {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^[0-9]+$/.test(v)) return Number(v);
+  return null;
+}
+
+// "${var.x}" or "${tostring(var.x)}" -> "x"; else null.
+function varName(v) {
+  if (typeof v !== 'string') return null;
+  const m = /^\$\{(?:tostring\()?var\.([A-Za-z0-9_-]+)\)?\}$/.exec(v.trim());
+  return m ? m[1] : null;
+}
+
+function isTrue(v) {
+  return v === true || v === '${true}';
+}
+
+function parseVersion(s) {
+  const m = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(s.trim());
+  return m ? [Number(m[1]), Number(m[2] || 0), Number(m[3] || 0)] : null;
+}
+
+function cmp(a, b) {
+  for (let k = 0; k < 3; k += 1) if (a[k] !== b[k]) return a[k] - b[k];
+  return 0;
+}
+
+// The lowest version a constraint such as "~> 6.0", ">= 6.8.0, < 7.0" admits.
+function floorOf(constraint) {
+  let floor = [0, 0, 0];
+  for (const part of String(constraint).split(',')) {
+    const m = /^\s*(~>|>=|>|=|!=|<=|<)?\s*([0-9][0-9.]*)\s*$/.exec(part);
+    if (!m) continue;
+    const op = m[1] || '=';
+    const v = parseVersion(m[2]);
+    if (!v) continue;
+    if (['~>', '>=', '='].includes(op) && cmp(v, floor) > 0) floor = v;
+    if (op === '>') {
+      const next = [v[0], v[1], v[2] + 1];
+      if (cmp(next, floor) > 0) floor = next;
+    }
+  }
+  return floor;
+}
+
+class Rules {
+  constructor(checker) {
+    this.c = checker;
+    this.floorMemo = new Map();
+  }
+
+  line(node, key) {
+    return node?.attrs[key] ?? child(node, key)?.line ?? node?.line;
+  }
+
+  run(mod) {
+    this.replaceName(mod);
+    this.fargateSize(mod);
+    this.globalName(mod);
+    this.providerFloor(mod);
+    this.outputDepends(mod);
+    this.azOptIn(mod);
+    this.alarmDatapoints(mod);
+  }
+
+  replaceName(mod) {
+    for (const r of Object.values(mod.resources)) {
+      const arg = UNIQUE_NAME[r.type];
+      if (!arg || !(arg in r.body)) continue;
+      const lc = (r.body.lifecycle || [])[0] || {};
+      if (!isTrue(lc.create_before_destroy)) continue;
+      this.c.report(r.file, this.line(r.node, arg), 'replace-name',
+        `${r.type}.${r.name}: a fixed ${arg} with create_before_destroy collides on replacement (the new one is created first under the same name); use ${arg}_prefix`);
+    }
+  }
+
+  // Fargate task definitions of a module whose cpu/memory come from its variables.
+  static fargateVars(mod) {
+    const out = [];
+    for (const r of Object.values(mod.resources)) {
+      if (r.type !== 'aws_ecs_task_definition') continue;
+      if (!JSON.stringify(r.body.requires_compatibilities || '').includes('FARGATE')) continue;
+      out.push({ r, cpu: r.body.cpu, memory: r.body.memory });
+    }
+    return out;
+  }
+
+  fargateSize(mod) {
+    // 1. a task definition with literal sizes, or its module's variable defaults
+    for (const { r, cpu, memory } of Rules.fargateVars(mod)) {
+      const cv = literalNumber(cpu) ?? mod.variables[varName(cpu)]?.default;
+      const mv = literalNumber(memory) ?? mod.variables[varName(memory)]?.default;
+      if (typeof cv !== 'number' || typeof mv !== 'number') continue;
+      const err = fargateError(cv, mv);
+      if (!err) continue;
+      const mvar = mod.variables[varName(memory)];
+      if (literalNumber(memory) !== null || !mvar) this.c.report(r.file, this.line(r.node, 'memory'), 'fargate-size', `${r.type}.${r.name}: ${err}`);
+      else this.c.report(mvar.file, mvar.line, 'fargate-size', `defaults of variables "${varName(cpu)}" and "${varName(memory)}": ${err}`);
+    }
+    // 2. a module call: the values passed (literals or the caller's variable defaults) over the callee's defaults
+    for (const [name, call] of Object.entries(mod.calls)) {
+      if (!call.target) continue;
+      for (const { cpu, memory } of Rules.fargateVars(call.target)) {
+        const keys = [varName(cpu), varName(memory)];
+        if (!keys[0] || !keys[1]) continue;
+        const values = keys.map((k) => {
+          if (k in call.body) {
+            const v = call.body[k];
+            return literalNumber(v) ?? mod.variables[varName(v)]?.default;
+          }
+          return call.target.variables[k]?.default;
+        });
+        if (typeof values[0] !== 'number' || typeof values[1] !== 'number') continue;
+        const err = fargateError(values[0], values[1]);
+        if (!err) continue;
+        const passed = keys.filter((k) => k in call.body);
+        const at = passed.length ? Math.max(...passed.map((k) => call.node?.attrs[k] ?? call.line)) : call.line;
+        this.c.report(call.file, at, 'fargate-size', `module "${name}": ${keys[0]} = ${values[0]}, ${keys[1]} = ${values[1]}: ${err}`);
+      }
+    }
+  }
+
+  // The text of an expression with the locals it names spliced in (to any depth).
+  static expandLocals(mod, text, depth = 0) {
+    if (depth > 8) return text;
+    return text.replace(/local\.([A-Za-z0-9_-]+)/g, (all, name) => {
+      const l = mod.locals[name];
+      return l ? Rules.expandLocals(mod, JSON.stringify(l.value ?? ''), depth + 1) : all;
+    });
+  }
+
+  globalName(mod) {
+    for (const r of Object.values(mod.resources)) {
+      const g = GLOBAL_NAME[r.type];
+      if (!g || !(g.arg in r.body)) continue;
+      const text = Rules.expandLocals(mod, JSON.stringify(r.body[g.arg]));
+      const hasRegion = /region/i.test(text);
+      const hasAccount = !g.account || /account/i.test(text);
+      if (hasRegion && hasAccount) continue;
+      const want = g.account ? 'the account ID and the region' : 'the region (e.g. data.aws_region.current.region)';
+      this.c.report(r.file, this.line(r.node, g.arg), 'global-name',
+        `${r.type}.${r.name}: ${g.scope}; put ${want} in ${g.arg}${g.prefix ? ` or use ${g.prefix}` : ''}, or a second region collides`);
+    }
+  }
+
+  // The floor a module needs: its own features and every module it calls.
+  needed(mod, seen = new Set()) {
+    if (this.floorMemo.has(mod.dir)) return this.floorMemo.get(mod.dir);
+    if (seen.has(mod.dir)) return { version: [0, 0, 0], why: null };
+    seen.add(mod.dir);
+    let best = { version: [0, 0, 0], why: null };
+    for (const f of FEATURE_FLOOR) {
+      const v = parseVersion(f.version);
+      if (cmp(v, best.version) > 0 && f.test(mod)) best = { version: v, why: f.what };
+    }
+    for (const [name, call] of Object.entries(mod.calls)) {
+      if (!call.target) continue;
+      const sub = this.needed(call.target, seen);
+      if (cmp(sub.version, best.version) > 0) best = { version: sub.version, why: `module "${name}" (${sub.why})` };
+    }
+    this.floorMemo.set(mod.dir, best);
+    return best;
+  }
+
+  providerFloor(mod) {
+    for (const f of mod.files) {
+      if (!f.json) continue;
+      for (const [k, tb] of (f.json.terraform || []).entries()) {
+        const rp = (tb.required_providers || [])[0];
+        const aws = rp && rp.aws;
+        if (!aws || typeof aws !== 'object' || !aws.version) continue;
+        const have = floorOf(aws.version);
+        const need = this.needed(mod);
+        if (cmp(have, need.version) >= 0) continue;
+        const tnode = child(f.tree, 'terraform', null, k);
+        const awsLine = child(tnode, 'required_providers')?.attrs.aws;
+        let at = awsLine ?? tnode?.line;
+        if (awsLine) {
+          const lines = f.src.split('\n');
+          for (let n = awsLine - 1; n < Math.min(lines.length, awsLine + 6); n += 1) {
+            if (/^\s*version\s*=/.test(lines[n])) { at = n + 1; break; }
+          }
+        }
+        this.c.report(f.file, at, 'provider-floor',
+          `required AWS provider "${aws.version}" admits ${have.join('.')}, but ${need.why} needs ${need.version.join('.')} or later`);
+      }
+    }
+  }
+
+  // Outputs that hand out an IAM role before its policy is attached, or subnets
+  // before their route table association, let a consumer start too early.
+  outputDepends(mod) {
+    const waits = [];
+    for (const r of Object.values(mod.resources)) {
+      const body = JSON.stringify(r.body);
+      if (r.type === 'aws_iam_role_policy_attachment' || r.type === 'aws_iam_role_policy') {
+        const m = /aws_iam_role\.([A-Za-z0-9_-]+)\./.exec(body);
+        if (m) waits.push({ re: new RegExp(`aws_iam_role\\.${m[1]}\\.arn\\b`), dep: `${r.type}.${r.name}`, what: `role ${m[1]} gets its policy` });
+      }
+      if (r.type === 'aws_route_table_association') {
+        const m = /aws_subnet\.([A-Za-z0-9_-]+)\b/.exec(body);
+        if (m) waits.push({ re: new RegExp(`aws_subnet\\.${m[1]}\\b`), dep: `${r.type}.${r.name}`, what: `subnets ${m[1]} get their route table` });
+      }
+    }
+    for (const [name, out] of Object.entries(mod.outputs)) {
+      const value = JSON.stringify(out.body.value ?? '');
+      const deps = JSON.stringify(out.body.depends_on ?? []);
+      for (const w of waits) {
+        if (w.re.test(value) && !deps.includes(w.dep)) {
+          this.c.report(out.file, out.line, 'output-depends',
+            `output "${name}" is usable only once ${w.what}: add depends_on = [${w.dep}]`);
+        }
+      }
+    }
+  }
+
+  azOptIn(mod) {
+    for (const d of Object.values(mod.data)) {
+      if (d.type !== 'aws_availability_zones') continue;
+      const filters = JSON.stringify(d.body.filter || []);
+      if (filters.includes('opt-in-status') && filters.includes('opt-in-not-required')) continue;
+      if (d.body.all_availability_zones !== undefined || d.body.exclude_names !== undefined) continue;
+      this.c.report(d.file, d.line, 'az-opt-in',
+        `data.aws_availability_zones.${d.name}: without a filter on opt-in-status = opt-in-not-required it may return Local Zones the account has not opted in to`);
+    }
+  }
+
+  alarmDatapoints(mod) {
+    for (const r of Object.values(mod.resources)) {
+      if (r.type !== 'aws_cloudwatch_metric_alarm') continue;
+      const dp = literalNumber(r.body.datapoints_to_alarm);
+      const ev = literalNumber(r.body.evaluation_periods);
+      if (dp === null || ev === null || dp <= ev) continue;
+      this.c.report(r.file, this.line(r.node, 'datapoints_to_alarm'), 'alarm-datapoints',
+        `${r.type}.${r.name}: datapoints_to_alarm ${dp} exceeds evaluation_periods ${ev}; PutMetricAlarm refuses it`);
+    }
+  }
+}
+
+module.exports = { Rules, floorOf, fargateError };
