@@ -1,6 +1,8 @@
 /* catalog: generation of the generated products (docs/api.md) into one array and one arena. */
 #include "catalog.h"
 
+#include <sys/mman.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +39,14 @@ void catalog_deinit(struct catalog *cat)
     catalog_init(cat);
 }
 
+void catalog_huge_pages(void *p, size_t len)
+{
+    uintptr_t from = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+    uintptr_t to = ((uintptr_t)p + len) & ~(uintptr_t)4095;
+    if (len >= CATALOG_HUGE_MIN && to > from)
+        (void)madvise((void *)from, to - from, MADV_HUGEPAGE);
+}
+
 static int reserve_items(struct catalog *cat, size_t want)
 {
     if (want <= cat->cap)
@@ -49,6 +59,7 @@ static int reserve_items(struct catalog *cat, size_t want)
         return -1;
     cat->items = items;
     cat->cap = cap;
+    catalog_huge_pages(items, cap * sizeof(*items));
     return 0;
 }
 
@@ -69,6 +80,7 @@ static int reserve_arena(struct catalog *cat, size_t extra)
         return -1;
     cat->arena = arena;
     cat->arena_cap = cap;
+    catalog_huge_pages(arena, cap);
     return 0;
 }
 

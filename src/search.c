@@ -204,6 +204,7 @@ int search_index_init(struct search_index *idx, const struct catalog *cat)
     idx->offs = malloc((cat->count + 1) * sizeof(*idx->offs));
     if (idx->text == NULL || idx->offs == NULL)
         goto error;
+    catalog_huge_pages(idx->text, total);
     char *w = idx->text;
     for (size_t k = 0; k < cat->count; k++) {
         const struct product *p = &cat->items[k];
