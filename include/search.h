@@ -103,8 +103,9 @@ struct search_index {
     char *text;     /* for each product its lower-cased name and category, each
                      * followed by a NUL, back to back in id order; a query holds
                      * no NUL, so no match spans two fields or two products */
-    uint32_t *offs; /* count + 1 offsets: product k is text[offs[k], offs[k+1]) */
-    size_t count;   /* number of products indexed */
+    uint32_t *offs; /* scanned + 1 offsets: product k is text[offs[k], offs[k+1]) */
+    size_t count;   /* number of products in the catalog */
+    size_t scanned; /* products whose text is built: the widest window searched */
     struct search_values values[SEARCH_FIELD_COUNT]; /* category and brand values */
     _Atomic(struct index *) full; /* whole-catalog index once built, or NULL */
 };
@@ -112,6 +113,11 @@ struct search_index {
 /* Builds the index of cat into idx (caller-owned); cat must outlive it.
  * Returns 0, or -1 when memory runs out or the text would pass 4 GiB. */
 int search_index_init(struct search_index *idx, const struct catalog *cat);
+
+/* The same, with the scan text built only for the first window products
+ * (0 = all): a server whose SCAN_LIMIT is 100 needs no text for the rest,
+ * and starts faster. search_run() then refuses wider windows. */
+int search_index_init_window(struct search_index *idx, const struct catalog *cat, size_t window);
 
 /* Frees what idx owns (the whole-catalog index included). */
 void search_index_deinit(struct search_index *idx);
@@ -124,7 +130,7 @@ int search_request_phrase(struct search_request *req, const char *q, size_t qlen
 /* Answers req over the window of the first min(scan_limit, count) products
  * (scan_limit 0 = all): the whole-catalog index when it is built and the
  * window covers the catalog, the scan otherwise. Returns 0, or -1 when
- * memory runs out. */
+ * memory runs out or the window is wider than the index was built for. */
 int search_run(const struct search_index *idx, const struct search_request *req,
                size_t scan_limit, struct search_result *out);
 

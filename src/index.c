@@ -1069,8 +1069,8 @@ struct index *index_build(const struct search_index *base)
 struct index *index_build_tuned(const struct search_index *base, const struct index_tuning *tune)
 {
     double t0 = seconds();
-    if (base->count > UINT32_MAX / 2)
-        return NULL;
+    if (base->count > UINT32_MAX / 2 || base->scanned < base->count)
+        return NULL; /* the index reads every product's scan text */
     struct index *ix = calloc(1, sizeof(*ix));
     if (ix == NULL)
         return NULL;

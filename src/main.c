@@ -218,7 +218,7 @@ int main(int argc, char **argv)
         goto out;
     }
     double load_ms = ms_since(&t0);
-    if (search_index_init(&idx, &cat) != 0) {
+    if (search_index_init_window(&idx, &cat, cfg.scan_limit) != 0) {
         log_error("catalog", "out of memory building the search index");
         goto out;
     }

@@ -192,21 +192,27 @@ error:
 
 int search_index_init(struct search_index *idx, const struct catalog *cat)
 {
+    return search_index_init_window(idx, cat, 0);
+}
+
+int search_index_init_window(struct search_index *idx, const struct catalog *cat, size_t window)
+{
     memset(idx, 0, sizeof(*idx));
     atomic_init(&idx->full, NULL);
     idx->cat = cat;
+    size_t scanned = (window == 0 || window > cat->count) ? cat->count : window;
     size_t total = 0;
-    for (size_t k = 0; k < cat->count; k++)
+    for (size_t k = 0; k < scanned; k++)
         total += cat->items[k].name.len + cat->items[k].category.len + 2;
     if (total > UINT32_MAX)
         return -1;
     idx->text = malloc(total ? total : 1);
-    idx->offs = malloc((cat->count + 1) * sizeof(*idx->offs));
+    idx->offs = malloc((scanned + 1) * sizeof(*idx->offs));
     if (idx->text == NULL || idx->offs == NULL)
         goto error;
     catalog_huge_pages(idx->text, total);
     char *w = idx->text;
-    for (size_t k = 0; k < cat->count; k++) {
+    for (size_t k = 0; k < scanned; k++) {
         const struct product *p = &cat->items[k];
         idx->offs[k] = (uint32_t)(w - idx->text);
         w = lower_copy(w, catalog_text(cat, p->name), p->name.len);
@@ -214,8 +220,9 @@ int search_index_init(struct search_index *idx, const struct catalog *cat)
         w = lower_copy(w, catalog_text(cat, p->category), p->category.len);
         *w++ = '\0';
     }
-    idx->offs[cat->count] = (uint32_t)(w - idx->text);
+    idx->offs[scanned] = (uint32_t)(w - idx->text);
     idx->count = cat->count;
+    idx->scanned = scanned;
     for (int f = 0; f < SEARCH_FIELD_COUNT; f++)
         if (values_init(&idx->values[f], cat, (enum search_field)f) != 0)
             goto error;
@@ -524,6 +531,8 @@ int search_run(const struct search_index *idx, const struct search_request *req,
 {
     uint64_t start = now_ns();
     size_t checked = (scan_limit == 0 || scan_limit > idx->count) ? idx->count : scan_limit;
+    if (checked > idx->scanned)
+        return -1; /* a window wider than the one the text was built for */
     out->facets = req->facets;
     out->nfacet[0] = out->nfacet[1] = 0;
     /* The acquire pairs with the builder's release: a published index is whole. */

@@ -123,6 +123,28 @@ START_TEST(rejects_out_of_range_arguments)
 }
 END_TEST
 
+/* A scan text built for a window answers that window exactly as the full
+ * one does, and refuses a wider window instead of reading past its text. */
+START_TEST(window_text_answers_its_window_only)
+{
+    struct search_index w;
+    struct search_request req;
+    struct search_result a, b;
+    ck_assert_int_eq(search_index_init_window(&w, &cat, 100), 0);
+    ck_assert_uint_eq(w.scanned, 100);
+    ck_assert_uint_eq(w.count, cat.count);
+    ck_assert_int_eq(search_request_phrase(&req, "alpha", 5, 20), 0);
+    ck_assert_int_eq(search_run(&w, &req, 100, &a), 0);
+    ck_assert_int_eq(search_run(&idx, &req, 100, &b), 0);
+    ck_assert(search_result_equal(&cat, &a, &b));
+    ck_assert_int_eq(search_run(&w, &req, 50, &a), 0);
+    ck_assert_uint_eq(a.checked, 50);
+    ck_assert_int_eq(search_run(&w, &req, 101, &a), -1);
+    ck_assert_int_eq(search_run(&w, &req, 0, &a), -1);
+    search_index_deinit(&w);
+}
+END_TEST
+
 /* The SIMD finder against memmem on random text over a small alphabet, so
  * that partial matches, overlaps and block edges all occur. */
 START_TEST(find_agrees_with_memmem)
@@ -154,6 +176,7 @@ Suite *search_suite(void)
     tcase_add_loop_test(tc, scan_cases, 0, (int)(sizeof(CASES) / sizeof(CASES[0])));
     tcase_add_test(tc, results_in_id_order_capped_by_limit);
     tcase_add_test(tc, rejects_out_of_range_arguments);
+    tcase_add_test(tc, window_text_answers_its_window_only);
     suite_add_tcase(s, tc);
     TCase *tf = tcase_create("find");
     tcase_add_test(tf, non_ascii_compares_exactly);
