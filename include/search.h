@@ -106,6 +106,9 @@ struct search_index {
     uint32_t *offs; /* scanned + 1 offsets: product k is text[offs[k], offs[k+1]) */
     size_t count;   /* number of products in the catalog */
     size_t scanned; /* products whose text is built: the widest window searched */
+    bool deferred;  /* whole-catalog mode: text and value tables wait for
+                     * search_index_complete(), and the reference answers until
+                     * the whole-catalog index is published */
     struct search_values values[SEARCH_FIELD_COUNT]; /* category and brand values */
     _Atomic(struct index *) full; /* whole-catalog index once built, or NULL */
 };
@@ -118,6 +121,16 @@ int search_index_init(struct search_index *idx, const struct catalog *cat);
  * (0 = all): a server whose SCAN_LIMIT is 100 needs no text for the rest,
  * and starts faster. search_run() then refuses wider windows. */
 int search_index_init_window(struct search_index *idx, const struct catalog *cat, size_t window);
+
+/* Whole-catalog mode: nothing is built now, so the server is ready at once;
+ * search_index_complete() builds the text and value tables later, on the
+ * thread that then builds the whole-catalog index. Until that index is
+ * published, search_run() answers with search_reference(): exact, slower. */
+void search_index_init_deferred(struct search_index *idx, const struct catalog *cat);
+
+/* Builds what search_index_init_deferred() left out; 0, or -1 when memory
+ * runs out. Call it once, before index_build(), from one thread. */
+int search_index_complete(struct search_index *idx);
 
 /* Frees what idx owns (the whole-catalog index included). */
 void search_index_deinit(struct search_index *idx);

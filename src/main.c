@@ -85,7 +85,7 @@ struct builder {
 static void *build_index(void *arg)
 {
     struct builder *b = arg;
-    struct index *ix = index_build(b->idx);
+    struct index *ix = search_index_complete(b->idx) == 0 ? index_build(b->idx) : NULL;
     if (ix == NULL) {
         log_error("index", "out of memory building the whole-catalog index; the scan keeps answering");
     } else {
@@ -218,7 +218,13 @@ int main(int argc, char **argv)
         goto out;
     }
     double load_ms = ms_since(&t0);
-    if (search_index_init_window(&idx, &cat, cfg.scan_limit) != 0) {
+    /* A window covering the catalog defers its text and tables to the index
+     * thread, so start-up is the catalog alone; a bounded window builds its
+     * (small) text now. */
+    bool whole = cfg.scan_limit == 0 || cfg.scan_limit >= cat.count;
+    if (whole && cat.count > 0)
+        search_index_init_deferred(&idx, &cat);
+    else if (search_index_init_window(&idx, &cat, cfg.scan_limit) != 0) {
         log_error("catalog", "out of memory building the search index");
         goto out;
     }

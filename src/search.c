@@ -195,12 +195,10 @@ int search_index_init(struct search_index *idx, const struct catalog *cat)
     return search_index_init_window(idx, cat, 0);
 }
 
-int search_index_init_window(struct search_index *idx, const struct catalog *cat, size_t window)
+/* The scan text of the first scanned products, and the value tables. */
+static int build_text_and_values(struct search_index *idx, size_t scanned)
 {
-    memset(idx, 0, sizeof(*idx));
-    atomic_init(&idx->full, NULL);
-    idx->cat = cat;
-    size_t scanned = (window == 0 || window > cat->count) ? cat->count : window;
+    const struct catalog *cat = idx->cat;
     size_t total = 0;
     for (size_t k = 0; k < scanned; k++)
         total += cat->items[k].name.len + cat->items[k].category.len + 2;
@@ -209,7 +207,7 @@ int search_index_init_window(struct search_index *idx, const struct catalog *cat
     idx->text = malloc(total ? total : 1);
     idx->offs = malloc((scanned + 1) * sizeof(*idx->offs));
     if (idx->text == NULL || idx->offs == NULL)
-        goto error;
+        return -1;
     catalog_huge_pages(idx->text, total);
     char *w = idx->text;
     for (size_t k = 0; k < scanned; k++) {
@@ -221,15 +219,40 @@ int search_index_init_window(struct search_index *idx, const struct catalog *cat
         *w++ = '\0';
     }
     idx->offs[scanned] = (uint32_t)(w - idx->text);
-    idx->count = cat->count;
-    idx->scanned = scanned;
     for (int f = 0; f < SEARCH_FIELD_COUNT; f++)
         if (values_init(&idx->values[f], cat, (enum search_field)f) != 0)
-            goto error;
+            return -1;
+    idx->scanned = scanned;
     return 0;
-error:
-    search_index_deinit(idx);
-    return -1;
+}
+
+int search_index_init_window(struct search_index *idx, const struct catalog *cat, size_t window)
+{
+    memset(idx, 0, sizeof(*idx));
+    atomic_init(&idx->full, NULL);
+    idx->cat = cat;
+    idx->count = cat->count;
+    if (build_text_and_values(idx, (window == 0 || window > cat->count) ? cat->count : window) != 0) {
+        search_index_deinit(idx);
+        return -1;
+    }
+    return 0;
+}
+
+void search_index_init_deferred(struct search_index *idx, const struct catalog *cat)
+{
+    memset(idx, 0, sizeof(*idx));
+    atomic_init(&idx->full, NULL);
+    idx->cat = cat;
+    idx->count = cat->count;
+    idx->deferred = true;
+}
+
+int search_index_complete(struct search_index *idx)
+{
+    if (!idx->deferred || idx->scanned == idx->count)
+        return 0;
+    return build_text_and_values(idx, idx->count);
 }
 
 void search_index_deinit(struct search_index *idx)
@@ -531,14 +554,20 @@ int search_run(const struct search_index *idx, const struct search_request *req,
 {
     uint64_t start = now_ns();
     size_t checked = (scan_limit == 0 || scan_limit > idx->count) ? idx->count : scan_limit;
-    if (checked > idx->scanned)
-        return -1; /* a window wider than the one the text was built for */
     out->facets = req->facets;
     out->nfacet[0] = out->nfacet[1] = 0;
-    /* The acquire pairs with the builder's release: a published index is whole. */
+    /* The acquire pairs with the builder's release: a published index is
+     * whole, and so are the text and value tables built before it. */
     const struct index *full = atomic_load_explicit(&idx->full, memory_order_acquire);
-    int ret = full != NULL && checked == idx->count ? index_run(full, req, out)
-                                                    : scan(idx, req, checked, out);
+    int ret;
+    if (full != NULL && checked == idx->count)
+        ret = index_run(full, req, out);
+    else if (idx->deferred)
+        ret = search_reference(idx->cat, req, scan_limit, out); /* until the index is in */
+    else if (checked > idx->scanned)
+        ret = -1; /* a window wider than the one the text was built for */
+    else
+        ret = scan(idx, req, checked, out);
     out->elapsed_ns = now_ns() - start;
     return ret;
 }

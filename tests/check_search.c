@@ -145,6 +145,28 @@ START_TEST(window_text_answers_its_window_only)
 }
 END_TEST
 
+/* Whole-catalog mode builds nothing at start: the reference answers until
+ * the index is published, so answers are exact from the first request. */
+START_TEST(deferred_index_answers_with_the_reference)
+{
+    struct search_index d;
+    struct search_request req;
+    struct search_result a, b;
+    search_index_init_deferred(&d, &cat);
+    ck_assert_ptr_null(d.text);
+    ck_assert_int_eq(search_request_phrase(&req, "kappa 1", 7, 20), 0);
+    ck_assert_int_eq(search_run(&d, &req, 0, &a), 0);
+    ck_assert_int_eq(search_reference(&cat, &req, 0, &b), 0);
+    ck_assert(search_result_equal(&cat, &a, &b));
+    ck_assert_uint_eq(a.checked, cat.count);
+    ck_assert_int_eq(search_index_complete(&d), 0);
+    ck_assert_uint_eq(d.scanned, cat.count);
+    ck_assert_int_eq(search_run(&d, &req, 0, &a), 0);
+    ck_assert(search_result_equal(&cat, &a, &b));
+    search_index_deinit(&d);
+}
+END_TEST
+
 /* The SIMD finder against memmem on random text over a small alphabet, so
  * that partial matches, overlaps and block edges all occur. */
 START_TEST(find_agrees_with_memmem)
@@ -177,6 +199,7 @@ Suite *search_suite(void)
     tcase_add_test(tc, results_in_id_order_capped_by_limit);
     tcase_add_test(tc, rejects_out_of_range_arguments);
     tcase_add_test(tc, window_text_answers_its_window_only);
+    tcase_add_test(tc, deferred_index_answers_with_the_reference);
     suite_add_tcase(s, tc);
     TCase *tf = tcase_create("find");
     tcase_add_test(tf, non_ascii_compares_exactly);
