@@ -327,9 +327,15 @@ def worst_table(worst):
         for k in sizes:
             got = worst[k]["per_query"].get(q)
             cells += ["n/a", "n/a"] if got is None else [
-                f"{got['median_ns'] / 1e6:.3f} ms", f"{got['total_found']:,}"]
+                fmt_ns(got['median_ns']), f"{got['total_found']:,}"]
         lines.append(f"| `{q}` | " + " | ".join(cells) + " |")
     return lines
+
+
+def fmt_ns(ns):
+    """A duration in ns as µs under a millisecond (search times of the index
+    are fractions of a microsecond), as ms above."""
+    return f"{ns / 1e3:.2f} µs" if ns < 1e6 else f"{ns / 1e6:.3f} ms"
 
 
 def fts5_table(fts5):
@@ -344,8 +350,8 @@ def fts5_table(fts5):
                  ("product-search" + only, "product_search_trigram")]
     for label, key in rows:
         t = fts5[key]
-        lines.append(f"| {label} | {t['median_ns'] / 1e6:.3f} ms "
-                     f"| {t['mean_ns'] / 1e6:.3f} ms | {t['p99_ns'] / 1e6:.3f} ms |")
+        lines.append(f"| {label} | {fmt_ns(t['median_ns'])} "
+                     f"| {fmt_ns(t['mean_ns'])} | {fmt_ns(t['p99_ns'])} |")
     return lines
 
 
@@ -355,7 +361,7 @@ def tenm_table(tenm):
     times = got.get("search_time") or {}
 
     def ms(key):
-        return "n/a" if key not in times else f"{times[key] / 1e6:.3f} ms"
+        return "n/a" if key not in times else fmt_ns(times[key])
     return ["| products | ready | index ready | peak RSS at index ready "
             f"| peak RSS after {got.get('queries', 'the')} queries "
             "| search_time median | mean | p99 |",
@@ -563,8 +569,8 @@ def main():
                "| query | median | min | max | total_found |",
                "|---|---:|---:|---:|---:|"]
         for q, s in scan["per_query"].items():
-            md.append(f"| `{q}` | {s['median_ns'] / 1e6:.3f} ms "
-                      f"| {s['min_ns'] / 1e6:.3f} ms | {s['max_ns'] / 1e6:.3f} ms "
+            md.append(f"| `{q}` | {fmt_ns(s['median_ns'])} "
+                      f"| {fmt_ns(s['min_ns'])} | {fmt_ns(s['max_ns'])} "
                       f"| {s['total_found']:,} |")
     if ready and "runs_ms" in ready:
         md += ["", "Time to ready, each start (ms): " +
