@@ -137,6 +137,19 @@ static int split_terms(struct search_request *req)
     return n > 0 ? 0 : -1;
 }
 
+/* The next comma-separated item of s[0..len) from *pos on, empty items
+ * included ("a,,b" holds three); false once past the last one. */
+static bool next_item(const char *s, size_t len, size_t *pos, const char **item, size_t *n)
+{
+    if (*pos > len)
+        return false;
+    const char *comma = memchr(s + *pos, ',', len - *pos);
+    *item = s + *pos;
+    *n = comma ? (size_t)(comma - *item) : len - *pos;
+    *pos += *n + 1;
+    return true;
+}
+
 /* A category or brand list: 1..SEARCH_MAX_VALUES comma-separated values of
  * 1..SEARCH_MAX_VALUE bytes of UTF-8, stored lower-cased. */
 static int parse_filter(const char *s, size_t len, struct search_filter *flt)
@@ -144,17 +157,14 @@ static int parse_filter(const char *s, size_t len, struct search_filter *flt)
     flt->count = 0;
     if (s == NULL || !text_utf8_valid(s, len) || memchr(s, '\0', len) != NULL)
         return -1;
-    size_t start = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && s[i] != ',')
-            continue;
-        size_t n = i - start;
+    const char *item;
+    size_t pos = 0, n;
+    while (next_item(s, len, &pos, &item, &n)) {
         if (n == 0 || n > SEARCH_MAX_VALUE || flt->count == SEARCH_MAX_VALUES)
             return -1;
         for (size_t j = 0; j < n; j++)
-            flt->value[flt->count][j] = text_lower(s[start + j]);
+            flt->value[flt->count][j] = text_lower(item[j]);
         flt->len[flt->count++] = (uint8_t)n;
-        start = i + 1;
     }
     return 0;
 }
@@ -165,19 +175,15 @@ static int parse_facets(const char *s, size_t len, unsigned *facets)
     *facets = 0;
     if (s == NULL)
         return -1;
-    size_t start = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && s[i] != ',')
-            continue;
-        size_t n = i - start;
+    const char *item;
+    size_t pos = 0, n;
+    while (next_item(s, len, &pos, &item, &n)) {
         int f = 0;
-        while (f < SEARCH_FIELD_COUNT &&
-               !(strlen(NAME[f]) == n && memcmp(s + start, NAME[f], n) == 0))
+        while (f < SEARCH_FIELD_COUNT && !(strlen(NAME[f]) == n && memcmp(item, NAME[f], n) == 0))
             f++;
         if (f == SEARCH_FIELD_COUNT || (*facets & (1u << f)))
             return -1;
         *facets |= 1u << f;
-        start = i + 1;
     }
     return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "query.h"
+#include "reqgen.h"
 #include "search.h"
 #include "suites.h"
 
@@ -119,19 +120,7 @@ END_TEST
 /* Parses "a=1&b&c=" (no URL decoding: the tests write decoded text). */
 static int parse(const char *url, struct search_request *req, struct query_error *err)
 {
-    static char buf[4096];
-    struct query_param ps[QUERY_MAX_PARAMS];
-    size_t n = 0;
-    snprintf(buf, sizeof(buf), "%s", url);
-    for (char *save = NULL, *tok = strtok_r(buf, "&", &save); tok && n < QUERY_MAX_PARAMS;
-         tok = strtok_r(NULL, "&", &save)) {
-        char *eq = strchr(tok, '=');
-        if (eq != NULL)
-            *eq = '\0';
-        ps[n++] = (struct query_param){tok, strlen(tok), eq ? eq + 1 : NULL, eq ? strlen(eq + 1) : 0};
-    }
-    err->code = NULL;
-    return query_parse(ps, n, 20, req, err);
+    return reqgen_parse_err(url, req, err);
 }
 
 /* Each malformed parameter gets its code, and a message naming it. */

@@ -153,11 +153,10 @@ void reqgen_url(char *url, const struct catalog *cat, unsigned *seed)
         memmove(url, url + 1, strlen(url));
 }
 
-int reqgen_parse(const char *url, struct search_request *req)
+int reqgen_parse_err(const char *url, struct search_request *req, struct query_error *err)
 {
     char buf[REQGEN_URL_MAX];
     struct query_param ps[QUERY_MAX_PARAMS];
-    struct query_error err;
     size_t n = 0;
     snprintf(buf, sizeof(buf), "%s", url);
     for (char *save = NULL, *tok = strtok_r(buf, "&", &save); tok && n < QUERY_MAX_PARAMS;
@@ -167,5 +166,12 @@ int reqgen_parse(const char *url, struct search_request *req)
             *eq = '\0';
         ps[n++] = (struct query_param){tok, strlen(tok), eq ? eq + 1 : NULL, eq ? strlen(eq + 1) : 0};
     }
-    return query_parse(ps, n, 20, req, &err);
+    err->code = NULL;
+    return query_parse(ps, n, 20, req, err);
+}
+
+int reqgen_parse(const char *url, struct search_request *req)
+{
+    struct query_error err;
+    return reqgen_parse_err(url, req, &err);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "catalog.h"
+#include "query.h"
 #include "search.h"
 
 enum {
@@ -23,8 +24,12 @@ int reqgen_awkward_catalog(struct catalog *cat, size_t n, unsigned seed);
  * requests match something. */
 void reqgen_url(char *url, const struct catalog *cat, unsigned *seed);
 
-/* Parses a query string as reqgen_url() writes it into req (default limit
- * 20). Returns 0, or -1 when the parameters are refused. */
+/* Parses a query string as reqgen_url() writes it ("&" and "=" separate, no
+ * URL decoding) into req, default limit 20. Returns 0, or -1 with err filled
+ * when the parameters are refused. */
+int reqgen_parse_err(const char *url, struct search_request *req, struct query_error *err);
+
+/* The same, when the error does not matter. */
 int reqgen_parse(const char *url, struct search_request *req);
 
 #endif
