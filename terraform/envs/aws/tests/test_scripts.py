@@ -60,7 +60,8 @@ DOCKER_STUB = r"""#!/usr/bin/env bash
 echo "docker $*" >> "$STUB_LOG"
 state="$STUB_DIR/docker-arch"
 case "$1" in
-  info|login|tag|push) cat >/dev/null 2>&1 </dev/null; exit 0 ;;
+  login) cat >/dev/null; exit 0 ;;  # reads the password from the pipe, as docker does
+  info|tag|push) exit 0 ;;
   build)
     while [ $# -gt 0 ]; do [ "$1" = --platform ] && echo "${2#linux/}" > "$state"; shift; done
     exit 0 ;;
