@@ -28,7 +28,7 @@ vg=(valgrind --leak-check=full "--show-leak-kinds=definite,indirect,possible"
     --num-callers=30)
 
 # ---- 1. in-process suites ----
-suites=${VALGRIND_SUITES:-text catalog search render config metrics catalog_file http}
+suites=${VALGRIND_SUITES:-text catalog search query render config metrics catalog_file http}
 for s in $suites; do
     log=$logs/suite-$s.log
     echo "valgrind: suite $s"
@@ -113,7 +113,8 @@ expect HEAD /health 200
 expect POST /health 405
 expect DELETE /products/search 405
 expect GET /health 400 -H 'Content-Length: 5' --data-binary hello -X GET
-expect POST /health 413 -H 'Content-Type: application/octet-stream' --data-binary @<(head -c 100000 /dev/zero)
+expect POST /health 405 -H 'Content-Type: application/octet-stream' --data-binary @<(head -c 100000 /dev/zero)
+expect GET /health 413 -H 'Content-Type: application/octet-stream' --data-binary @<(head -c 100000 /dev/zero)
 expect GET /health 413 -H 'Transfer-Encoding: chunked' --data-binary x -X GET
 expect GET "/products/search?q=$(head -c 70000 /dev/zero | tr '\0' u)" 414
 expect GET /health 431 -H "X-Big: $(head -c 70000 /dev/zero | tr '\0' h)"
