@@ -11,6 +11,9 @@
 #      must end with zero failures and produce summary.md, Locust's CSV files,
 #      the CPU samples, the HTML report and the three PNG charts; the history
 #      must end with the running users (not 0) and no repeated timestamp
+#   4b. the original project's client shape (locust/getbody.py: a FastHttpUser
+#      whose every GET passes timeout=10, which Locust's fast client sends as a
+#      form body): 50 users for 10 s, zero failures required
 #   5. WORKERS=2: one master and two worker processes, same outputs, zero
 #      failures, CPU samples of the master and both workers
 #   6. a short run that expects a different default limit than the server's
@@ -199,6 +202,23 @@ EOF
 check_run "$RUN" local
 pass "zero failures, every request kind seen, 50 users reached and still running at the end"
 pass "summary.md has the table, the Aggregated row, the steady state and Locust's CPU; 3 PNG charts"
+
+# ---------------------------------------------------------------- 4b. GET with a body
+say "step 4b: the original project's client shape: every GET carries the form body timeout=10"
+GB="$WORK/getbody"
+mkdir -p "$GB"
+(cd "$GB" && timeout 120 "$PY" -m locust -f "$ROOT/locust/getbody.py" --headless -u 50 -r 50 \
+    -t 10s -H "$HOST" --csv "$GB/getbody" --only-summary >"$GB/run.log" 2>&1) ||
+    { tail -n 30 "$GB/run.log" >&2; fail "the GET-with-a-body scenario had failures or errors"; }
+"$PY" - "$GB/getbody_stats.csv" <<'EOF' || fail "the GET-with-a-body scenario's figures are wrong"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+total = rows[-1]
+requests, fails = int(total["Request Count"]), int(total["Failure Count"])
+print("locust: GET with a body: %d requests, %d failures" % (requests, fails))
+assert requests >= 300 and fails == 0
+EOF
+pass "50 FastHttpUsers, every GET with the body timeout=10: zero failures"
 
 # ---------------------------------------------------------------- 5. distributed
 say "step 5: WORKERS=2 (one master, two worker processes), 20 s"

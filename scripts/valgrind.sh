@@ -112,7 +112,8 @@ expect HEAD '/products/search?q=beta' 200
 expect HEAD /health 200
 expect POST /health 405
 expect DELETE /products/search 405
-expect GET /health 400 -H 'Content-Length: 5' --data-binary hello -X GET
+expect GET /health 200 -H 'Content-Length: 5' --data-binary hello -X GET
+expect GET '/products/search?q=beta' 200 -H 'Content-Type: application/x-www-form-urlencoded' --data-binary timeout=10 -X GET
 expect POST /health 405 -H 'Content-Type: application/octet-stream' --data-binary @<(head -c 100000 /dev/zero)
 expect GET /health 413 -H 'Content-Type: application/octet-stream' --data-binary @<(head -c 100000 /dev/zero)
 expect GET /health 413 -H 'Transfer-Encoding: chunked' --data-binary x -X GET

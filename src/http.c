@@ -1,5 +1,6 @@
 /* http: libmicrohttpd glue. One call of the access handler answers a request
- * without a body; requests with one are read to the end and refused. */
+ * without a body; a GET or HEAD with a small body is answered on the last
+ * call, once the body has been read and dropped. */
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -40,8 +41,8 @@ enum {
 /* Where a request stands, stored in the per-request pointer: one marker per
  * phase and route. The URI log callback sets SEEN (the request line is in);
  * the first handler call moves it to COUNTED (answered, or answer due on the
- * last call) or IN_BODY (a body is being read and dropped). */
-enum req_phase { REQ_SEEN, REQ_COUNTED, REQ_IN_BODY, REQ_PHASES };
+ * last call, after any body has been read and dropped). */
+enum req_phase { REQ_SEEN, REQ_COUNTED, REQ_PHASES };
 static char REQ_MARK[REQ_PHASES][METRICS_ROUTE_COUNT];
 
 static void *req_mark(enum req_phase phase, enum metrics_route route)
@@ -74,9 +75,9 @@ static const struct canned_spec CANNED[HTTP_CANNED_COUNT] = {
     [HTTP_CANNED_HEALTH_DRAINING] = {503, NULL, "{\"status\":\"draining\"}"},
     [HTTP_CANNED_NOT_FOUND] = {404, "not_found", "no such route; try /products/search?q=..."},
     [HTTP_CANNED_METHOD] = {405, "method_not_allowed", "this route answers GET and HEAD only"},
-    [HTTP_CANNED_BODY] = {400, "body_not_allowed", "requests to this service carry no body"},
-    [HTTP_CANNED_BODY_TOO_LARGE] = {413, "body_not_allowed",
-                                    "requests to this service carry no body"},
+    [HTTP_CANNED_BODY_TOO_LARGE] = {413, "body_too_large",
+                                    "a GET or HEAD body over 64 KB, or a chunked one, is not "
+                                    "read; the connection is closed"},
     [HTTP_CANNED_INTERNAL] = {500, "internal_error", "the server could not answer; try again"},
     [HTTP_CANNED_BAD_ID] = {400, "invalid_id",
                             "a product id is a positive decimal integer below 2^63, no sign, "
@@ -503,10 +504,12 @@ static enum MHD_Result route(struct http_server *s, struct MHD_Connection *c,
 
 /* The first handler call: the head is complete. In this order: framing (400
  * and close), head size (431 and close), route (404), method (405), then the
- * body policy of GET and HEAD (413 and close at once when large, else 400 once
- * it is read). A refusal before the body policy is queued at once; with a body
- * announced the library then closes the connection instead of reading it.
- * Returns MHD_YES with *req_cls set, or the queued answer's result. */
+ * body policy of GET and HEAD: a body of at most BODY_MAX bytes with a
+ * Content-Length is read and dropped and the request answered as if it had
+ * none (as Go's net/http and nginx do); a larger or chunked one gets 413 and a
+ * close. A refusal is queued at once; with a body announced the library then
+ * closes the connection instead of reading it, so its bytes never run as a
+ * request. Returns MHD_YES with *req_cls set, or the queued answer's result. */
 static enum MHD_Result first_call(struct http_server *s, struct MHD_Connection *c,
                                   enum metrics_route rt, const char *url, const char *method,
                                   const char *version, uint64_t start, void **req_cls)
@@ -519,21 +522,16 @@ static enum MHD_Result first_call(struct http_server *s, struct MHD_Connection *
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
     if (size != NULL && size->header_size > HEAD_MAX)
         return answer_canned(s, c, rt, HTTP_CANNED_HEAD_TOO_LARGE, start, method, url);
-    bool body = h.encodings > 0 || h.length > 0;
-    if (rt == METRICS_ROUTE_OTHER || !method_allowed(method)) {
-        /* Without a body the answer waits for the last call, which keeps
-         * the connection open; queued now, it would close it. */
-        if (body)
-            return answer_canned(s, c, rt,
-                                 rt == METRICS_ROUTE_OTHER ? HTTP_CANNED_NOT_FOUND
-                                                           : HTTP_CANNED_METHOD,
-                                 start, method, url);
-    } else if (body) {
-        if (h.encodings > 0 || h.length > BODY_MAX)
-            return answer_canned(s, c, rt, HTTP_CANNED_BODY_TOO_LARGE, start, method, url);
-        *req_cls = req_mark(REQ_IN_BODY, rt);
-    }
-    return MHD_YES;
+    bool get = method_allowed(method);
+    bool dropped = get && h.encodings == 0 && h.length <= BODY_MAX; /* read, then answered */
+    /* Without a body, or with one to drop, the answer waits for the last
+     * call, which keeps the connection open; queued now, it would close it. */
+    if ((h.encodings == 0 && h.length == 0) || dropped)
+        return MHD_YES;
+    if (rt == METRICS_ROUTE_OTHER)
+        return answer_canned(s, c, rt, HTTP_CANNED_NOT_FOUND, start, method, url);
+    return answer_canned(s, c, rt, get ? HTTP_CANNED_BODY_TOO_LARGE : HTTP_CANNED_METHOD, start,
+                         method, url);
 }
 
 /* libmicrohttpd calls this at least twice per request: once when the headers
@@ -565,8 +563,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         *upload_data_size = 0; /* read and dropped, so keep-alive survives */
         return MHD_YES;
     }
-    if (phase == REQ_IN_BODY)
-        return answer_canned(s, c, rt, HTTP_CANNED_BODY, start, method, url);
     if (rt != METRICS_ROUTE_OTHER && !method_allowed(method))
         return answer_canned(s, c, rt, HTTP_CANNED_METHOD, start, method, url);
     return route(s, c, rt, url, method, start);
