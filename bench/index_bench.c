@@ -1,10 +1,10 @@
 /* index_bench: the whole-catalog index in process, without HTTP: build time
- * and memory, then the SPEC 7 text and features mixes (10,000 distinct
+ * and memory, then the text and features mixes (10,000 distinct
  * queries each, seeded) through index_run() + render_search(), with mean,
  * p50, p99 and the slowest requests, and the broad single queries.
  *
  *   make && cc -O2 -Iinclude $(pkg-config --cflags libdivsufsort) -o build/index_bench \
- *       bench/index_bench.c build/obj/[!m]*.o build/obj/metrics.o \
+ *       bench/index_bench.c $(find build/obj -maxdepth 1 -name '*.o' ! -name main.o) \
  *       $(pkg-config --libs libmicrohttpd libcjson libdivsufsort) -lroaring -lpthread -lm
  *   build/index_bench [products] [passes]
  */
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base.h"
 #include "catalog.h"
 #include "index.h"
 #include "query.h"
@@ -42,9 +43,7 @@ static unsigned pick(unsigned n)
 
 static double now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)clock_ns() / 1e9;
 }
 
 static long status_kb(const char *field)
@@ -167,7 +166,7 @@ static void mix_url(char *url, size_t n, int features)
         snprintf(url, URL_MAX, "q=%.*s%s", (int)ql, q, extra);
 }
 
-static int parse(const char *url, struct search_request *req)
+static int parse(const char *url, struct request *req)
 {
     struct query_param ps[QUERY_MAX_PARAMS];
     struct query_error err;
@@ -194,23 +193,21 @@ int main(int argc, char **argv)
     size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
     int passes = argc > 2 ? atoi(argv[2]) : 3;
     static struct catalog cat;
-    static struct search_index idx;
-    if (catalog_generate(&cat, n) != 0 || search_index_init(&idx, &cat) != 0)
+    static struct search engine;
+    if (catalog_generate(&cat, n) != 0 || search_init(&engine, &cat, 0) != 0)
         return 1;
     long before = status_kb("VmRSS");
-    struct index *ix = index_build(&idx);
-    if (ix == NULL)
+    if (search_build_index(&engine) != 0) /* search_run() uses it from now on */
         return 1;
     struct index_stats st;
-    index_stats(ix, &st);
+    index_stats(atomic_load(&engine.index), &st);
     printf("products %zu: build %.3f s, index %.1f MB, %zu precomputed sets, RSS %ld -> %ld kB "
            "(peak %ld kB)\n",
            n, st.build_s, (double)st.bytes / 1e6, st.heavy, before, status_kb("VmRSS"),
            status_kb("VmHWM"));
-    atomic_store_explicit(&idx.full, ix, memory_order_release); /* search_run() uses it now */
 
     static char urls[QUERIES][URL_MAX];
-    static struct search_request reqs[QUERIES];
+    static struct request reqs[QUERIES];
     static double lat[QUERIES];
     for (int features = 0; features < 2; features++) {
         int m = 0;
@@ -223,10 +220,10 @@ int main(int argc, char **argv)
         for (int p = 0; p < passes; p++) {
             double sum = 0;
             for (int i = 0; i < QUERIES; i++) {
-                struct search_result r;
+                struct result r;
                 size_t len;
                 double t0 = now();
-                if (search_run(&idx, &reqs[i], 0, &r) != 0)
+                if (search_run(&engine, &reqs[i], 0, &r) != 0)
                     return 1;
                 free(render_search(&cat, &r, &len));
                 lat[i] = now() - t0;
@@ -253,12 +250,12 @@ int main(int argc, char **argv)
     }
     static const char *const BROAD[] = {"q=product", "q=a", "q=1", "q=zzz-none",
                                         "q=product&facets=category,brand&sort=-price&offset=200"};
-    for (size_t b = 0; b < sizeof(BROAD) / sizeof(BROAD[0]); b++) {
-        struct search_request req;
-        struct search_result r;
+    for (size_t b = 0; b < COUNT_OF(BROAD); b++) {
+        struct request req;
+        struct result r;
         parse(BROAD[b], &req);
         for (int i = 0; i < 201; i++) {
-            search_run(&idx, &req, 0, &r);
+            search_run(&engine, &req, 0, &r);
             lat[i] = (double)r.elapsed_ns / 1e3;
         }
         qsort(lat, 201, sizeof(double), cmp_double);
@@ -266,7 +263,7 @@ int main(int argc, char **argv)
                r.total_found);
     }
     printf("peak RSS %ld kB\n", status_kb("VmHWM"));
-    search_index_deinit(&idx); /* frees the index too */
+    search_deinit(&engine); /* frees the index too */
     catalog_deinit(&cat);
     return 0;
 }

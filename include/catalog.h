@@ -28,12 +28,21 @@ struct product {
     uint8_t plain;                   /* bit per field: no JSON escaping needed */
 };
 
+/* The four text fields of a product. */
+enum catalog_field {
+    CATALOG_NAME,
+    CATALOG_CATEGORY,
+    CATALOG_DESCRIPTION,
+    CATALOG_BRAND,
+    CATALOG_FIELD_COUNT,
+};
+
 /* Bits of product.plain: the field's bytes can be copied into JSON as they are. */
 enum catalog_plain {
-    CATALOG_PLAIN_NAME = 1 << 0,
-    CATALOG_PLAIN_CATEGORY = 1 << 1,
-    CATALOG_PLAIN_DESCRIPTION = 1 << 2,
-    CATALOG_PLAIN_BRAND = 1 << 3,
+    CATALOG_PLAIN_NAME = 1 << CATALOG_NAME,
+    CATALOG_PLAIN_CATEGORY = 1 << CATALOG_CATEGORY,
+    CATALOG_PLAIN_DESCRIPTION = 1 << CATALOG_DESCRIPTION,
+    CATALOG_PLAIN_BRAND = 1 << CATALOG_BRAND,
 };
 
 /* The whole catalog: products in load order, strings in one arena. */
@@ -77,6 +86,27 @@ void catalog_shrink(struct catalog *cat);
 
 /* Frees what the catalog owns and leaves it empty. */
 void catalog_deinit(struct catalog *cat);
+
+/* Field f of product p. */
+static inline struct catalog_str catalog_field(const struct product *p, enum catalog_field f)
+{
+    switch (f) {
+    case CATALOG_NAME:
+        return p->name;
+    case CATALOG_CATEGORY:
+        return p->category;
+    case CATALOG_DESCRIPTION:
+        return p->description;
+    default:
+        return p->brand;
+    }
+}
+
+/* True when field f of p can be copied into a JSON string as it is. */
+static inline int catalog_plain(const struct product *p, enum catalog_field f)
+{
+    return (p->plain >> f) & 1;
+}
 
 /* The bytes of s, NUL-terminated, valid while cat lives. */
 static inline const char *catalog_text(const struct catalog *cat, struct catalog_str s)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 enum {
     CONFIG_ERROR_MAX = 256, /* room for one error line */
@@ -41,5 +42,12 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err);
 
 /* The --help text. */
 const char *config_usage(void);
+
+/* Fills addr from bind (an IPv4 or IPv6 literal) and port; returns the
+ * address length, or 0 when bind is neither. With to_loopback the wildcard
+ * addresses (0.0.0.0, ::) become the loopback one, for a client of the
+ * server. */
+socklen_t config_sockaddr(struct sockaddr_storage *addr, const char *bind, unsigned port,
+                          bool to_loopback);
 
 #endif

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "catalog.h"
-#include "search.h"
+#include "request.h"
 
 enum {
     RENDER_DURATION_MAX = 40, /* room for any render_duration() output */
@@ -16,20 +16,10 @@ enum {
  * into buf (at least RENDER_DURATION_MAX bytes), NUL-terminated; returns its length. */
 size_t render_duration(char *buf, uint64_t ns);
 
-/* Writes s[0..len) as a quoted JSON string into out, which must have room for
- * render_json_string_max(len) bytes; returns the bytes written. */
-size_t render_json_string(char *out, const char *s, size_t len);
-
-/* Room render_json_string() may need for len bytes of input. */
-static inline size_t render_json_string_max(size_t len)
-{
-    return 6 * len + 2;
-}
-
 /* The search answer (docs/api.md) for res over cat, NUL-terminated, in one heap
  * buffer the caller owns (free()); *len gets its length. NULL when memory
  * runs out. */
-char *render_search(const struct catalog *cat, const struct search_result *res, size_t *len);
+char *render_search(const struct catalog *cat, const struct result *res, size_t *len);
 
 /* One product as a JSON object, NUL-terminated, in a heap buffer the caller owns (free());
  * the catalog export writes these as JSON Lines. NULL when memory runs out. */

@@ -84,17 +84,6 @@ static int reserve_arena(struct catalog *cat, size_t extra)
     return 0;
 }
 
-/* True when the bytes need no escaping inside a JSON string. */
-static int json_plain(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '"' || c == '\\')
-            return 0;
-    }
-    return 1;
-}
-
 /* Copies len bytes plus a terminator into the arena (space reserved by the caller). */
 static struct catalog_str put(struct catalog *cat, const char *s, size_t len)
 {
@@ -134,7 +123,7 @@ int catalog_add(struct catalog *cat, uint64_t id, uint64_t price_cents,
     const size_t len[4] = {name_len, category_len, description_len, brand_len};
     uint8_t plain = 0;
     for (unsigned f = 0; f < 4; f++)
-        plain |= (uint8_t)(json_plain(str[f], len[f]) << f); /* bit order of enum catalog_plain */
+        plain |= (uint8_t)(text_json_plain(str[f], len[f]) << f); /* order of enum catalog_field */
     return add_product(cat, id, price_cents, str, len, plain);
 }
 

@@ -26,10 +26,12 @@ struct origin {
     size_t line;      /* 1-based line number, 0 when unknown */
 };
 
-static void fail(char *err, const struct origin *o, const char *fmt, ...)
+/* Writes the error line (file, record, line, what) into err; returns -1, so
+ * that a refusal is `return fail(...)`. */
+static int fail(char *err, const struct origin *o, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void fail(char *err, const struct origin *o, const char *fmt, ...)
+static int fail(char *err, const struct origin *o, const char *fmt, ...)
 {
     char what[256];
     va_list ap;
@@ -42,6 +44,7 @@ static void fail(char *err, const struct origin *o, const char *fmt, ...)
     else
         snprintf(err, CATALOG_FILE_ERROR_MAX, "PRODUCTS_FILE %s: record %zu: %s", o->path,
                  o->record, what);
+    return -1;
 }
 
 /* The text of one JSON value inside the file's bytes. */
@@ -242,41 +245,28 @@ static const char *const STRING_FIELDS[] = {"name", "category", "description", "
 static int add_record(struct catalog *cat, const cJSON *obj, struct span rec,
                       const struct origin *o, char *err)
 {
-    if (!cJSON_IsObject(obj) || rec.len == 0 || rec.p[0] != '{') {
-        fail(err, o, "%s", "expected a JSON object");
-        return -1;
-    }
+    if (!cJSON_IsObject(obj) || rec.len == 0 || rec.p[0] != '{')
+        return fail(err, o, "%s", "expected a JSON object");
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(obj, "id");
-    if (id == NULL) {
-        fail(err, o, "missing field \"%s\"", "id");
-        return -1;
-    }
+    if (id == NULL)
+        return fail(err, o, "missing field \"%s\"", "id");
     if (!cJSON_IsNumber(id) || id->valuedouble != floor(id->valuedouble) ||
-        id->valuedouble < 1 || id->valuedouble > ID_MAX) {
-        fail(err, o, "field \"%s\" must be a positive integer", "id");
-        return -1;
-    }
+        id->valuedouble < 1 || id->valuedouble > ID_MAX)
+        return fail(err, o, "field \"%s\" must be a positive integer", "id");
     const cJSON *field[4];
     for (size_t i = 0; i < 4; i++) {
         field[i] = cJSON_GetObjectItemCaseSensitive(obj, STRING_FIELDS[i]);
-        if (field[i] == NULL) {
-            fail(err, o, "missing field \"%s\"", STRING_FIELDS[i]);
-            return -1;
-        }
-        if (!cJSON_IsString(field[i])) {
-            fail(err, o, "field \"%s\" must be a string", STRING_FIELDS[i]);
-            return -1;
-        }
+        if (field[i] == NULL)
+            return fail(err, o, "missing field \"%s\"", STRING_FIELDS[i]);
+        if (!cJSON_IsString(field[i]))
+            return fail(err, o, "field \"%s\" must be a string", STRING_FIELDS[i]);
     }
     const cJSON *price = cJSON_GetObjectItemCaseSensitive(obj, "price");
-    if (price == NULL) {
-        fail(err, o, "missing field \"%s\"", "price");
-        return -1;
-    }
-    if (!cJSON_IsNumber(price)) {
-        fail(err, o, "field \"%s\" must be a number from 0 to 10000000000000", "price");
-        return -1;
-    }
+    if (price == NULL)
+        return fail(err, o, "missing field \"%s\"", "price");
+    if (!cJSON_IsNumber(price))
+        return fail(err, o,
+                    "field \"%s\" must be a number from 0 to %llu", "price", PRICE_MAX_CENTS / 100);
     /* The text of the members cJSON picked (the first of a repeated key). */
     struct span text[4] = {{NULL, 0}}, price_text = {NULL, 0};
     const char *cur = rec.p + 1, *end = rec.p + rec.len;
@@ -295,21 +285,15 @@ static int add_record(struct catalog *cat, const cJSON *obj, struct span rec,
         s[i] = field[i]->valuestring;
         len[i] = strlen(s[i]);
         if (text[i].p == NULL) { /* cannot happen for text cJSON accepted */
-            fail(err, o, "field \"%s\": its text was not found", STRING_FIELDS[i]);
-            return -1;
+            return fail(err, o, "field \"%s\": its text was not found", STRING_FIELDS[i]);
         }
-        if (holds_nul(text[i])) {
-            fail(err, o, "field \"%s\" holds a NUL character (\\u0000)", STRING_FIELDS[i]);
-            return -1;
-        }
-        if (len[i] > CATALOG_MAX_STRING) {
-            fail(err, o, "field \"%s\" is longer than 4096 bytes", STRING_FIELDS[i]);
-            return -1;
-        }
-        if (!text_utf8_valid(s[i], len[i])) {
-            fail(err, o, "field \"%s\" is not valid UTF-8", STRING_FIELDS[i]);
-            return -1;
-        }
+        if (holds_nul(text[i]))
+            return fail(err, o, "field \"%s\" holds a NUL character (\\u0000)", STRING_FIELDS[i]);
+        if (len[i] > CATALOG_MAX_STRING)
+            return fail(err, o,
+                        "field \"%s\" is longer than %d bytes", STRING_FIELDS[i], CATALOG_MAX_STRING);
+        if (!text_utf8_valid(s[i], len[i]))
+            return fail(err, o, "field \"%s\" is not valid UTF-8", STRING_FIELDS[i]);
     }
     uint64_t cents = 0;
     char shown[32];
@@ -318,26 +302,19 @@ static int add_record(struct catalog *cat, const cJSON *obj, struct span rec,
     case PRICE_OK:
         break;
     case PRICE_PRECISION:
-        fail(err, o,
-             "field \"price\" %s has more than 2 fraction digits (prices are whole cents)",
-             shown);
-        return -1;
+        return fail(err, o,
+                    "field \"price\" %s has more than 2 fraction digits (prices are whole cents)", shown);
     case PRICE_NOT_DECIMAL:
-        fail(err, o, "field \"price\" %s is not a plain JSON number", shown);
-        return -1;
+        return fail(err, o, "field \"price\" %s is not a plain JSON number", shown);
     case PRICE_RANGE:
-        fail(err, o, "field \"price\" %s must be a number from 0 to 10000000000000", shown);
-        return -1;
+        return fail(err, o,
+                    "field \"price\" %s must be a number from 0 to %llu", shown, PRICE_MAX_CENTS / 100);
     }
-    if (cat->count >= CATALOG_MAX_PRODUCTS) {
-        fail(err, o, "%s", "more than 10000000 products");
-        return -1;
-    }
+    if (cat->count >= CATALOG_MAX_PRODUCTS)
+        return fail(err, o, "more than %d products", CATALOG_MAX_PRODUCTS);
     if (catalog_add(cat, (uint64_t)id->valuedouble, cents, s[0], len[0], s[1], len[1], s[2],
-                    len[2], s[3], len[3]) != 0) {
-        fail(err, o, "%s", "out of memory");
-        return -1;
-    }
+                    len[2], s[3], len[3]) != 0)
+        return fail(err, o, "%s", "out of memory");
     return 0;
 }
 

@@ -2,11 +2,14 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "base.h"
 
 enum kind { UINT, SIZE, BOOL, ADDR, PATH };
 
@@ -35,8 +38,6 @@ static const struct setting SETTINGS[] = {
     {"ACCESS_LOG", "--access-log", BOOL, 0, 0, FIELD(access_log)},
     {"PRODUCTS_FILE", "--products-file", PATH, 0, 0, FIELD(products_file)},
 };
-
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 const char *config_usage(void)
 {
@@ -247,6 +248,29 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err)
         if (value != NULL && *value != '\0' &&
             apply(cfg, &SETTINGS[i], value, "environment", err) != 0)
             return -1;
+    }
+    return 0;
+}
+
+socklen_t config_sockaddr(struct sockaddr_storage *addr, const char *bind, unsigned port,
+                          bool to_loopback)
+{
+    struct sockaddr_in *v4 = (struct sockaddr_in *)addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)addr;
+    memset(addr, 0, sizeof(*addr));
+    if (inet_pton(AF_INET, bind, &v4->sin_addr) == 1) {
+        if (to_loopback && v4->sin_addr.s_addr == htonl(INADDR_ANY))
+            v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        return sizeof(*v4);
+    }
+    if (inet_pton(AF_INET6, bind, &v6->sin6_addr) == 1) {
+        if (to_loopback && IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr))
+            v6->sin6_addr = in6addr_loopback;
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        return sizeof(*v6);
     }
     return 0;
 }

@@ -8,7 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "render.h"
 #include "text.h"
 
 void log_timestamp(char *buf)
@@ -133,8 +132,8 @@ void log_access(const char *method, const char *path, unsigned status, size_t by
     char method_json[64], path_json[512];
     size_t mlen = utf8_clean_prefix(method_clean, method, strlen(method), LOG_METHOD_MAX);
     size_t plen = utf8_clean_prefix(path_clean, path, strlen(path), LOG_PATH_MAX);
-    method_json[render_json_string(method_json, method_clean, mlen)] = '\0';
-    path_json[render_json_string(path_json, path_clean, plen)] = '\0';
+    method_json[text_json_string(method_json, method_clean, mlen)] = '\0';
+    path_json[text_json_string(path_json, path_clean, plen)] = '\0';
     log_timestamp(ts);
     int n = snprintf(line, sizeof(line),
                      "{\"ts\":\"%s\",\"level\":\"info\",\"event\":\"access\",\"method\":%s,"

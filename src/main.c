@@ -1,4 +1,4 @@
-/* main: wires configuration, catalog, index, metrics and the HTTP server. */
+/* main: wires configuration, catalog, search engine, metrics and the HTTP server. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -15,11 +15,12 @@
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
 
+#include "base.h"
 #include "catalog.h"
 #include "catalog_file.h"
 #include "config.h"
+#include "healthcheck.h"
 #include "http.h"
-#include "index.h"
 #include "log.h"
 #include "metrics.h"
 #include "render.h"
@@ -32,11 +33,9 @@ enum {
     STOP_WAIT_MS = 10000,   /* longest wait for in-flight requests at shutdown */
 };
 
-static double ms_since(const struct timespec *t0)
+static double ms_since(uint64_t t0)
 {
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+    return (double)(clock_ns() - t0) / 1e6;
 }
 
 /* A field of /proc/self/status in kB (VmRSS, VmHWM), or -1. */
@@ -72,39 +71,25 @@ static void raise_nofile(unsigned conn_limit)
     setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/* The whole-catalog index, built on a thread of its own while the scan
- * answers; published with release semantics, so a search sees it whole. */
-struct builder {
-    struct search_index *idx; /* gets the index in its full pointer */
-    struct metrics *metrics;  /* gets the ready gauge */
-    pthread_t thread;         /* the building thread */
-    bool started;             /* thread was started */
-    atomic_bool done;         /* the thread has finished, index built or not */
-};
-
-static void *build_index(void *arg)
+/* The engine's builder thread is done: the index answers from now on (st
+ * set), or could not be built (st NULL). */
+static void index_ready(void *ctx, const struct index_stats *st)
 {
-    struct builder *b = arg;
-    struct index *ix = search_index_complete(b->idx) == 0 ? index_build(b->idx) : NULL;
-    if (ix == NULL) {
+    struct metrics *metrics = ctx;
+    if (st == NULL) {
         log_error("index", "out of memory building the whole-catalog index; the scan keeps answering");
-    } else {
-        struct index_stats st;
-        index_stats(ix, &st);
-        atomic_store_explicit(&b->idx->full, ix, memory_order_release);
-        metrics_index_ready(b->metrics, (uint64_t)(st.build_s * 1e9));
-        cJSON *f = cJSON_CreateObject();
-        if (f != NULL) {
-            cJSON_AddNumberToObject(f, "products", (double)b->idx->count);
-            cJSON_AddNumberToObject(f, "build_ms", (double)(long)(st.build_s * 1e5) / 100);
-            cJSON_AddNumberToObject(f, "index_kb", (double)(st.bytes / 1024));
-            cJSON_AddNumberToObject(f, "precomputed_sets", (double)st.heavy);
-            cJSON_AddNumberToObject(f, "rss_kb", (double)proc_status_kb("VmRSS"));
-        }
-        log_info("index_ready", f);
+        return;
     }
-    atomic_store(&b->done, true);
-    return NULL;
+    metrics_index_ready(metrics, (uint64_t)(st->build_s * 1e9));
+    cJSON *f = cJSON_CreateObject();
+    if (f != NULL) {
+        cJSON_AddNumberToObject(f, "products", (double)metrics->products);
+        cJSON_AddNumberToObject(f, "build_ms", (double)(long)(st->build_s * 1e5) / 100);
+        cJSON_AddNumberToObject(f, "index_kb", (double)(st->bytes / 1024));
+        cJSON_AddNumberToObject(f, "precomputed_sets", (double)st->heavy);
+        cJSON_AddNumberToObject(f, "rss_kb", (double)proc_status_kb("VmRSS"));
+    }
+    log_info("index_ready", f);
 }
 
 static void log_start(const struct config *cfg, unsigned port, size_t products, double load_ms,
@@ -170,8 +155,7 @@ static void wait_and_drain(struct http_server *server, const sigset_t *stop, uns
 
 int main(int argc, char **argv)
 {
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint64_t t0 = clock_ns();
     signal(SIGPIPE, SIG_IGN);
 
     struct config cfg;
@@ -189,19 +173,18 @@ int main(int argc, char **argv)
                PRODUCT_SEARCH_REVISION, MHD_get_version());
         return 0;
     case CONFIG_HEALTHCHECK:
-        return http_healthcheck(&cfg);
+        return healthcheck_run(&cfg);
     default:
         break;
     }
 
     int status = 1;
     struct catalog cat;
-    struct search_index idx;
+    struct search engine;
     struct metrics metrics;
     struct http_server server;
-    struct builder builder = {.started = false};
     catalog_init(&cat);
-    memset(&idx, 0, sizeof(idx));
+    memset(&engine, 0, sizeof(engine));
 
     if (cfg.products_file[0] != '\0') {
         if (catalog_load_file(&cat, cfg.products_file, err) != 0) {
@@ -217,18 +200,19 @@ int main(int argc, char **argv)
         status = export_catalog(&cat) == 0 ? 0 : 1;
         goto out;
     }
-    double load_ms = ms_since(&t0);
-    /* A window covering the catalog defers its text and tables to the index
-     * thread, so start-up is the catalog alone; a bounded window builds its
-     * (small) text now. */
-    bool whole = cfg.scan_limit == 0 || cfg.scan_limit >= cat.count;
-    if (whole && cat.count > 0)
-        search_index_init_deferred(&idx, &cat);
-    else if (search_index_init_window(&idx, &cat, cfg.scan_limit) != 0) {
+    double load_ms = ms_since(t0);
+    /* A window covering the catalog leaves the tables and the index to the
+     * builder thread, so start-up is the catalog alone; a bounded window
+     * builds its (small) text now, and no index: in the bounded mode it would
+     * be memory for nothing. */
+    bool whole = (cfg.scan_limit == 0 || cfg.scan_limit >= cat.count) && cat.count > 0;
+    if (whole)
+        search_init_whole(&engine, &cat);
+    else if (search_init(&engine, &cat, cfg.scan_limit) != 0) {
         log_error("catalog", "out of memory building the search index");
         goto out;
     }
-    metrics_init(&metrics, cat.count);
+    metrics_init(&metrics, cat.count, HTTP_ROUTE_NAMES, HTTP_ROUTE_COUNT);
 
     sigset_t stop;
     sigemptyset(&stop);
@@ -237,21 +221,17 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL); /* inherited by the daemon's threads */
     raise_nofile(cfg.conn_limit);
 
-    if (http_server_start(&server, &cfg, &cat, &idx, &metrics, err) != 0) {
+    if (http_server_start(&server, &cfg, &cat, &engine, &metrics, err) != 0) {
         log_error("listen", err);
         goto out;
     }
-    /* The index serves only windows that cover the whole catalog: in the
-     * bounded mode it would be memory for nothing. */
-    if (cat.count > 0 && (cfg.scan_limit == 0 || cfg.scan_limit >= cat.count)) {
-        builder.idx = &idx;
-        builder.metrics = &metrics;
-        atomic_init(&builder.done, false);
-        builder.started = pthread_create(&builder.thread, NULL, build_index, &builder) == 0;
-        if (!builder.started)
+    bool building = false;
+    if (whole) {
+        building = search_start_builder(&engine, index_ready, &metrics) == 0;
+        if (!building)
             log_error("index", "cannot start the index thread; the scan keeps answering");
     }
-    log_start(&cfg, server.port, cat.count, load_ms, ms_since(&t0), builder.started);
+    log_start(&cfg, server.port, cat.count, load_ms, ms_since(t0), building);
 
     wait_and_drain(&server, &stop, cfg.drain_s);
     http_server_stop(&server, STOP_WAIT_MS);
@@ -260,16 +240,8 @@ int main(int argc, char **argv)
         cJSON_AddNumberToObject(f, "peak_rss_kb", (double)proc_status_kb("VmHWM"));
     log_info("stopped", f);
     status = 0;
-    if (builder.started && !atomic_load(&builder.done)) {
-        /* Still building what nobody will use. Returning would free main's
-         * frame (the catalog) under the builder; _exit ends both at once. */
-        fflush(NULL);
-        _exit(status);
-    }
-    if (builder.started)
-        pthread_join(builder.thread, NULL);
 out:
-    search_index_deinit(&idx);
+    search_deinit(&engine); /* stops a build still running, at its next step */
     catalog_deinit(&cat);
     return status;
 }

@@ -10,9 +10,6 @@
 #include "version.h"
 
 
-static const char *const ROUTES[METRICS_ROUTE_COUNT] = {
-    "/products/search", "/health", "/metrics", "/products/{id}", "/openapi.json", "other",
-};
 static const unsigned STATUSES[METRICS_STATUS_COUNT] = {200, 400, 404, 405, 413, 431, 500, 503};
 /* Upper bounds in nanoseconds; rendered in seconds. */
 static const uint64_t BOUNDS_NS[METRICS_BUCKET_COUNT] = {
@@ -20,10 +17,12 @@ static const uint64_t BOUNDS_NS[METRICS_BUCKET_COUNT] = {
     10000000, 25000000, 50000000, 100000000, 250000000, 500000000, 1000000000,
 };
 
-void metrics_init(struct metrics *m, size_t products)
+void metrics_init(struct metrics *m, size_t products, const char *const *routes, size_t nroutes)
 {
     memset(m, 0, sizeof(*m));
     m->products = products;
+    m->route_names = routes;
+    m->nroutes = nroutes < METRICS_ROUTES ? nroutes : METRICS_ROUTES;
 }
 
 void metrics_index_ready(struct metrics *m, uint64_t build_ns)
@@ -42,8 +41,7 @@ void metrics_end(struct metrics *m)
     atomic_fetch_sub_explicit(&m->in_flight, 1, memory_order_relaxed);
 }
 
-void metrics_observe(struct metrics *m, enum metrics_route route, unsigned status,
-                     uint64_t duration_ns)
+void metrics_observe(struct metrics *m, unsigned route, unsigned status, uint64_t duration_ns)
 {
     size_t s = 0;
     while (s < METRICS_STATUS_COUNT && STATUSES[s] != status)
@@ -106,36 +104,36 @@ char *metrics_render(struct metrics *m, size_t *len)
         return NULL;
     append(&t, "# HELP product_search_requests_total HTTP requests answered, by route and status code.\n"
                "# TYPE product_search_requests_total counter\n");
-    for (size_t r = 0; r < METRICS_ROUTE_COUNT; r++) {
+    for (size_t r = 0; r < m->nroutes; r++) {
         for (size_t s = 0; s <= METRICS_STATUS_COUNT; s++) {
             uint64_t n = load(&m->requests[r][s]);
-            if (n == 0 && !(r == METRICS_ROUTE_SEARCH && s == 0))
+            if (n == 0 && !(r == 0 && s == 0))
                 continue;
             if (s < METRICS_STATUS_COUNT)
                 append(&t, "product_search_requests_total{route=\"%s\",code=\"%u\"} %" PRIu64 "\n",
-                       ROUTES[r], STATUSES[s], n);
+                       m->route_names[r], STATUSES[s], n);
             else
                 append(&t, "product_search_requests_total{route=\"%s\",code=\"other\"} %" PRIu64 "\n",
-                       ROUTES[r], n);
+                       m->route_names[r], n);
         }
     }
     append(&t, "# HELP product_search_request_duration_seconds Time to answer a request, by route.\n"
                "# TYPE product_search_request_duration_seconds histogram\n");
-    for (size_t r = 0; r < METRICS_ROUTE_COUNT; r++) {
+    for (size_t r = 0; r < m->nroutes; r++) {
         uint64_t cumulative = 0;
         for (size_t b = 0; b <= METRICS_BUCKET_COUNT; b++) {
             cumulative += load(&m->buckets[r][b]);
             if (b < METRICS_BUCKET_COUNT)
                 append(&t, "product_search_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %" PRIu64 "\n",
-                       ROUTES[r], (double)BOUNDS_NS[b] / 1e9, cumulative);
+                       m->route_names[r], (double)BOUNDS_NS[b] / 1e9, cumulative);
             else
                 append(&t, "product_search_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %" PRIu64 "\n",
-                       ROUTES[r], cumulative);
+                       m->route_names[r], cumulative);
         }
-        append(&t, "product_search_request_duration_seconds_sum{route=\"%s\"} %.9f\n", ROUTES[r],
+        append(&t, "product_search_request_duration_seconds_sum{route=\"%s\"} %.9f\n", m->route_names[r],
                (double)load(&m->latency_ns[r]) / 1e9);
         append(&t, "product_search_request_duration_seconds_count{route=\"%s\"} %" PRIu64 "\n",
-               ROUTES[r], cumulative);
+               m->route_names[r], cumulative);
     }
     append(&t, "# HELP product_search_requests_in_flight Requests being answered now.\n"
                "# TYPE product_search_requests_in_flight gauge\n"

@@ -3,6 +3,7 @@
  * search sees only validated requests. */
 #include "query.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,19 +29,38 @@ static const char *const PARAM_NAME[P_COUNT] = {
     "q", "limit", "offset", "sort", "category", "brand", "min_price", "max_price", "match", "facets",
 };
 
-static const char *const Q_MESSAGE[] = {
-    [QUERY_Q_MISSING] = "query parameter q is required",
-    [QUERY_Q_BLANK] = "q must not be empty or blank",
-    [QUERY_Q_TOO_LONG] = "q must be at most 256 bytes after trimming white space",
-    [QUERY_Q_NUL] = "q must not contain NUL bytes",
-    [QUERY_Q_BAD_UTF8] = "q must be valid UTF-8",
-};
+/* Writes code and a message built from fmt into err; returns -1, so that a
+ * refusal is `return fail(...)`. */
+static int fail(struct query_error *err, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static int fail(struct query_error *err, const char *code, const char *message)
+static int fail(struct query_error *err, const char *code, const char *fmt, ...)
 {
+    va_list ap;
     err->code = code;
-    snprintf(err->message, sizeof(err->message), "%s", message);
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
     return -1;
+}
+
+/* The refusal of a q that query_check_q() did not pass. */
+static int fail_q(struct query_error *err, enum query_q_status qs)
+{
+    const char *code = qs == QUERY_Q_MISSING ? "missing_query" : "invalid_query";
+    switch (qs) {
+    case QUERY_Q_MISSING:
+        return fail(err, code, "query parameter q is required");
+    case QUERY_Q_BLANK:
+        return fail(err, code, "q must not be empty or blank");
+    case QUERY_Q_TOO_LONG:
+        return fail(err, code, "q must be at most %d bytes after trimming white space",
+                    REQUEST_MAX_QUERY);
+    case QUERY_Q_NUL:
+        return fail(err, code, "q must not contain NUL bytes");
+    default:
+        return fail(err, code, "q must be valid UTF-8");
+    }
 }
 
 enum query_q_status query_check_q(const char *raw, size_t raw_len, const char **q, size_t *qlen)
@@ -50,7 +70,7 @@ enum query_q_status query_check_q(const char *raw, size_t raw_len, const char **
     text_trim_ascii(&raw, &raw_len);
     if (raw_len == 0)
         return QUERY_Q_BLANK;
-    if (raw_len > SEARCH_MAX_QUERY)
+    if (raw_len > REQUEST_MAX_QUERY)
         return QUERY_Q_TOO_LONG;
     if (memchr(raw, '\0', raw_len) != NULL)
         return QUERY_Q_NUL;
@@ -81,7 +101,7 @@ static int parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
 int query_parse_limit(const char *s, size_t len, unsigned *out)
 {
     uint64_t v;
-    if (parse_uint(s, len, SEARCH_MAX_LIMIT, &v) != 0 || v < 1)
+    if (parse_uint(s, len, REQUEST_MAX_LIMIT, &v) != 0 || v < 1)
         return -1;
     *out = (unsigned)v;
     return 0;
@@ -95,14 +115,14 @@ int query_parse_price(const char *s, size_t len, uint64_t *cents)
     uint64_t units, f = 0;
     if (dot != NULL && (frac < 1 || frac > 2))
         return -1;
-    if (parse_uint(s, whole, SEARCH_MAX_PRICE_CENTS / 100, &units) != 0)
+    if (parse_uint(s, whole, REQUEST_MAX_PRICE_CENTS / 100, &units) != 0)
         return -1;
     if (frac > 0 && parse_uint(dot + 1, frac, 99, &f) != 0)
         return -1;
     if (frac == 1)
         f *= 10;
     uint64_t v = units * 100 + f;
-    if (v > SEARCH_MAX_PRICE_CENTS)
+    if (v > REQUEST_MAX_PRICE_CENTS)
         return -1;
     *cents = v;
     return 0;
@@ -115,8 +135,8 @@ int query_parse_id(const char *s, size_t len, uint64_t *id)
     return parse_uint(s, len, INT64_MAX, id);
 }
 
-/* q with match=all: its white-space separated terms, 1..SEARCH_MAX_TERMS. */
-static int split_terms(struct search_request *req)
+/* q with match=all: its white-space separated terms, 1..REQUEST_MAX_TERMS. */
+static int split_terms(struct request *req)
 {
     size_t n = 0, i = 0;
     while (i < req->text_len) {
@@ -127,7 +147,7 @@ static int split_terms(struct search_request *req)
         size_t start = i;
         while (i < req->text_len && strchr(" \t\n\v\f\r", req->text[i]) == NULL)
             i++;
-        if (n == SEARCH_MAX_TERMS)
+        if (n == REQUEST_MAX_TERMS)
             return -1;
         req->term_off[n] = (uint16_t)start;
         req->term_len[n] = (uint16_t)(i - start);
@@ -150,9 +170,9 @@ static bool next_item(const char *s, size_t len, size_t *pos, const char **item,
     return true;
 }
 
-/* A category or brand list: 1..SEARCH_MAX_VALUES comma-separated values of
- * 1..SEARCH_MAX_VALUE bytes of UTF-8, stored lower-cased. */
-static int parse_filter(const char *s, size_t len, struct search_filter *flt)
+/* A category or brand list: 1..REQUEST_MAX_VALUES comma-separated values of
+ * 1..REQUEST_MAX_VALUE bytes of UTF-8, stored lower-cased. */
+static int parse_filter(const char *s, size_t len, struct request_filter *flt)
 {
     flt->count = 0;
     if (s == NULL || !text_utf8_valid(s, len) || memchr(s, '\0', len) != NULL)
@@ -160,7 +180,7 @@ static int parse_filter(const char *s, size_t len, struct search_filter *flt)
     const char *item;
     size_t pos = 0, n;
     while (next_item(s, len, &pos, &item, &n)) {
-        if (n == 0 || n > SEARCH_MAX_VALUE || flt->count == SEARCH_MAX_VALUES)
+        if (n == 0 || n > REQUEST_MAX_VALUE || flt->count == REQUEST_MAX_VALUES)
             return -1;
         for (size_t j = 0; j < n; j++)
             flt->value[flt->count][j] = text_lower(item[j]);
@@ -171,7 +191,7 @@ static int parse_filter(const char *s, size_t len, struct search_filter *flt)
 
 static int parse_facets(const char *s, size_t len, unsigned *facets)
 {
-    static const char *const NAME[SEARCH_FIELD_COUNT] = {"category", "brand"};
+    static const char *const NAME[REQUEST_FIELD_COUNT] = {"category", "brand"};
     *facets = 0;
     if (s == NULL)
         return -1;
@@ -179,9 +199,9 @@ static int parse_facets(const char *s, size_t len, unsigned *facets)
     size_t pos = 0, n;
     while (next_item(s, len, &pos, &item, &n)) {
         int f = 0;
-        while (f < SEARCH_FIELD_COUNT && !(strlen(NAME[f]) == n && memcmp(item, NAME[f], n) == 0))
+        while (f < REQUEST_FIELD_COUNT && !(strlen(NAME[f]) == n && memcmp(item, NAME[f], n) == 0))
             f++;
-        if (f == SEARCH_FIELD_COUNT || (*facets & (1u << f)))
+        if (f == REQUEST_FIELD_COUNT || (*facets & (1u << f)))
             return -1;
         *facets |= 1u << f;
     }
@@ -194,19 +214,16 @@ static bool is(const char *s, size_t len, const char *word)
 }
 
 int query_parse(const struct query_param *params, size_t n, unsigned default_limit,
-                struct search_request *req, struct query_error *err)
+                struct request *req, struct query_error *err)
 {
     const struct query_param *p[P_COUNT] = {NULL};
     for (size_t i = 0; i < n; i++) {
         for (int k = 0; k < P_COUNT; k++) {
             if (!is(params[i].name, params[i].name_len, PARAM_NAME[k]))
                 continue;
-            if (p[k] != NULL) {
-                err->code = "duplicate_parameter";
-                snprintf(err->message, sizeof(err->message),
-                         "parameter %s must appear at most once", PARAM_NAME[k]);
-                return -1;
-            }
+            if (p[k] != NULL)
+                return fail(err, "duplicate_parameter", "parameter %s must appear at most once",
+                            PARAM_NAME[k]);
             p[k] = &params[i];
             break;
         }
@@ -221,49 +238,42 @@ int query_parse(const struct query_param *params, size_t n, unsigned default_lim
             query_check_q(p[P_Q] ? (p[P_Q]->value ? p[P_Q]->value : "") : NULL,
                           p[P_Q] ? p[P_Q]->value_len : 0, &q, &qlen);
         if (qs != QUERY_Q_OK)
-            return fail(err, qs == QUERY_Q_MISSING ? "missing_query" : "invalid_query",
-                        Q_MESSAGE[qs]);
-        if (search_request_phrase(req, q, qlen, 1) != 0)
-            return fail(err, "invalid_query", Q_MESSAGE[QUERY_Q_NUL]);
-    } else {
-        memset(req, 0, offsetof(struct search_request, filter));
-        req->has_text = false;
-        req->min_price = 0;
-        req->max_price = UINT64_MAX;
-        req->sort = SEARCH_SORT_ID;
+            return fail_q(err, qs);
     }
+    request_init(req, default_limit);
+    if (q != NULL && request_set_phrase(req, q, qlen) != 0)
+        return fail_q(err, QUERY_Q_NUL);
 
     unsigned limit = default_limit;
     if (p[P_LIMIT] && query_parse_limit(VAL(P_LIMIT), &limit) != 0)
-        return fail(err, "invalid_limit", "limit must be an integer from 1 to 100");
+        return fail(err, "invalid_limit", "limit must be an integer from 1 to %d",
+                    REQUEST_MAX_LIMIT);
     req->limit = limit;
 
     uint64_t offset = 0;
-    if (p[P_OFFSET] && parse_uint(VAL(P_OFFSET), SEARCH_MAX_OFFSET, &offset) != 0)
-        return fail(err, "invalid_offset", "offset must be an integer from 0 to 1000000");
+    if (p[P_OFFSET] && parse_uint(VAL(P_OFFSET), REQUEST_MAX_OFFSET, &offset) != 0)
+        return fail(err, "invalid_offset", "offset must be an integer from 0 to %d",
+                    REQUEST_MAX_OFFSET);
     req->offset = (size_t)offset;
 
     if (p[P_SORT]) {
         if (is(VAL(P_SORT), "id"))
-            req->sort = SEARCH_SORT_ID;
+            req->sort = REQUEST_SORT_ID;
         else if (is(VAL(P_SORT), "price"))
-            req->sort = SEARCH_SORT_PRICE;
+            req->sort = REQUEST_SORT_PRICE;
         else if (is(VAL(P_SORT), "-price"))
-            req->sort = SEARCH_SORT_PRICE_DESC;
+            req->sort = REQUEST_SORT_PRICE_DESC;
         else
             return fail(err, "invalid_sort", "sort must be one of id, price, -price");
     }
 
-    for (int f = 0; f < SEARCH_FIELD_COUNT; f++) {
-        int k = f == SEARCH_FIELD_CATEGORY ? P_CATEGORY : P_BRAND;
+    for (int f = 0; f < REQUEST_FIELD_COUNT; f++) {
+        int k = f == REQUEST_CATEGORY ? P_CATEGORY : P_BRAND;
         req->filter[f].count = 0;
-        if (p[k] && parse_filter(VAL(k), &req->filter[f]) != 0) {
-            err->code = "invalid_filter";
-            snprintf(err->message, sizeof(err->message),
-                     "%s must be 1 to 16 comma-separated values, each 1 to 64 bytes of UTF-8",
-                     PARAM_NAME[k]);
-            return -1;
-        }
+        if (p[k] && parse_filter(VAL(k), &req->filter[f]) != 0)
+            return fail(err, "invalid_filter",
+                        "%s must be 1 to %d comma-separated values, each 1 to %d bytes of UTF-8",
+                        PARAM_NAME[k], REQUEST_MAX_VALUES, REQUEST_MAX_VALUE);
     }
 
     req->min_price = 0;
@@ -272,27 +282,25 @@ int query_parse(const struct query_param *params, size_t n, unsigned default_lim
         uint64_t cents;
         if (!p[k])
             continue;
-        if (query_parse_price(VAL(k), &cents) != 0) {
-            err->code = "invalid_price";
-            snprintf(err->message, sizeof(err->message),
-                     "%s must be a decimal from 0 to 10000000 with at most 2 decimals",
-                     PARAM_NAME[k]);
-            return -1;
-        }
+        if (query_parse_price(VAL(k), &cents) != 0)
+            return fail(err, "invalid_price",
+                        "%s must be a decimal from 0 to %d with at most 2 decimals",
+                        PARAM_NAME[k], REQUEST_MAX_PRICE_CENTS / 100);
         *(k == P_MIN_PRICE ? &req->min_price : &req->max_price) = cents;
     }
     if (req->min_price > req->max_price)
         return fail(err, "invalid_price", "min_price must not be above max_price");
 
-    req->match = SEARCH_MATCH_PHRASE;
+    req->match = REQUEST_MATCH_PHRASE;
     if (p[P_MATCH]) {
         if (is(VAL(P_MATCH), "all"))
-            req->match = SEARCH_MATCH_ALL;
+            req->match = REQUEST_MATCH_ALL;
         else if (!is(VAL(P_MATCH), "phrase"))
             return fail(err, "invalid_match", "match must be phrase or all");
     }
-    if (req->has_text && req->match == SEARCH_MATCH_ALL && split_terms(req) != 0)
-        return fail(err, "invalid_query", "q must hold at most 8 terms with match=all");
+    if (req->has_text && req->match == REQUEST_MATCH_ALL && split_terms(req) != 0)
+        return fail(err, "invalid_query", "q must hold at most %d terms with match=all",
+                    REQUEST_MAX_TERMS);
 
     req->facets = 0;
     if (p[P_FACETS] && parse_facets(VAL(P_FACETS), &req->facets) != 0)

@@ -54,36 +54,6 @@ size_t render_duration(char *buf, uint64_t ns)
     return (size_t)(p - buf);
 }
 
-size_t render_json_string(char *out, const char *s, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    char *p = out;
-    *p++ = '"';
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            *p++ = (char)c;
-            continue;
-        }
-        *p++ = '\\';
-        switch (c) {
-        case '"': *p++ = '"'; break;
-        case '\\': *p++ = '\\'; break;
-        case '\b': *p++ = 'b'; break;
-        case '\f': *p++ = 'f'; break;
-        case '\n': *p++ = 'n'; break;
-        case '\r': *p++ = 'r'; break;
-        case '\t': *p++ = 't'; break;
-        default:
-            *p++ = 'u', *p++ = '0', *p++ = '0';
-            *p++ = hex[c >> 4];
-            *p++ = hex[c & 15];
-        }
-    }
-    *p++ = '"';
-    return (size_t)(p - out);
-}
-
 #define KEY(k) k, sizeof(k) - 1
 
 static char *put_lit(char *p, const char *s, size_t n)
@@ -106,12 +76,12 @@ static char *put_field(char *p, const char *key, size_t key_len,
         *p++ = '"';
         return p;
     }
-    return p + render_json_string(p, text, s.len);
+    return p + text_json_string(p, text, s.len);
 }
 
 static size_t field_max(struct catalog_str s, int plain)
 {
-    return plain ? s.len + 2 : render_json_string_max(s.len);
+    return plain ? s.len + 2 : text_json_string_max(s.len);
 }
 
 /* Upper bound of put_product()'s output. */
@@ -141,23 +111,19 @@ static char *put_product(char *w, const struct catalog *cat, const struct produc
     return w;
 }
 
-static const char *const FACET_KEY[SEARCH_FIELD_COUNT] = {"category", "brand"};
+static const char *const FACET_KEY[REQUEST_FIELD_COUNT] = {"category", "brand"};
 
 static struct catalog_str facet_value(const struct product *p, int f, int *plain)
 {
-    if (f == SEARCH_FIELD_CATEGORY) {
-        *plain = p->plain & CATALOG_PLAIN_CATEGORY;
-        return p->category;
-    }
-    *plain = p->plain & CATALOG_PLAIN_BRAND;
-    return p->brand;
+    *plain = catalog_plain(p, request_catalog_field((enum request_field)f));
+    return request_value(p, (enum request_field)f);
 }
 
 /* Upper bound of put_facets()'s output. */
-static size_t facets_max(const struct catalog *cat, const struct search_result *res)
+static size_t facets_max(const struct catalog *cat, const struct result *res)
 {
     size_t cap = 32;
-    for (int f = 0; f < SEARCH_FIELD_COUNT; f++) {
+    for (int f = 0; f < REQUEST_FIELD_COUNT; f++) {
         if (!(res->facets & (1u << f)))
             continue;
         cap += 32;
@@ -172,13 +138,13 @@ static size_t facets_max(const struct catalog *cat, const struct search_result *
 
 /* ,"facets":{"category":[{"value":"Books","count":12},...],"brand":[...]}
  * with only the facets asked for; nothing when none was. */
-static char *put_facets(char *w, const struct catalog *cat, const struct search_result *res)
+static char *put_facets(char *w, const struct catalog *cat, const struct result *res)
 {
     if (res->facets == 0)
         return w;
     w = put_lit(w, KEY(",\"facets\":{"));
     bool first_key = true;
-    for (int f = 0; f < SEARCH_FIELD_COUNT; f++) {
+    for (int f = 0; f < REQUEST_FIELD_COUNT; f++) {
         if (!(res->facets & (1u << f)))
             continue;
         if (!first_key)
@@ -202,11 +168,11 @@ static char *put_facets(char *w, const struct catalog *cat, const struct search_
     return w;
 }
 
-char *render_search(const struct catalog *cat, const struct search_result *res, size_t *len)
+char *render_search(const struct catalog *cat, const struct result *res, size_t *len)
 {
     size_t cap = 256; /* the envelope: keys, three integers, a duration */
     for (size_t i = 0; i < res->count; i++)
-        cap += product_max(&cat->items[res->idx[i]]) + 1;
+        cap += product_max(&cat->items[res->item[i]]) + 1;
     cap += facets_max(cat, res);
     char *buf = malloc(cap);
     if (buf == NULL)
@@ -215,7 +181,7 @@ char *render_search(const struct catalog *cat, const struct search_result *res, 
     for (size_t i = 0; i < res->count; i++) {
         if (i > 0)
             *w++ = ',';
-        w = put_product(w, cat, &cat->items[res->idx[i]]);
+        w = put_product(w, cat, &cat->items[res->item[i]]);
     }
     w = text_put_u64(put_lit(w, KEY("],\"total_found\":")), res->total_found);
     w = text_put_u64(put_lit(w, KEY(",\"checked\":")), res->checked);
@@ -243,13 +209,13 @@ char *render_product(const struct catalog *cat, const struct product *p, size_t 
 char *render_error(const char *code, const char *message, size_t *len)
 {
     size_t code_len = strlen(code), message_len = strlen(message);
-    char *buf = malloc(32 + render_json_string_max(code_len) + render_json_string_max(message_len));
+    char *buf = malloc(32 + text_json_string_max(code_len) + text_json_string_max(message_len));
     if (buf == NULL)
         return NULL;
     char *w = stpcpy(buf, "{\"error\":");
-    w += render_json_string(w, code, code_len);
+    w += text_json_string(w, code, code_len);
     w = stpcpy(w, ",\"message\":");
-    w += render_json_string(w, message, message_len);
+    w += text_json_string(w, message, message_len);
     w = stpcpy(w, "}");
     *len = (size_t)(w - buf);
     return buf;

@@ -1,7 +1,8 @@
-/* text: UTF-8 validation and ASCII trimming. */
+/* text: UTF-8 validation, ASCII trimming, folding and compare, JSON strings. */
 #include "text.h"
 
 #include <stdint.h>
+#include <string.h>
 
 bool text_utf8_valid(const char *str, size_t len)
 {
@@ -66,4 +67,70 @@ char *text_put_u64(char *p, uint64_t v)
     while (n > 0)
         *p++ = tmp[--n];
     return p;
+}
+
+char *text_lower_copy(char *w, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        w[i] = (char)(c | (((unsigned char)(c - 'A') < 26u) << 5));
+    }
+    return w + n;
+}
+
+int text_casecmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t n = an < bn ? an : bn;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = (unsigned char)text_lower(a[i]), y = (unsigned char)text_lower(b[i]);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return an < bn ? -1 : an > bn;
+}
+
+int text_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    int c = memcmp(a, b, an < bn ? an : bn);
+    if (c != 0)
+        return c < 0 ? -1 : 1;
+    return an < bn ? -1 : an > bn;
+}
+
+bool text_json_plain(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!text_json_plain_byte((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+size_t text_json_string(char *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *p = out;
+    *p++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (text_json_plain_byte(c)) {
+            *p++ = (char)c;
+            continue;
+        }
+        *p++ = '\\';
+        switch (c) {
+        case '"': *p++ = '"'; break;
+        case '\\': *p++ = '\\'; break;
+        case '\b': *p++ = 'b'; break;
+        case '\f': *p++ = 'f'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\r': *p++ = 'r'; break;
+        case '\t': *p++ = 't'; break;
+        default:
+            *p++ = 'u', *p++ = '0', *p++ = '0';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 15];
+        }
+    }
+    *p++ = '"';
+    return (size_t)(p - out);
 }

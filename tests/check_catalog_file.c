@@ -244,7 +244,7 @@ START_TEST(export_round_trip_answers_identically)
     write_file(out, strlen(out));
 
     struct catalog gen, file;
-    struct search_index gi, fi;
+    struct search gi, fi;
     char msg[CATALOG_FILE_ERROR_MAX];
     ck_assert_int_eq(catalog_generate(&gen, 100000), 0);
     ck_assert_msg(catalog_load_file(&file, path, msg) == 0, "%s", msg);
@@ -259,15 +259,15 @@ START_TEST(export_round_trip_answers_identically)
         ck_assert_str_eq(catalog_text(&gen, a->description), catalog_text(&file, b->description));
         ck_assert_str_eq(catalog_text(&gen, a->brand), catalog_text(&file, b->brand));
     }
-    ck_assert_int_eq(search_index_init(&gi, &gen), 0);
-    ck_assert_int_eq(search_index_init(&fi, &file), 0);
+    ck_assert_int_eq(search_init(&gi, &gen, 0), 0);
+    ck_assert_int_eq(search_init(&fi, &file, 0), 0);
     static const char *const queries[] = {"alpha", "zzz-none", "Electronics", "kappa 99",
                                           "product", "1", "eta", "BOOKS"};
     for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
         for (size_t scan = 0; scan <= 100; scan += 100) {
-            struct search_request req;
-            struct search_result ra, rb;
-            ck_assert_int_eq(search_request_phrase(&req, queries[i], strlen(queries[i]), 100), 0);
+            struct request req;
+            struct result ra, rb;
+            ck_assert_int_eq(request_phrase(&req, queries[i], strlen(queries[i]), 100), 0);
             size_t la, lb;
             ck_assert_int_eq(search_run(&gi, &req, scan, &ra), 0);
             ck_assert_int_eq(search_run(&fi, &req, scan, &rb), 0);
@@ -282,8 +282,8 @@ START_TEST(export_round_trip_answers_identically)
             free(b);
         }
     }
-    search_index_deinit(&gi);
-    search_index_deinit(&fi);
+    search_deinit(&gi);
+    search_deinit(&fi);
     catalog_deinit(&gen);
     catalog_deinit(&file);
 }

@@ -1,5 +1,5 @@
 /* check_index: the whole-catalog index (index_run) against the plain
- * reference scan (search_reference, whole window) on random requests mixing
+ * reference (reference_run, whole window) on random requests mixing
  * every parameter: the generated catalog at 100,000 and 1,000,000 products,
  * and awkward catalogs, some indexed with tiny thresholds so that a small
  * catalog takes every path (precomputed sets, depth-limited gathering,
@@ -14,10 +14,14 @@
 #include <cjson/cJSON.h>
 
 #include "catalog.h"
+#include "http_frame.h"
 #include "index.h"
+#include "index_test.h"
 #include "metrics.h"
 #include "reqgen.h"
+#include "reference.h"
 #include "search.h"
+#include "tables.h"
 #include "suites.h"
 #include "testutil.h"
 
@@ -104,93 +108,12 @@ static int tiny_catalog(struct catalog *cat, size_t n, unsigned seed)
     return 0;
 }
 
-/* A query as the benchmark's text mix draws it: substrings of names, brands
- * in random case, categories and their prefixes, numbers, whole names,
- * random letters, single characters, the words every product holds, and
- * two of these joined by a space. */
-static size_t mix_query(char *w, const struct catalog *cat, unsigned *seed, int depth)
-{
-    const struct product *p = &cat->items[pick(seed, (unsigned)cat->count)];
-    static const char *const BROAD[] = {"product", "prod", "duct", "uct", "a", "1", "o", "e"};
-    size_t n = 0;
-    struct catalog_str s = p->name;
-    switch (pick(seed, 9)) {
-    case 0:
-    case 1: {
-        size_t len = 2 + pick(seed, 11), a;
-        if (len > s.len)
-            len = s.len;
-        a = pick(seed, (unsigned)(s.len - len + 1));
-        memcpy(w, catalog_text(cat, s) + a, len);
-        n = len;
-        break;
-    }
-    case 2:
-        s = p->brand;
-        memcpy(w, catalog_text(cat, s), s.len);
-        n = s.len;
-        break;
-    case 3:
-        s = p->category;
-        n = s.len;
-        if (pick(seed, 2) == 0 && n > 3)
-            n = 3 + pick(seed, 6) < n ? 3 + pick(seed, 6) : n;
-        memcpy(w, catalog_text(cat, s), n);
-        break;
-    case 4:
-        n = (size_t)sprintf(w, "%u", pick(seed, 1000000) % (1u + pick(seed, 1000000)));
-        break;
-    case 5:
-        memcpy(w, catalog_text(cat, s), s.len);
-        n = s.len;
-        break;
-    case 6:
-        for (unsigned i = 0, m = 3 + pick(seed, 8); i < m; i++)
-            w[n++] = (char)('a' + pick(seed, 26));
-        break;
-    case 7:
-        n = (size_t)sprintf(w, "%s", BROAD[pick(seed, 8)]);
-        break;
-    default:
-        if (depth == 0) {
-            n = mix_query(w, cat, seed, 1);
-            w[n++] = ' ';
-            n += mix_query(w + n, cat, seed, 1);
-        } else {
-            w[n++] = (char)(pick(seed, 2) ? 'a' + pick(seed, 26) : '0' + pick(seed, 10));
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (w[i] == '&' || w[i] == '=' || w[i] == '\0')
-            w[i] = 'x'; /* the test parser splits on these */
-        else if (pick(seed, 4) == 0 && w[i] >= 'a' && w[i] <= 'z')
-            w[i] = (char)(w[i] - 'a' + 'A');
-    }
-    if (n == 0)
-        w[n++] = 'a';
-    return n;
-}
-
-/* Half reqgen's requests, half a text-mix query with reqgen's other parameters. */
-static void request_url(char *url, const struct catalog *cat, unsigned *seed)
-{
-    reqgen_url(url, cat, seed);
-    if (pick(seed, 2) == 0 || strncmp(url, "q=", 2) != 0)
-        return;
-    char tail[REQGEN_URL_MAX];
-    const char *amp = strchr(url, '&');
-    snprintf(tail, sizeof(tail), "%s", amp ? amp : "");
-    char *w = url + 2;
-    w += mix_query(w, cat, seed, 0);
-    snprintf(w, REQGEN_URL_MAX - (size_t)(w - url), "%s", tail);
-}
-
 /* The next random request that the parser accepts, into url and req. */
 static void next_request(const struct catalog *cat, unsigned *seed, char *url,
-                         struct search_request *req)
+                         struct request *req)
 {
     do
-        request_url(url, cat, seed);
+        reqgen_url_mixed(url, cat, seed);
     while (reqgen_parse(url, req) != 0);
 }
 
@@ -212,31 +135,26 @@ static int build_catalog(struct catalog *cat, int i)
 START_TEST(index_equals_reference)
 {
     struct catalog cat;
-    struct search_index idx;
+    struct tables t;
     ck_assert_int_eq(build_catalog(&cat, _i), 0);
-    ck_assert_int_eq(search_index_init(&idx, &cat), 0);
+    ck_assert_int_eq(tables_init(&t, &cat, 0), 0);
     struct index_tuning tune = {CASES[_i].heavy_min, CASES[_i].heavy_depth, CASES[_i].small_set};
-    struct index *ix = tune.heavy_min ? index_build_tuned(&idx, &tune) : index_build(&idx);
+    struct index *ix =
+        tune.heavy_min ? index_build_tuned(&t, &tune, NULL) : index_build(&t, NULL);
     ck_assert_ptr_nonnull(ix);
     unsigned seed = 4242u + (unsigned)_i;
-    size_t matched = 0;
-    for (int i = 0; i < CASES[_i].requests; i++) {
-        char url[REQGEN_URL_MAX];
-        struct search_request req;
-        struct search_result got, want;
-        next_request(&cat, &seed, url, &req);
-        ck_assert_int_eq(index_run(ix, &req, &got), 0);
-        ck_assert_int_eq(search_reference(&cat, &req, 0, &want), 0);
-        ck_assert_msg(search_result_equal(&cat, &got, &want),
-                      "case %d, request %d differs: %s (total %zu vs reference %zu, listed %zu vs %zu)",
-                      _i, i, url, got.total_found, want.total_found, got.count, want.count);
-        matched += want.total_found > 0;
-    }
-    ck_assert_uint_ge(matched, (size_t)CASES[_i].requests / 4); /* mostly hits */
+    struct reqgen_report rep;
+    int ret = reqgen_compare(&cat, 0, reqgen_answer_index, ix, reqgen_url_mixed, &seed,
+                             (size_t)CASES[_i].requests, &rep);
+    ck_assert_msg(ret == 0,
+                  "case %d, request %zu differs: %s (total %zu vs reference %zu, listed %zu vs %zu)",
+                  _i, rep.compared, rep.url, rep.got_total, rep.want_total, rep.got_count,
+                  rep.want_count);
+    ck_assert_uint_ge(rep.matched, (size_t)CASES[_i].requests / 4); /* mostly hits */
     printf("index: case %d (%zu products): %d requests equal to the reference\n", _i,
            CASES[_i].products, CASES[_i].requests);
     index_destroy(ix);
-    search_index_deinit(&idx);
+    tables_deinit(&t);
     catalog_deinit(&cat);
 }
 END_TEST
@@ -247,30 +165,26 @@ END_TEST
 START_TEST(search_run_uses_the_index_for_whole_windows)
 {
     struct catalog cat;
-    struct search_index idx;
+    struct search engine;
     ck_assert_int_eq(reqgen_awkward_catalog(&cat, 2500, 5), 0);
-    ck_assert_int_eq(search_index_init(&idx, &cat), 0);
+    ck_assert_int_eq(search_init(&engine, &cat, 0), 0);
     static const size_t WINDOWS[] = {0, 2500, 9999, 100, 2499};
     unsigned seed = 99;
     for (int built = 0; built < 2; built++) {
-        if (built) {
-            struct index *ix = index_build(&idx);
-            ck_assert_ptr_nonnull(ix);
-            atomic_store_explicit(&idx.full, ix, memory_order_release);
-        }
+        if (built)
+            ck_assert_int_eq(search_build_index(&engine), 0);
         for (int i = 0; i < 2000; i++) {
             char url[REQGEN_URL_MAX];
-            struct search_request req;
-            struct search_result got, want;
+            struct request req;
+            struct reqgen_report rep = {0};
             size_t window = WINDOWS[i % 5];
             next_request(&cat, &seed, url, &req);
-            ck_assert_int_eq(search_run(&idx, &req, window, &got), 0);
-            ck_assert_int_eq(search_reference(&cat, &req, window, &want), 0);
-            ck_assert_msg(search_result_equal(&cat, &got, &want), "window %zu, index %d: %s",
-                          window, built, url);
+            ck_assert_msg(reqgen_check(&cat, window, reqgen_answer_search, &engine, &req, &rep) ==
+                              0,
+                          "window %zu, index %d: %s", window, built, url);
         }
     }
-    search_index_deinit(&idx); /* frees the published index too */
+    search_deinit(&engine); /* frees the published index too */
     catalog_deinit(&cat);
 }
 END_TEST
@@ -280,10 +194,10 @@ END_TEST
 START_TEST(broad_queries_count_every_match)
 {
     struct catalog cat;
-    struct search_index idx;
+    struct tables t;
     ck_assert_int_eq(catalog_generate(&cat, 30000), 0);
-    ck_assert_int_eq(search_index_init(&idx, &cat), 0);
-    struct index *ix = index_build(&idx);
+    ck_assert_int_eq(tables_init(&t, &cat, 0), 0);
+    struct index *ix = index_build(&t, NULL);
     ck_assert_ptr_nonnull(ix);
     static const struct {
         const char *url;
@@ -298,18 +212,18 @@ START_TEST(broad_queries_count_every_match)
         {"category=books,toys&brand=beta&min_price=10&max_price=900.5&facets=brand", 0},
     };
     for (size_t i = 0; i < sizeof(WANT) / sizeof(WANT[0]); i++) {
-        struct search_request req;
-        struct search_result got, want;
+        struct request req;
+        struct result got, want;
         ck_assert_int_eq(reqgen_parse(WANT[i].url, &req), 0);
         ck_assert_int_eq(index_run(ix, &req, &got), 0);
-        ck_assert_int_eq(search_reference(&cat, &req, 0, &want), 0);
-        ck_assert_msg(search_result_equal(&cat, &got, &want), "%s", WANT[i].url);
+        ck_assert_int_eq(reference_run(&cat, &req, 0, &want), 0);
+        ck_assert_msg(request_results_equal(&cat, &got, &want), "%s", WANT[i].url);
         if (WANT[i].total > 0)
             ck_assert_uint_eq(got.total_found, WANT[i].total);
         ck_assert_uint_eq(got.checked, 30000);
     }
     index_destroy(ix);
-    search_index_deinit(&idx);
+    tables_deinit(&t);
     catalog_deinit(&cat);
 }
 END_TEST
@@ -319,7 +233,7 @@ START_TEST(metrics_report_index_readiness)
 {
     struct metrics m;
     size_t len;
-    metrics_init(&m, 10);
+    metrics_init(&m, 10, HTTP_ROUTE_NAMES, HTTP_ROUTE_COUNT);
     char *text = metrics_render(&m, &len);
     ck_assert_ptr_nonnull(strstr(text, "\nproduct_search_index_ready 0\n"));
     ck_assert_ptr_nonnull(strstr(text, "\nproduct_search_index_build_seconds 0.000000\n"));

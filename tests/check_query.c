@@ -118,7 +118,7 @@ START_TEST(id_table)
 END_TEST
 
 /* Parses "a=1&b&c=" (no URL decoding: the tests write decoded text). */
-static int parse(const char *url, struct search_request *req, struct query_error *err)
+static int parse(const char *url, struct request *req, struct query_error *err)
 {
     return reqgen_parse_err(url, req, err);
 }
@@ -165,7 +165,7 @@ static const struct {
 
 START_TEST(bad_parameters_get_their_code)
 {
-    struct search_request req;
+    struct request req;
     struct query_error err;
     ck_assert_int_eq(parse(BAD[_i].url, &req, &err), -1);
     ck_assert_msg(strcmp(err.code, BAD[_i].code) == 0, "%s: %s", BAD[_i].url, err.code);
@@ -177,10 +177,10 @@ END_TEST
 
 START_TEST(defaults_are_the_seed_search)
 {
-    struct search_request req, want;
+    struct request req, want;
     struct query_error err;
     ck_assert_int_eq(parse("q= Alpha \t&other=1&LIMIT=5", &req, &err), 0);
-    ck_assert_int_eq(search_request_phrase(&want, "Alpha", 5, 20), 0);
+    ck_assert_int_eq(request_phrase(&want, "Alpha", 5, 20), 0);
     ck_assert(req.has_text);
     ck_assert_uint_eq(req.text_len, 5);
     ck_assert_int_eq(memcmp(req.text, "alpha", 5), 0);
@@ -188,8 +188,8 @@ START_TEST(defaults_are_the_seed_search)
     ck_assert_uint_eq(req.term_len[0], 5);
     ck_assert_uint_eq(req.limit, 20);
     ck_assert_uint_eq(req.offset, 0);
-    ck_assert_int_eq(req.sort, SEARCH_SORT_ID);
-    ck_assert_int_eq(req.match, SEARCH_MATCH_PHRASE);
+    ck_assert_int_eq(req.sort, REQUEST_SORT_ID);
+    ck_assert_int_eq(req.match, REQUEST_MATCH_PHRASE);
     ck_assert_uint_eq(req.filter[0].count + req.filter[1].count, 0);
     ck_assert_uint_eq(req.min_price, 0);
     ck_assert_uint_eq(req.max_price, UINT64_MAX);
@@ -200,7 +200,7 @@ END_TEST
 
 START_TEST(every_parameter_lands_in_the_request)
 {
-    struct search_request req;
+    struct request req;
     struct query_error err;
     ck_assert_int_eq(parse("q=Alpha  Electronics&match=all&limit=7&offset=40&sort=-price"
                            "&category=Books,TOYS&brand=Alpha&min_price=1.5&max_price=20"
@@ -212,10 +212,10 @@ START_TEST(every_parameter_lands_in_the_request)
     ck_assert_int_eq(memcmp(req.text + req.term_off[1], "electronics", req.term_len[1]), 0);
     ck_assert_uint_eq(req.limit, 7);
     ck_assert_uint_eq(req.offset, 40);
-    ck_assert_int_eq(req.sort, SEARCH_SORT_PRICE_DESC);
-    ck_assert_uint_eq(req.filter[SEARCH_FIELD_CATEGORY].count, 2);
-    ck_assert_int_eq(memcmp(req.filter[SEARCH_FIELD_CATEGORY].value[1], "toys", 4), 0);
-    ck_assert_uint_eq(req.filter[SEARCH_FIELD_BRAND].count, 1);
+    ck_assert_int_eq(req.sort, REQUEST_SORT_PRICE_DESC);
+    ck_assert_uint_eq(req.filter[REQUEST_CATEGORY].count, 2);
+    ck_assert_int_eq(memcmp(req.filter[REQUEST_CATEGORY].value[1], "toys", 4), 0);
+    ck_assert_uint_eq(req.filter[REQUEST_BRAND].count, 1);
     ck_assert_uint_eq(req.min_price, 150);
     ck_assert_uint_eq(req.max_price, 2000);
     ck_assert_uint_eq(req.facets, 3u);
@@ -224,7 +224,7 @@ END_TEST
 
 START_TEST(browse_without_q_needs_a_filter)
 {
-    struct search_request req;
+    struct request req;
     struct query_error err;
     ck_assert_int_eq(parse("category=Books", &req, &err), 0);
     ck_assert(!req.has_text);
@@ -239,7 +239,7 @@ END_TEST
 
 START_TEST(phrase_keeps_inner_white_space)
 {
-    struct search_request req;
+    struct request req;
     struct query_error err;
     ck_assert_int_eq(parse("q=product alpha 1&match=phrase", &req, &err), 0);
     ck_assert_uint_eq(req.nterms, 1);

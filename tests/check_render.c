@@ -1,4 +1,4 @@
-/* check_render: Go durations, JSON escaping, the search answer's shape. */
+/* check_render: Go durations, the search answer's shape, products and errors. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,48 +38,15 @@ START_TEST(duration_like_go)
 }
 END_TEST
 
-static const struct {
-    const char *in;
-    size_t len;
-    const char *out;
-} ESCAPES[] = {
-    {"plain", 5, "\"plain\""},
-    {"say \"hi\"", 8, "\"say \\\"hi\\\"\""},
-    {"back\\slash", 10, "\"back\\\\slash\""},
-    {"tab\tnl\ncr\r", 10, "\"tab\\tnl\\ncr\\r\""},
-    {"\b\f", 2, "\"\\b\\f\""},
-    {"\x01\x1f", 2, "\"\\u0001\\u001f\""},
-    {"nul\0x", 5, "\"nul\\u0000x\""},
-    {"caf\xC3\xA9 \xE2\x82\xAC", 9, "\"caf\xC3\xA9 \xE2\x82\xAC\""}, /* UTF-8 passes through */
-    {"</script>", 9, "\"</script>\""},
-    {"\x7f", 1, "\"\x7f\""},
-};
-
-START_TEST(json_escaping)
-{
-    char out[128];
-    size_t n = render_json_string(out, ESCAPES[_i].in, ESCAPES[_i].len);
-    ck_assert_uint_le(n, render_json_string_max(ESCAPES[_i].len));
-    out[n] = '\0';
-    ck_assert_str_eq(out, ESCAPES[_i].out);
-    /* and a JSON parser reads back the original bytes */
-    cJSON *v = cJSON_ParseWithLength(out, n);
-    ck_assert_ptr_nonnull(v);
-    if (memchr(ESCAPES[_i].in, '\0', ESCAPES[_i].len) == NULL)
-        ck_assert_str_eq(cJSON_GetStringValue(v), ESCAPES[_i].in);
-    cJSON_Delete(v);
-}
-END_TEST
-
 START_TEST(search_answer_shape)
 {
     struct catalog cat;
-    struct search_index idx;
-    struct search_request req;
-    struct search_result res;
+    struct search engine;
+    struct request req;
+    struct result res;
     ck_assert_int_eq(catalog_generate(&cat, 1000), 0);
-    ck_assert_int_eq(search_index_init(&idx, &cat), 0);
-    ck_assert_int_eq((search_request_phrase(&req, "alpha", 5, 2) || search_run(&idx, &req, 100, &res)), 0);
+    ck_assert_int_eq(search_init(&engine, &cat, 0), 0);
+    ck_assert_int_eq((request_phrase(&req, "alpha", 5, 2) || search_run(&engine, &req, 100, &res)), 0);
     res.elapsed_ns = 3200;
     size_t len;
     char *body = render_search(&cat, &res, &len);
@@ -95,7 +62,7 @@ START_TEST(search_answer_shape)
     ck_assert_str_eq(body, want);
     free(body);
 
-    ck_assert_int_eq((search_request_phrase(&req, "zzz", 3, 20) || search_run(&idx, &req, 100, &res)), 0);
+    ck_assert_int_eq((request_phrase(&req, "zzz", 3, 20) || search_run(&engine, &req, 100, &res)), 0);
     body = render_search(&cat, &res, &len);
     cJSON *j = cJSON_Parse(body);
     ck_assert(cJSON_IsArray(cJSON_GetObjectItem(j, "products"))); /* [] never null */
@@ -103,7 +70,7 @@ START_TEST(search_answer_shape)
     ck_assert_int_eq(cJSON_GetObjectItem(j, "total_found")->valueint, 0);
     cJSON_Delete(j);
     free(body);
-    search_index_deinit(&idx);
+    search_deinit(&engine);
     catalog_deinit(&cat);
 }
 END_TEST
@@ -138,7 +105,6 @@ Suite *render_suite(void)
     Suite *s = suite_create("render");
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, duration_like_go, 0, (int)(sizeof(DURATIONS) / sizeof(DURATIONS[0])));
-    tcase_add_loop_test(tc, json_escaping, 0, (int)(sizeof(ESCAPES) / sizeof(ESCAPES[0])));
     tcase_add_test(tc, search_answer_shape);
     tcase_add_test(tc, awkward_product_escaped_and_prices_have_two_decimals);
     tcase_add_test(tc, error_body);

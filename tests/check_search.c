@@ -4,30 +4,32 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "reference.h"
+#include "scan_test.h"
 #include "search.h"
 #include "suites.h"
 
 static struct catalog cat;
-static struct search_index idx;
+static struct search engine;
 
 static void setup(void)
 {
     ck_assert_int_eq(catalog_generate(&cat, 1000), 0);
-    ck_assert_int_eq(search_index_init(&idx, &cat), 0);
+    ck_assert_int_eq(search_init(&engine, &cat, 0), 0);
 }
 
 static void teardown(void)
 {
-    search_index_deinit(&idx);
+    search_deinit(&engine);
     catalog_deinit(&cat);
 }
 
-static struct search_result run(const char *q, size_t scan_limit, size_t limit)
+static struct result run(const char *q, size_t scan_limit, size_t limit)
 {
-    struct search_request req;
-    struct search_result r;
-    ck_assert_int_eq(search_request_phrase(&req, q, strlen(q), limit), 0);
-    ck_assert_int_eq(search_run(&idx, &req, scan_limit, &r), 0);
+    struct request req;
+    struct result r;
+    ck_assert_int_eq(request_phrase(&req, q, strlen(q), limit), 0);
+    ck_assert_int_eq(search_run(&engine, &req, scan_limit, &r), 0);
     return r;
 }
 
@@ -68,58 +70,58 @@ static const struct {
 
 START_TEST(scan_cases)
 {
-    struct search_result r = run(CASES[_i].q, CASES[_i].scan_limit, CASES[_i].limit);
+    struct result r = run(CASES[_i].q, CASES[_i].scan_limit, CASES[_i].limit);
     ck_assert_msg(r.total_found == CASES[_i].total, "%s: total %zu", CASES[_i].q, r.total_found);
     ck_assert_uint_eq(r.checked, CASES[_i].checked);
     size_t listed = CASES[_i].total < CASES[_i].limit ? CASES[_i].total : CASES[_i].limit;
     ck_assert_uint_eq(r.count, listed);
     if (listed > 0)
-        ck_assert_uint_eq(cat.items[r.idx[0]].id, CASES[_i].first_id);
+        ck_assert_uint_eq(cat.items[r.item[0]].id, CASES[_i].first_id);
     ck_assert_uint_eq(r.total_found, reference_count(CASES[_i].q, r.checked));
 }
 END_TEST
 
 START_TEST(results_in_id_order_capped_by_limit)
 {
-    struct search_result r = run("a", 0, 100);
+    struct result r = run("a", 0, 100);
     ck_assert_uint_eq(r.count, 100);
     ck_assert_uint_eq(r.total_found, reference_count("a", 1000));
     for (size_t i = 1; i < r.count; i++)
-        ck_assert_uint_lt(r.idx[i - 1], r.idx[i]);
+        ck_assert_uint_lt(r.item[i - 1], r.item[i]);
 }
 END_TEST
 
 START_TEST(non_ascii_compares_exactly)
 {
     struct catalog c;
-    struct search_index x;
-    struct search_request req;
-    struct search_result r;
+    struct search x;
+    struct request req;
+    struct result r;
     catalog_init(&c);
     ck_assert_int_eq(catalog_add(&c, 1, 100, "Caf\xC3\xA9 CR\xC3\x88ME", 12, "Food", 4, "d", 1, "b", 1), 0);
-    ck_assert_int_eq(search_index_init(&x, &c), 0);
-    ck_assert_int_eq((search_request_phrase(&req, "caf\xC3\xA9", 5, 10) || search_run(&x, &req, 0, &r)), 0);
+    ck_assert_int_eq(search_init(&x, &c, 0), 0);
+    ck_assert_int_eq((request_phrase(&req, "caf\xC3\xA9", 5, 10) || search_run(&x, &req, 0, &r)), 0);
     ck_assert_uint_eq(r.total_found, 1);
-    ck_assert_int_eq((search_request_phrase(&req, "CAF\xC3\x89", 5, 10) || search_run(&x, &req, 0, &r)), 0); /* É is not é */
+    ck_assert_int_eq((request_phrase(&req, "CAF\xC3\x89", 5, 10) || search_run(&x, &req, 0, &r)), 0); /* É is not é */
     ck_assert_uint_eq(r.total_found, 0);
-    ck_assert_int_eq((search_request_phrase(&req, "cr\xC3\x88me", 6, 10) || search_run(&x, &req, 0, &r)), 0);
+    ck_assert_int_eq((request_phrase(&req, "cr\xC3\x88me", 6, 10) || search_run(&x, &req, 0, &r)), 0);
     ck_assert_uint_eq(r.total_found, 1);
-    search_index_deinit(&x);
+    search_deinit(&x);
     catalog_deinit(&c);
 }
 END_TEST
 
 START_TEST(rejects_out_of_range_arguments)
 {
-    struct search_request req;
-    char big[SEARCH_MAX_QUERY + 1];
+    struct request req;
+    char big[REQUEST_MAX_QUERY + 1];
     memset(big, 'a', sizeof(big));
-    ck_assert_int_eq(search_request_phrase(&req, "", 0, 20), -1);
-    ck_assert_int_eq(search_request_phrase(&req, big, sizeof(big), 20), -1);
-    ck_assert_int_eq(search_request_phrase(&req, big, SEARCH_MAX_QUERY, 20), 0);
-    ck_assert_int_eq(search_request_phrase(&req, "a\0b", 3, 20), -1);
-    ck_assert_int_eq(search_request_phrase(&req, "a", 1, 0), -1);
-    ck_assert_int_eq(search_request_phrase(&req, "a", 1, 101), -1);
+    ck_assert_int_eq(request_phrase(&req, "", 0, 20), -1);
+    ck_assert_int_eq(request_phrase(&req, big, sizeof(big), 20), -1);
+    ck_assert_int_eq(request_phrase(&req, big, REQUEST_MAX_QUERY, 20), 0);
+    ck_assert_int_eq(request_phrase(&req, "a\0b", 3, 20), -1);
+    ck_assert_int_eq(request_phrase(&req, "a", 1, 0), -1);
+    ck_assert_int_eq(request_phrase(&req, "a", 1, 101), -1);
 }
 END_TEST
 
@@ -127,21 +129,21 @@ END_TEST
  * one does, and refuses a wider window instead of reading past its text. */
 START_TEST(window_text_answers_its_window_only)
 {
-    struct search_index w;
-    struct search_request req;
-    struct search_result a, b;
-    ck_assert_int_eq(search_index_init_window(&w, &cat, 100), 0);
-    ck_assert_uint_eq(w.scanned, 100);
-    ck_assert_uint_eq(w.count, cat.count);
-    ck_assert_int_eq(search_request_phrase(&req, "alpha", 5, 20), 0);
+    struct search w;
+    struct request req;
+    struct result a, b;
+    ck_assert_int_eq(search_init(&w, &cat, 100), 0);
+    ck_assert_uint_eq(w.tables.scanned, 100);
+    ck_assert_uint_eq(w.tables.count, cat.count);
+    ck_assert_int_eq(request_phrase(&req, "alpha", 5, 20), 0);
     ck_assert_int_eq(search_run(&w, &req, 100, &a), 0);
-    ck_assert_int_eq(search_run(&idx, &req, 100, &b), 0);
-    ck_assert(search_result_equal(&cat, &a, &b));
+    ck_assert_int_eq(search_run(&engine, &req, 100, &b), 0);
+    ck_assert(request_results_equal(&cat, &a, &b));
     ck_assert_int_eq(search_run(&w, &req, 50, &a), 0);
     ck_assert_uint_eq(a.checked, 50);
     ck_assert_int_eq(search_run(&w, &req, 101, &a), -1);
     ck_assert_int_eq(search_run(&w, &req, 0, &a), -1);
-    search_index_deinit(&w);
+    search_deinit(&w);
 }
 END_TEST
 
@@ -149,21 +151,22 @@ END_TEST
  * the index is published, so answers are exact from the first request. */
 START_TEST(deferred_index_answers_with_the_reference)
 {
-    struct search_index d;
-    struct search_request req;
-    struct search_result a, b;
-    search_index_init_deferred(&d, &cat);
-    ck_assert_ptr_null(d.text);
-    ck_assert_int_eq(search_request_phrase(&req, "kappa 1", 7, 20), 0);
+    struct search d;
+    struct request req;
+    struct result a, b;
+    search_init_whole(&d, &cat);
+    ck_assert_ptr_null(d.tables.text);
+    ck_assert_int_eq(request_phrase(&req, "kappa 1", 7, 20), 0);
     ck_assert_int_eq(search_run(&d, &req, 0, &a), 0);
-    ck_assert_int_eq(search_reference(&cat, &req, 0, &b), 0);
-    ck_assert(search_result_equal(&cat, &a, &b));
+    ck_assert_int_eq(reference_run(&cat, &req, 0, &b), 0);
+    ck_assert(request_results_equal(&cat, &a, &b));
     ck_assert_uint_eq(a.checked, cat.count);
-    ck_assert_int_eq(search_index_complete(&d), 0);
-    ck_assert_uint_eq(d.scanned, cat.count);
+    ck_assert_int_eq(search_build_index(&d), 0);
+    ck_assert_uint_eq(d.tables.scanned, cat.count);
+    ck_assert_ptr_nonnull(atomic_load(&d.index));
     ck_assert_int_eq(search_run(&d, &req, 0, &a), 0);
-    ck_assert(search_result_equal(&cat, &a, &b));
-    search_index_deinit(&d);
+    ck_assert(request_results_equal(&cat, &a, &b));
+    search_deinit(&d);
 }
 END_TEST
 
@@ -184,7 +187,7 @@ START_TEST(find_agrees_with_memmem)
         if (n > m && round % 3 == 0) /* plant a match */
             memcpy(hay + rand_r(&seed) % (n - m + 1), needle, m);
         const char *want = memmem(hay, n, needle, m);
-        const char *got = search_find(hay, n, needle, m);
+        const char *got = scan_find(hay, n, needle, m);
         ck_assert_msg(got == want, "round %d: n=%zu m=%zu", round, n, m);
     }
 }

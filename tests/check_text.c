@@ -1,6 +1,9 @@
-/* check_text: UTF-8 validation and trimming, table-driven. */
+/* check_text: UTF-8 validation, trimming, folding and JSON strings, table-driven. */
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "base.h"
 #include "suites.h"
 #include "text.h"
 
@@ -64,6 +67,61 @@ START_TEST(lower_is_ascii_only)
 }
 END_TEST
 
+/* The JSON string writer every answer and log line uses. */
+static const struct {
+    const char *in;
+    size_t len;
+    const char *out;
+} ESCAPES[] = {
+    {"plain", 5, "\"plain\""},
+    {"say \"hi\"", 8, "\"say \\\"hi\\\"\""},
+    {"back\\slash", 10, "\"back\\\\slash\""},
+    {"tab\tnl\ncr\r", 10, "\"tab\\tnl\\ncr\\r\""},
+    {"\b\f", 2, "\"\\b\\f\""},
+    {"\x01\x1f", 2, "\"\\u0001\\u001f\""},
+    {"nul\0x", 5, "\"nul\\u0000x\""},
+    {"caf\xC3\xA9 \xE2\x82\xAC", 9, "\"caf\xC3\xA9 \xE2\x82\xAC\""}, /* UTF-8 passes through */
+    {"</script>", 9, "\"</script>\""},
+    {"\x7f", 1, "\"\x7f\""},
+};
+
+START_TEST(json_escaping)
+{
+    char out[128];
+    size_t n = text_json_string(out, ESCAPES[_i].in, ESCAPES[_i].len);
+    ck_assert_uint_le(n, text_json_string_max(ESCAPES[_i].len));
+    out[n] = '\0';
+    ck_assert_str_eq(out, ESCAPES[_i].out);
+    /* and a JSON parser reads back the original bytes */
+    cJSON *v = cJSON_ParseWithLength(out, n);
+    ck_assert_ptr_nonnull(v);
+    if (memchr(ESCAPES[_i].in, '\0', ESCAPES[_i].len) == NULL)
+        ck_assert_str_eq(cJSON_GetStringValue(v), ESCAPES[_i].in);
+    cJSON_Delete(v);
+}
+END_TEST
+
+/* Byte order with and without ASCII folding; other bytes compare as they are. */
+static const struct {
+    const char *a, *b;
+    int fold, exact; /* text_casecmp, text_cmp */
+} ORDERS[] = {
+    {"Books", "books", 0, -1},  {"books", "Books", 0, 1},   {"Book", "books", -1, -1},
+    {"a", "", 1, 1},            {"", "", 0, 0},             {"Caf\xC3\xA9", "CAF\xC3\xA9", 0, 1},
+    {"\xC3\x89", "\xC3\xA9", -1, -1}, {"Z", "a", 1, -1},     {"[", "a", -1, -1},
+};
+
+START_TEST(compare_folded_and_exact)
+{
+    const char *a = ORDERS[_i].a, *b = ORDERS[_i].b;
+    ck_assert_int_eq(text_casecmp(a, strlen(a), b, strlen(b)), ORDERS[_i].fold);
+    ck_assert_int_eq(text_cmp(a, strlen(a), b, strlen(b)), ORDERS[_i].exact);
+    char low[16];
+    text_lower_copy(low, a, strlen(a));
+    ck_assert_int_eq(text_casecmp(low, strlen(a), a, strlen(a)), 0);
+}
+END_TEST
+
 Suite *text_suite(void)
 {
     Suite *s = suite_create("text");
@@ -71,6 +129,8 @@ Suite *text_suite(void)
     tcase_add_loop_test(tc, utf8_table, 0, (int)(sizeof(UTF8) / sizeof(UTF8[0])));
     tcase_add_test(tc, trim_ascii_space_only);
     tcase_add_test(tc, lower_is_ascii_only);
+    tcase_add_loop_test(tc, json_escaping, 0, (int)COUNT_OF(ESCAPES));
+    tcase_add_loop_test(tc, compare_folded_and_exact, 0, (int)COUNT_OF(ORDERS));
     suite_add_tcase(s, tc);
     return s;
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "query.h"
+#include "reference.h"
+#include "search.h"
 
 static const char *const AWK_CATEGORIES[] = {
     "Books", "books", "BOOKS", "\xC3\x89lectronique", "Toys & \"Games\"", "Garden\\Tools",
@@ -72,15 +74,15 @@ static size_t piece(char *w, const struct catalog *cat, unsigned *seed)
     return n;
 }
 
-static size_t value_of(char *w, const struct catalog *cat, enum search_field f, unsigned *seed)
+static size_t value_of(char *w, const struct catalog *cat, enum request_field f, unsigned *seed)
 {
     if (pick(seed, 8) == 0)
         return (size_t)sprintf(w, "nosuchvalue");
     const struct product *p = &cat->items[pick(seed, (unsigned)cat->count)];
-    struct catalog_str s = f == SEARCH_FIELD_CATEGORY ? p->category : p->brand;
+    struct catalog_str s = f == REQUEST_CATEGORY ? p->category : p->brand;
     const char *t = catalog_text(cat, s);
     size_t n = 0;
-    for (size_t i = 0; i < s.len && n < SEARCH_MAX_VALUE; i++) {
+    for (size_t i = 0; i < s.len && n < REQUEST_MAX_VALUE; i++) {
         char c = t[i];
         if (c == '&' || c == '=' || c == ',')
             continue;
@@ -118,14 +120,14 @@ void reqgen_url(char *url, const struct catalog *cat, unsigned *seed)
         if (pick(seed, 20) == 0)
             w += sprintf(w, " ");
     }
-    for (int f = 0; f < SEARCH_FIELD_COUNT; f++) {
+    for (int f = 0; f < REQUEST_FIELD_COUNT; f++) {
         if (pick(seed, browse ? 2 : 4) != 0)
             continue;
-        w += sprintf(w, "&%s=", f == SEARCH_FIELD_CATEGORY ? "category" : "brand");
+        w += sprintf(w, "&%s=", f == REQUEST_CATEGORY ? "category" : "brand");
         for (unsigned i = 0, n = 1 + pick(seed, 3); i < n; i++) {
             if (i > 0)
                 *w++ = ',';
-            w += value_of(w, cat, (enum search_field)f, seed);
+            w += value_of(w, cat, (enum request_field)f, seed);
         }
     }
     if (pick(seed, browse ? 3 : 5) == 0)
@@ -153,7 +155,7 @@ void reqgen_url(char *url, const struct catalog *cat, unsigned *seed)
         memmove(url, url + 1, strlen(url));
 }
 
-int reqgen_parse_err(const char *url, struct search_request *req, struct query_error *err)
+int reqgen_parse_err(const char *url, struct request *req, struct query_error *err)
 {
     char buf[REQGEN_URL_MAX];
     struct query_param ps[QUERY_MAX_PARAMS];
@@ -170,8 +172,139 @@ int reqgen_parse_err(const char *url, struct search_request *req, struct query_e
     return query_parse(ps, n, 20, req, err);
 }
 
-int reqgen_parse(const char *url, struct search_request *req)
+int reqgen_parse(const char *url, struct request *req)
 {
     struct query_error err;
     return reqgen_parse_err(url, req, &err);
+}
+
+/* A query as the benchmark's text mix draws it: substrings of names, brands
+ * in random case, categories and their prefixes, numbers, whole names,
+ * random letters, single characters, the words every product holds, and
+ * two of these joined by a space. */
+static size_t mix_query(char *w, const struct catalog *cat, unsigned *seed, int depth)
+{
+    const struct product *p = &cat->items[pick(seed, (unsigned)cat->count)];
+    static const char *const BROAD[] = {"product", "prod", "duct", "uct", "a", "1", "o", "e"};
+    size_t n = 0;
+    struct catalog_str s = p->name;
+    switch (pick(seed, 9)) {
+    case 0:
+    case 1: {
+        size_t len = 2 + pick(seed, 11), a;
+        if (len > s.len)
+            len = s.len;
+        a = pick(seed, (unsigned)(s.len - len + 1));
+        memcpy(w, catalog_text(cat, s) + a, len);
+        n = len;
+        break;
+    }
+    case 2:
+        s = p->brand;
+        memcpy(w, catalog_text(cat, s), s.len);
+        n = s.len;
+        break;
+    case 3:
+        s = p->category;
+        n = s.len;
+        if (pick(seed, 2) == 0 && n > 3)
+            n = 3 + pick(seed, 6) < n ? 3 + pick(seed, 6) : n;
+        memcpy(w, catalog_text(cat, s), n);
+        break;
+    case 4:
+        n = (size_t)sprintf(w, "%u", pick(seed, 1000000) % (1u + pick(seed, 1000000)));
+        break;
+    case 5:
+        memcpy(w, catalog_text(cat, s), s.len);
+        n = s.len;
+        break;
+    case 6:
+        for (unsigned i = 0, m = 3 + pick(seed, 8); i < m; i++)
+            w[n++] = (char)('a' + pick(seed, 26));
+        break;
+    case 7:
+        n = (size_t)sprintf(w, "%s", BROAD[pick(seed, 8)]);
+        break;
+    default:
+        if (depth == 0) {
+            n = mix_query(w, cat, seed, 1);
+            w[n++] = ' ';
+            n += mix_query(w + n, cat, seed, 1);
+        } else {
+            w[n++] = (char)(pick(seed, 2) ? 'a' + pick(seed, 26) : '0' + pick(seed, 10));
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (w[i] == '&' || w[i] == '=' || w[i] == '\0')
+            w[i] = 'x'; /* the test parser splits on these */
+        else if (pick(seed, 4) == 0 && w[i] >= 'a' && w[i] <= 'z')
+            w[i] = (char)(w[i] - 'a' + 'A');
+    }
+    if (n == 0)
+        w[n++] = 'a';
+    return n;
+}
+
+void reqgen_url_mixed(char *url, const struct catalog *cat, unsigned *seed)
+{
+    reqgen_url(url, cat, seed);
+    if (pick(seed, 2) == 0 || strncmp(url, "q=", 2) != 0)
+        return;
+    char tail[REQGEN_URL_MAX];
+    const char *amp = strchr(url, '&');
+    snprintf(tail, sizeof(tail), "%s", amp ? amp : "");
+    char *w = url + 2;
+    w += mix_query(w, cat, seed, 0);
+    snprintf(w, REQGEN_URL_MAX - (size_t)(w - url), "%s", tail);
+}
+
+
+int reqgen_check(const struct catalog *cat, size_t window, reqgen_answer fast, const void *ctx,
+                 const struct request *req, struct reqgen_report *rep)
+{
+    struct result got, want;
+    if (fast(ctx, req, window, &got) != 0 || reference_run(cat, req, window, &want) != 0) {
+        rep->failed = true;
+        return -1;
+    }
+    rep->compared++;
+    rep->matched += want.total_found > 0;
+    rep->got_total = got.total_found, rep->want_total = want.total_found;
+    rep->got_count = got.count, rep->want_count = want.count;
+    if (!request_results_equal(cat, &got, &want)) {
+        rep->failed = true;
+        return -1;
+    }
+    return 0;
+}
+
+int reqgen_compare(const struct catalog *cat, size_t window, reqgen_answer fast, const void *ctx,
+                   reqgen_draw draw, unsigned *seed, size_t n, struct reqgen_report *rep)
+{
+    memset(rep, 0, sizeof(*rep));
+    /* Refused requests have no answer to compare; a generator that is
+     * refused more often than not is a broken test, which the bound stops. */
+    while (rep->compared < n && rep->drawn < 20 * n + 100) {
+        struct request req;
+        draw(rep->url, cat, seed);
+        rep->drawn++;
+        if (reqgen_parse(rep->url, &req) != 0)
+            continue;
+        if (reqgen_check(cat, window, fast, ctx, &req, rep) != 0)
+            return -1;
+    }
+    return rep->compared == n ? 0 : -1;
+}
+
+int reqgen_answer_search(const void *engine, const struct request *req, size_t window,
+                         struct result *out)
+{
+    return search_run(engine, req, window, out);
+}
+
+int reqgen_answer_index(const void *ix, const struct request *req, size_t window,
+                        struct result *out)
+{
+    (void)window; /* the index answers the whole catalog */
+    return index_run(ix, req, out);
 }

@@ -270,16 +270,16 @@ void tu_daemon_start(struct tu_daemon *d, const char *conn_timeout_s, const char
                     "--product-count", (char *)product_count, NULL};
     ck_assert_int_eq(config_parse(&d->cfg, 11, argv, err), 0);
     ck_assert_int_eq(catalog_generate(&d->cat, d->cfg.product_count), 0);
-    ck_assert_int_eq(search_index_init(&d->idx, &d->cat), 0);
-    metrics_init(&d->metrics, d->cat.count);
-    ck_assert_int_eq(http_server_start(&d->server, &d->cfg, &d->cat, &d->idx, &d->metrics, err),
-                     0);
+    ck_assert_int_eq(search_init(&d->engine, &d->cat, 0), 0);
+    metrics_init(&d->metrics, d->cat.count, HTTP_ROUTE_NAMES, HTTP_ROUTE_COUNT);
+    ck_assert_int_eq(
+        http_server_start(&d->server, &d->cfg, &d->cat, &d->engine, &d->metrics, err), 0);
     ck_assert_uint_ne(d->server.port, 0);
 }
 
 void tu_daemon_stop(struct tu_daemon *d)
 {
     http_server_stop(&d->server, 1000);
-    search_index_deinit(&d->idx);
+    search_deinit(&d->engine);
     catalog_deinit(&d->cat);
 }

@@ -70,7 +70,7 @@ int tu_wait_exit(pid_t pid, unsigned timeout_ms);
 struct tu_daemon {
     struct config cfg;          /* its settings */
     struct catalog cat;         /* generated products */
-    struct search_index idx;    /* their search text */
+    struct search engine;       /* their search engine (scan, whole text) */
     struct metrics metrics;     /* its counters */
     struct http_server server;  /* the running server; server.port is bound */
 };

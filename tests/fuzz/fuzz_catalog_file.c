@@ -56,18 +56,18 @@ static void check_catalog(const struct catalog *cat)
         cJSON_Delete(o);
         free(js);
     }
-    struct search_index idx;
-    if (search_index_init(&idx, cat) != 0)
+    struct search engine;
+    if (search_init(&engine, cat, 0) != 0)
         abort();
     /* the first product's whole name (when short enough) finds it first */
     const struct product *p0 = &cat->items[0];
-    if (p0->name.len > 0 && p0->name.len <= SEARCH_MAX_QUERY &&
+    if (p0->name.len > 0 && p0->name.len <= REQUEST_MAX_QUERY &&
         memchr(catalog_text(cat, p0->name), '\0', p0->name.len) == NULL) {
-        struct search_request req;
-        struct search_result res;
-        if (search_request_phrase(&req, catalog_text(cat, p0->name), p0->name.len, 1) != 0 ||
-            search_run(&idx, &req, 0, &res) != 0 ||
-            res.count != 1 || res.idx[0] != 0 || res.checked != cat->count)
+        struct request req;
+        struct result res;
+        if (request_phrase(&req, catalog_text(cat, p0->name), p0->name.len, 1) != 0 ||
+            search_run(&engine, &req, 0, &res) != 0 ||
+            res.count != 1 || res.item[0] != 0 || res.checked != cat->count)
             abort();
         size_t len;
         char *body = render_search(cat, &res, &len);
@@ -77,7 +77,7 @@ static void check_catalog(const struct catalog *cat)
         cJSON_Delete(j);
         free(body);
     }
-    search_index_deinit(&idx);
+    search_deinit(&engine);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -67,7 +67,7 @@ static enum query_q_status ref_q(const unsigned char *raw, size_t n, size_t *fro
         b--;
     if (a == b)
         return QUERY_Q_BLANK;
-    if (b - a > SEARCH_MAX_QUERY)
+    if (b - a > REQUEST_MAX_QUERY)
         return QUERY_Q_TOO_LONG;
     if (memchr(raw + a, 0, b - a) != NULL)
         return QUERY_Q_NUL;
@@ -78,7 +78,7 @@ static enum query_q_status ref_q(const unsigned char *raw, size_t n, size_t *fro
     return QUERY_Q_OK;
 }
 
-/* limit: one or more decimal digits whose value is 1..SEARCH_MAX_LIMIT. */
+/* limit: one or more decimal digits whose value is 1..REQUEST_MAX_LIMIT. */
 static int ref_limit(const unsigned char *s, size_t n, unsigned *out)
 {
     unsigned long v = 0;
@@ -88,7 +88,7 @@ static int ref_limit(const unsigned char *s, size_t n, unsigned *out)
         if (s[i] < '0' || s[i] > '9')
             return -1;
         v = v * 10 + (s[i] - '0');
-        if (v > SEARCH_MAX_LIMIT)
+        if (v > REQUEST_MAX_LIMIT)
             return -1;
     }
     if (v < 1)

@@ -1,5 +1,5 @@
 /* fuzz_search: random URL parameters over a generated catalog: query_parse,
- * search_run against search_reference, render_search. Every accepted request
+ * search_run against reference_run, render_search. Every accepted request
  * must get the reference's answer, and its rendering must parse as JSON with
  * total_found >= the products listed; every refused one an error code.
  * Input: bytes 0-1 pick the scan limit, the rest is a query string
@@ -15,6 +15,7 @@
 #include "catalog.h"
 #include "query.h"
 #include "render.h"
+#include "reqgen.h"
 #include "search.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,13 +23,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 enum { PRODUCTS = 1200 };
 
 static struct catalog cat;
-static struct search_index idx;
+static struct search engine;
 static bool ready;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!ready) {
-        if (catalog_generate(&cat, PRODUCTS) != 0 || search_index_init(&idx, &cat) != 0)
+        if (catalog_generate(&cat, PRODUCTS) != 0 || search_init(&engine, &cat, 0) != 0)
             abort();
         ready = true;
     }
@@ -51,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                         eq ? i - start - name_len - 1 : 0};
         start = i + 1;
     }
-    struct search_request req;
+    struct request req;
     struct query_error err;
     if (query_parse(ps, np, 20, &req, &err) != 0) {
         if (err.code == NULL || strncmp(err.code, "invalid_", 8) != 0) {
@@ -63,10 +64,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     free(s); /* the request owns copies of everything it needs */
 
-    struct search_result got, want;
-    if (search_run(&idx, &req, scan, &got) != 0 || search_reference(&cat, &req, scan, &want) != 0)
+    struct reqgen_report rep = {0};
+    if (reqgen_check(&cat, scan, reqgen_answer_search, &engine, &req, &rep) != 0)
         abort();
-    if (!search_result_equal(&cat, &got, &want))
+    struct result got;
+    if (search_run(&engine, &req, scan, &got) != 0)
         abort();
 
     size_t len;

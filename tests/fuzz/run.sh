@@ -46,7 +46,7 @@ done
 for t in $targets; do
     [[ -f tests/fuzz/fuzz_$t.c ]] || die "no such target '$t' (tests/fuzz/fuzz_$t.c)"
     extra=()
-    [[ $t == index ]] && extra=(-Itests "$out/obj/reqgen.o")
+    [[ $t == index || $t == search ]] && extra=(-Itests "$out/obj/reqgen.o")
     "$cc" "${cflags[@]}" -fsanitize=fuzzer -o "$out/fuzz_$t" "tests/fuzz/fuzz_$t.c" \
         "${objs[@]}" "${extra[@]}" "${pkg_libs[@]}" -lpthread -lm
 done

@@ -1,0 +1,56 @@
+/* http_frame: framing checks of a request head and the route of its target, before any handler. */
+#ifndef PRODUCT_SEARCH_HTTP_FRAME_H
+#define PRODUCT_SEARCH_HTTP_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <microhttpd.h>
+
+enum {
+    HTTP_BODY_MAX = 64 * 1024, /* a larger body is refused before it is read */
+    HTTP_HEAD_MAX = 8 * 1024,  /* a larger request head (request line to blank line) gets 431 */
+};
+
+/* The routes the service answers, and every other path. */
+enum http_route {
+    HTTP_ROUTE_SEARCH,  /* /products/search */
+    HTTP_ROUTE_HEALTH,  /* /health */
+    HTTP_ROUTE_METRICS, /* /metrics */
+    HTTP_ROUTE_PRODUCT, /* /products/{id} */
+    HTTP_ROUTE_OPENAPI, /* /openapi.json */
+    HTTP_ROUTE_OTHER,   /* any other path */
+    HTTP_ROUTE_COUNT,
+};
+
+/* Each route's name, as /metrics labels it. */
+extern const char *const HTTP_ROUTE_NAMES[HTTP_ROUTE_COUNT];
+
+/* The prefix of /products/{id}. */
+#define HTTP_FRAME_PRODUCTS "/products/"
+
+/* What one pass over a request's header fields found. */
+struct http_head {
+    unsigned hosts;            /* Host fields */
+    unsigned lengths;          /* Content-Length fields */
+    unsigned encodings;        /* Transfer-Encoding fields */
+    bool bad;                  /* a name that is not a token, a folded line, a bad length */
+    unsigned long long length; /* the Content-Length value, saturated past HTTP_BODY_MAX */
+};
+
+/* Checks the head of c (RFC 9112 sections 3.2, 5 and 6): field names are
+ * tokens, no folded lines, at most one Content-Length (plain digits) or
+ * Transfer-Encoding and not both, exactly one Host in HTTP/1.1 and at most
+ * one before. Fills h; returns true when the head is well framed. */
+bool http_frame_check(struct MHD_Connection *c, const char *version, struct http_head *h);
+
+/* The route of a target: origin form ("/health") or absolute form
+ * ("http://host/health", routed by its path); len is the target up to the
+ * query. */
+enum http_route http_frame_route(const char *target, size_t len);
+
+/* The route of the raw target libmicrohttpd passes to its URI log callback
+ * (NULL: other): a "%00" or a raw NUL in the path routes nowhere. */
+enum http_route http_frame_route_raw(const char *uri);
+
+#endif

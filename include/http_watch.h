@@ -1,0 +1,55 @@
+/* http_watch: open connections, request deadlines (a watchdog thread) and the CONN_LIMIT policy. */
+#ifndef PRODUCT_SEARCH_HTTP_WATCH_H
+#define PRODUCT_SEARCH_HTTP_WATCH_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+struct http_watch_conn;
+
+/* The connections of one daemon, as the watchdog and the accept policy see them. */
+struct http_watch {
+    atomic_long open_conns;        /* connections open now */
+    long conn_limit;               /* CONN_LIMIT: connections past it are closed at once */
+    long long limit_ms;            /* a request waiting longer than this is cut */
+    pthread_mutex_t lock;          /* guards conns and stop */
+    pthread_cond_t wake;           /* wakes the watchdog to stop */
+    struct http_watch_conn *conns; /* open connections */
+    bool stop;                     /* the watchdog is to exit */
+    bool running;                  /* the watchdog thread runs */
+    pthread_t thread;              /* closes requests past their deadline */
+};
+
+/* Prepares w (caller-owned) for CONN_LIMIT conn_limit and CONN_TIMEOUT_S
+ * conn_timeout_s: a request must be complete (head and body, up to its
+ * answer) within conn_timeout_s (plus a second) of its connection opening or
+ * of the previous answer on it. */
+void http_watch_init(struct http_watch *w, unsigned conn_limit, unsigned conn_timeout_s);
+
+/* Starts the watchdog thread. Returns 0, or -1. */
+int http_watch_start(struct http_watch *w);
+
+/* Stops the watchdog (if it runs) and frees what w holds. */
+void http_watch_deinit(struct http_watch *w);
+
+/* libmicrohttpd's MHD_OPTION_NOTIFY_CONNECTION callback (cls: the watch):
+ * keeps the count of open connections and the list the watchdog walks. */
+void http_watch_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                       enum MHD_ConnectionNotificationCode toe);
+
+/* libmicrohttpd's accept policy (cls: the watch): past CONN_LIMIT a new
+ * connection is accepted and closed at once, so the client sees a close
+ * instead of waiting in the listen backlog. */
+enum MHD_Result http_watch_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+
+/* c's current request is answered: the watchdog stops timing it. */
+void http_watch_answered(struct MHD_Connection *c);
+
+/* c's next request starts waiting now. */
+void http_watch_waiting(struct MHD_Connection *c);
+
+#endif
