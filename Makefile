@@ -85,8 +85,9 @@ deps:
 	$(Q)scripts/install-deps.sh
 
 # The integration suites start build/product-search itself, so it is built first.
+# make test SUITE=index runs one suite (the names are in tests/check_main.c).
 test: $(PROG_BUILT) $(TEST_BIN)
-	$(Q)PRODUCT_SEARCH_BIN=$(PROG_BUILT) $(TEST_BIN)
+	$(Q)PRODUCT_SEARCH_BIN=$(PROG_BUILT) $(if $(SUITE),CK_RUN_SUITE="$(SUITE)") $(TEST_BIN)
 
 clean:
 	rm -rf build
