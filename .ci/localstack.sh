@@ -116,6 +116,10 @@ pass "compose file"
 
 # --------------------------------------------------------- 6. Terraform checker
 say "Terraform checker on $ENV_DIR and terraform/modules/apigw_proxy"
-# run.sh installs the checker's npm dependencies with `npm ci` when they are missing.
+# run.sh installs the checker's npm dependencies with `npm ci` when they are missing; it
+# needs Node.js 20 or newer (Debian 12's nodejs is 18: install-node.sh brings 20 from npm).
+if [[ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 && ! -x scripts/tf-check/.node/bin/node ]]; then
+  timeout 900 scripts/tf-check/install-node.sh || fail "scripts/tf-check/install-node.sh"
+fi
 timeout 600 scripts/tf-check/run.sh "$ENV_DIR" terraform/modules/apigw_proxy || fail "tf-check findings"
 pass "Terraform checker: $ENV_DIR, terraform/modules/apigw_proxy"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # CI step: Terraform checks without a terraform binary. Runs as root on a fresh
 # Debian 12 machine (apt and the npm registry only):
-#   1. installs shellcheck, nodejs, npm and python3 when missing (apt)
+#   1. installs shellcheck, nodejs, npm and python3 when missing (apt); the checker needs
+#      Node.js 20 or newer: on Debian 12, whose nodejs is 18, scripts/tf-check/install-node.sh
+#      puts Node.js 20 from the npm registry into scripts/tf-check/.node
 #   2. shellcheck on the AWS workflow scripts, the checker's wrapper and this file
 #   3. the deploy/destroy scripts refuse bad arguments with one clear line, and
 #      run in order with stand-ins for terraform, aws, docker and curl
@@ -40,15 +42,19 @@ if [ "${#missing[@]}" -gt 0 ]; then
     timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
         fail "apt-get install ${missing[*]}"
 fi
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-[ "$node_major" -ge 18 ] || fail "node $node_major is too old (18 or newer needed for node --test)"
-pass "shellcheck $(shellcheck --version | sed -n 's/^version: //p'), node $(node --version), npm $(npm --version)"
+NODE="$(command -v node)"
+if [ "$("$NODE" -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+    say "$("$NODE" --version) is older than the checker's Node.js 20: installing Node.js 20 into scripts/tf-check/.node"
+    [ -x "$TFC/.node/bin/node" ] || timeout 900 "$TFC/install-node.sh" || fail "scripts/tf-check/install-node.sh"
+    NODE="$TFC/.node/bin/node"
+fi
+pass "shellcheck $(shellcheck --version | sed -n 's/^version: //p'), node $("$NODE" --version) ($NODE), npm $(npm --version)"
 
 say "2. shellcheck"
 timeout 120 shellcheck -x scripts/deploy-aws.sh scripts/destroy-aws.sh scripts/lib/aws-args.sh \
-    scripts/build-image.sh scripts/push-ecr.sh scripts/tf-check/run.sh .ci/terraform.sh ||
+    scripts/build-image.sh scripts/push-ecr.sh scripts/tf-check/run.sh scripts/tf-check/install-node.sh .ci/terraform.sh ||
     fail "shellcheck findings"
-pass "shellcheck clean: deploy-aws.sh destroy-aws.sh lib/aws-args.sh build-image.sh push-ecr.sh tf-check/run.sh terraform.sh"
+pass "shellcheck clean: deploy-aws.sh destroy-aws.sh lib/aws-args.sh build-image.sh push-ecr.sh tf-check/run.sh tf-check/install-node.sh terraform.sh"
 
 say "3. workflow scripts refuse bad input"
 for s in deploy-aws destroy-aws; do
@@ -78,7 +84,7 @@ say "4. npm ci (scripts/tf-check)"
 pass "dependencies installed from package-lock.json"
 
 say "5. checker tests"
-(cd "$TFC" && timeout 300 node --test test/) || fail "tf-check tests"
+(cd "$TFC" && timeout 300 "$NODE" --test test/) || fail "tf-check tests"
 pass "tf-check tests"
 
 say "6. checker over terraform/"
