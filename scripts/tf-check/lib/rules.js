@@ -9,6 +9,9 @@
 //   output-depends  an output that hands out a role or subnet before it is usable
 //   az-opt-in       availability zones that may need an opt-in
 //   alarm-datapoints datapoints_to_alarm above evaluation_periods
+//   alarm-fill      metric math over several metrics without FILL(m, 0) on each
+//   alarm-divide    metric math dividing by something that can be 0
+//   deploy-alarm-elb an ECS deployment rolled back on an alarm over the load balancer's own 5xx
 
 const { child } = require('./locate');
 
@@ -125,6 +128,68 @@ function floorOf(constraint) {
   return floor;
 }
 
+// ---- CloudWatch metric math (alarm-fill, alarm-divide) ----
+
+// Tokens of a metric math expression: names, numbers, strings and single characters
+// (two for the comparison operators).
+function mathTokens(expr) {
+  const out = [];
+  const re = /\s*(?:([A-Za-z_][A-Za-z0-9_]*)|([0-9]+(?:\.[0-9]+)?)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(<=|>=|==|!=|&&|\|\||\S))/gy;
+  let m;
+  while (re.lastIndex < expr.length && (m = re.exec(expr)) !== null) {
+    if (m[1]) out.push({ kind: 'name', text: m[1] });
+    else if (m[2]) out.push({ kind: 'number', text: m[2] });
+    else if (m[3]) out.push({ kind: 'string', text: m[3] });
+    else if (m[4]) out.push({ kind: 'op', text: m[4] });
+  }
+  return out;
+}
+
+// The metric ids an expression uses outside the first argument of FILL(...), and its
+// divisions whose divisor is neither a number nor IF(...). Ids start lower case
+// (CloudWatch's rule); functions are upper-case names followed by "(".
+function mathFindings(expr) {
+  const t = mathTokens(expr);
+  const stack = [];
+  const ids = new Set();
+  const unfilled = new Set();
+  const divisions = [];
+  for (let k = 0; k < t.length; k += 1) {
+    const tok = t[k];
+    const next = t[k + 1];
+    if (tok.kind === 'name' && next && next.text === '(') {
+      stack.push({ fn: tok.text.toUpperCase(), arg: 0 });
+      k += 1;
+    } else if (tok.text === '(') stack.push({ fn: null, arg: 0 });
+    else if (tok.text === ')') stack.pop();
+    else if (tok.text === ',' && stack.length) stack[stack.length - 1].arg += 1;
+    else if (tok.kind === 'name' && /^[a-z]/.test(tok.text)) {
+      ids.add(tok.text);
+      if (!stack.some((f) => f.fn === 'FILL' && f.arg === 0)) unfilled.add(tok.text);
+    } else if (tok.text === '/') {
+      const guarded = next && (next.kind === 'number' || (next.kind === 'name' && next.text.toUpperCase() === 'IF' && t[k + 2]?.text === '('));
+      if (!guarded) {
+        // the divisor as written: one token, or a call or parenthesis up to its close
+        let e = k + 1;
+        if (t[e] && (t[e].text === '(' || t[e + 1]?.text === '(')) {
+          let depth = 0;
+          for (; e < t.length; e += 1) {
+            if (t[e].text === '(') depth += 1;
+            else if (t[e].text === ')' && --depth === 0) break;
+          }
+        }
+        divisions.push(t.slice(k + 1, e + 1).map((x) => x.text).join('').replace(/,/g, ', '));
+      }
+    }
+  }
+  return { ids, unfilled, divisions };
+}
+
+// Static metric_query blocks of an alarm, with their source nodes.
+function metricQueries(r) {
+  return (r.body.metric_query || []).map((q, k) => ({ q, node: child(r.node, 'metric_query', null, k) }));
+}
+
 class Rules {
   constructor(checker) {
     this.c = checker;
@@ -143,6 +208,8 @@ class Rules {
     this.outputDepends(mod);
     this.azOptIn(mod);
     this.alarmDatapoints(mod);
+    this.alarmMath(mod);
+    this.deployAlarmElb(mod);
   }
 
   replaceName(mod) {
@@ -317,6 +384,71 @@ class Rules {
         `${r.type}.${r.name}: datapoints_to_alarm ${dp} exceeds evaluation_periods ${ev}; PutMetricAlarm refuses it`);
     }
   }
+  // Metric math has a value only in the minutes where every metric it uses has one;
+  // the ALB's counts (5xx, and RequestCount with no traffic) are published only in
+  // minutes where they are nonzero. A sum or ratio of them without FILL(m, 0) is
+  // missing in most minutes, and with notBreaching the alarm never fires.
+  alarmMath(mod) {
+    for (const r of Object.values(mod.resources)) {
+      if (r.type !== 'aws_cloudwatch_metric_alarm') continue;
+      const queries = metricQueries(r);
+      const expressionIds = new Set(queries.filter(({ q }) => typeof q.expression === 'string').map(({ q }) => q.id));
+      for (const { q, node } of queries) {
+        if (typeof q.expression !== 'string' || q.expression.includes('${')) continue;
+        const { ids, unfilled, divisions } = mathFindings(q.expression);
+        const metrics = [...ids].filter((id) => !expressionIds.has(id));
+        const bare = [...unfilled].filter((id) => !expressionIds.has(id));
+        const at = node?.attrs.expression ?? node?.line ?? r.line;
+        if (metrics.length >= 2 && bare.length) {
+          this.c.report(r.file, at, 'alarm-fill',
+            `${r.type}.${r.name}: "${q.expression}" combines ${metrics.join(', ')} but uses ${bare.join(', ')} without FILL(x, 0); metric math has a value only where every metric has a datapoint, and ALB counts are published only in minutes they are nonzero, so the alarm is missing most minutes`);
+        }
+        if (divisions.length) {
+          this.c.report(r.file, at, 'alarm-divide',
+            `${r.type}.${r.name}: "${q.expression}" divides by ${divisions.map((d) => `"${d}"`).join(', ')}, which is 0 in a minute without requests; divide by IF(d > 0, d, 1)`);
+        }
+      }
+    }
+  }
+
+  // Alarm resources an aws_ecs_service's deployment alarms name: in this module, or
+  // through a module variable the caller fills from another module's output.
+  deployAlarmElb(mod) {
+    const services = (m) => Object.values(m.resources).filter((r) => r.type === 'aws_ecs_service');
+    const alarmText = (r) => JSON.stringify([r.body.alarms || [], (r.body.dynamic || {}).alarms || []]);
+    const elbAlarms = (m, text) => [...text.matchAll(/aws_cloudwatch_metric_alarm\.([A-Za-z0-9_-]+)/g)]
+      .map((x) => m.resources[`aws_cloudwatch_metric_alarm.${x[1]}`])
+      .filter((a) => a && JSON.stringify(a.body).includes('HTTPCode_ELB_5XX_Count'));
+    const why = 'the load balancer\'s own 503s while no target is healthy yet (a first rollout, tasks still starting) would roll the deployment back; roll back on the targets\' own 5xx (HTTPCode_Target_5XX_Count)';
+    for (const svc of services(mod)) {
+      const text = Rules.expandLocals(mod, alarmText(svc));
+      for (const a of elbAlarms(mod, text)) {
+        this.c.report(svc.file, this.line(svc.node, 'alarms') ?? svc.line, 'deploy-alarm-elb',
+          `${svc.type}.${svc.name}: deployment alarm ${a.type}.${a.name} counts HTTPCode_ELB_5XX_Count: ${why}`);
+      }
+    }
+    for (const [name, call] of Object.entries(mod.calls)) {
+      if (!call.target) continue;
+      const vars = new Set();
+      for (const svc of services(call.target)) {
+        const text = Rules.expandLocals(call.target, alarmText(svc));
+        for (const x of text.matchAll(/var\.([A-Za-z0-9_-]+)/g)) vars.add(x[1]);
+      }
+      for (const v of vars) {
+        if (!(v in call.body)) continue;
+        const passed = Rules.expandLocals(mod, JSON.stringify(call.body[v]));
+        for (const x of passed.matchAll(/module\.([A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.([A-Za-z0-9_-]+)/g)) {
+          const src = mod.calls[x[1]]?.target;
+          const out = src?.outputs[x[2]];
+          if (!out) continue;
+          for (const a of elbAlarms(src, JSON.stringify(out.body.value ?? ''))) {
+            this.c.report(call.file, call.node?.attrs[v] ?? call.line, 'deploy-alarm-elb',
+              `module "${name}": ${v} = module.${x[1]}.${x[2]} includes ${a.type}.${a.name}, which counts HTTPCode_ELB_5XX_Count: ${why}`);
+          }
+        }
+      }
+    }
+  }
 }
 
-module.exports = { Rules, floorOf, fargateError };
+module.exports = { Rules, floorOf, fargateError, mathFindings };
