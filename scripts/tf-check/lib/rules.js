@@ -12,6 +12,7 @@
 //   alarm-fill      metric math over several metrics without FILL(m, 0) on each
 //   alarm-divide    metric math dividing by something that can be 0
 //   deploy-alarm-elb an ECS deployment rolled back on an alarm over the load balancer's own 5xx
+//   ecs-rollout     wait_for_steady_state without a postcondition that the new revision runs
 
 const { child } = require('./locate');
 
@@ -210,6 +211,7 @@ class Rules {
     this.alarmDatapoints(mod);
     this.alarmMath(mod);
     this.deployAlarmElb(mod);
+    this.ecsRollout(mod);
   }
 
   replaceName(mod) {
@@ -447,6 +449,18 @@ class Rules {
           }
         }
       }
+    }
+  }
+  // wait_for_steady_state is satisfied by a service the circuit breaker has rolled
+  // back: apply then succeeds on the old revision unless a postcondition compares the
+  // task definition read back with the one this apply registered.
+  ecsRollout(mod) {
+    for (const r of Object.values(mod.resources)) {
+      if (r.type !== 'aws_ecs_service' || !isTrue(r.body.wait_for_steady_state)) continue;
+      const posts = (r.body.lifecycle || []).flatMap((lc) => lc.postcondition || []);
+      if (posts.some((p) => /self\.task_definition\b/.test(JSON.stringify(p.condition ?? '')))) continue;
+      this.c.report(r.file, this.line(r.node, 'wait_for_steady_state'), 'ecs-rollout',
+        `${r.type}.${r.name}: wait_for_steady_state also ends when the circuit breaker has rolled the deployment back, and apply then reports success (AWS provider issues 19519, 20858); add lifecycle { postcondition { condition = self.task_definition == <the task definition's arn> } }`);
     }
   }
 }

@@ -43,6 +43,11 @@ output "service_name" {
   value       = module.ecs_service.service_name
 }
 
+output "task_definition_arn" {
+  description = "Task definition (with revision) this apply registered; scripts/deploy-aws.sh waits until the service's primary deployment runs it and its rollout is COMPLETED."
+  value       = module.ecs_service.task_definition_arn
+}
+
 output "log_group_name" {
   description = "CloudWatch Logs group of the containers."
   value       = module.logs.name

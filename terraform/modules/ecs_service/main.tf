@@ -185,5 +185,14 @@ resource "aws_ecs_service" "this" {
   lifecycle {
     # Autoscaling owns the running count after the first apply.
     ignore_changes = [desired_count]
+
+    # wait_for_steady_state also returns once the circuit breaker has rolled a failed
+    # deployment back (steady again, on the old revision), and apply would report
+    # success (AWS provider issues 19519, 20858): the service read back after the wait
+    # must run the task definition this apply registered.
+    postcondition {
+      condition     = self.task_definition == aws_ecs_task_definition.this.arn
+      error_message = "The ECS service runs ${self.task_definition}, not ${aws_ecs_task_definition.this.arn}: the deployment circuit breaker rolled the deployment back (its tasks did not start or failed their health checks). See the service's events (aws ecs describe-services) and the log group ${var.log_group_name}."
+    }
   }
 }
