@@ -13,6 +13,7 @@
 //   alarm-divide    metric math dividing by something that can be 0
 //   deploy-alarm-elb an ECS deployment rolled back on an alarm over the load balancer's own 5xx
 //   ecs-rollout     wait_for_steady_state without a postcondition that the new revision runs
+//   drain-twice     a DRAIN_S above 2 s on an ECS service behind a load balancer
 
 const { child } = require('./locate');
 
@@ -212,6 +213,7 @@ class Rules {
     this.alarmMath(mod);
     this.deployAlarmElb(mod);
     this.ecsRollout(mod);
+    this.drainTwice(mod);
   }
 
   replaceName(mod) {
@@ -461,6 +463,40 @@ class Rules {
       if (posts.some((p) => /self\.task_definition\b/.test(JSON.stringify(p.condition ?? '')))) continue;
       this.c.report(r.file, this.line(r.node, 'wait_for_steady_state'), 'ecs-rollout',
         `${r.type}.${r.name}: wait_for_steady_state also ends when the circuit breaker has rolled the deployment back, and apply then reports success (AWS provider issues 19519, 20858); add lifecycle { postcondition { condition = self.task_definition == <the task definition's arn> } }`);
+    }
+  }
+  // The variable a module's ECS task passes as DRAIN_S, when the module also runs an
+  // ECS service behind a load balancer (else null).
+  static drainVar(mod) {
+    const lb = Object.values(mod.resources).some((r) => r.type === 'aws_ecs_service'
+      && (r.body.load_balancer || (r.body.dynamic || {}).load_balancer));
+    if (!lb) return null;
+    for (const f of mod.files) {
+      // DRAIN_S = var.x in a map, or { name = "DRAIN_S", value = var.x } in a container's list
+      const m = /\bDRAIN_S"?\s*(?:=|,\s*value\s*=)\s*(?:tostring\()?var\.([A-Za-z0-9_-]+)/.exec(f.src);
+      if (m) return m[1];
+    }
+    return null;
+  }
+
+  // ECS deregisters a task from its target group and waits out the deregistration delay
+  // before it sends SIGTERM; the server's DRAIN_S (503 on /health after SIGTERM) then
+  // only adds dead time to each deployment step and scale-in.
+  drainTwice(mod) {
+    const why = (n) => `ECS sends SIGTERM only after the target has drained from the load balancer (the deregistration delay), so DRAIN_S ${n} adds ${n} s of dead time to every deployment step and scale-in; use 0-2 and size the deregistration delay to the longest request`;
+    const dv = Rules.drainVar(mod);
+    const own = dv && mod.variables[dv];
+    if (own && typeof own.default === 'number' && own.default > 2) {
+      this.c.report(own.file, own.line, 'drain-twice', `variable "${dv}" (DRAIN_S) defaults to ${own.default}: ${why(own.default)}`);
+    }
+    for (const [name, call] of Object.entries(mod.calls)) {
+      const v = call.target && Rules.drainVar(call.target);
+      if (!v || !(v in call.body)) continue;
+      const passed = call.body[v];
+      const n = literalNumber(passed) ?? mod.variables[varName(passed)]?.default;
+      if (typeof n !== 'number' || n <= 2) continue;
+      const from = literalNumber(passed) !== null ? '' : ` (the default of var.${varName(passed)})`;
+      this.c.report(call.file, call.node?.attrs[v] ?? call.line, 'drain-twice', `module "${name}": ${v} = ${n}${from}: ${why(n)}`);
     }
   }
 }

@@ -54,6 +54,7 @@ const CASES = [
   ['alarm_fill', 'alarm-fill', 'main.tf', 10, /uses target5xx without FILL\(x, 0\)/],
   ['alarm_divide', 'alarm-divide', 'main.tf', 15, /divides by "FILL\(requests, 0\)", which is 0 in a minute without requests/],
   ['ecs_rollout', 'ecs-rollout', 'main.tf', 22, /wait_for_steady_state also ends when the circuit breaker has rolled the deployment back/],
+  ['drain_twice', 'drain-twice', 'main.tf', 1, /variable "drain_s" \(DRAIN_S\) defaults to 15: ECS sends SIGTERM only after the target has drained/],
   ['deploy_alarm_elb', 'deploy-alarm-elb', 'main.tf', 8, /alarm_names = module\.alarms\.all includes aws_cloudwatch_metric_alarm\.elb_5xx, which counts HTTPCode_ELB_5XX_Count/],
 ];
 

@@ -82,7 +82,7 @@ module "alb" {
   health_check_path       = "/health"
   health_check_interval_s = var.health_check_interval_s
   healthy_threshold       = var.healthy_threshold
-  deregistration_delay_s  = var.drain_s
+  deregistration_delay_s  = var.deregistration_delay_s
   idle_timeout_s          = var.conn_timeout_s - 5
   tags                    = local.tags
 }

@@ -343,13 +343,24 @@ variable "conn_timeout_s" {
 }
 
 variable "drain_s" {
-  description = "DRAIN_S: seconds /health answers 503 after SIGTERM; also the target group's deregistration delay. stopTimeout is DRAIN_S + 10 s."
+  description = "DRAIN_S: seconds /health answers 503 after SIGTERM before the listener closes. On ECS the target is already out of the load balancer by then (ECS deregisters it and waits deregistration_delay_s before SIGTERM), so 0-2. stopTimeout is DRAIN_S + 10 s."
   type        = number
-  default     = 15
+  default     = 1
 
   validation {
-    condition     = var.drain_s >= 0 && var.drain_s <= 110 && floor(var.drain_s) == var.drain_s
-    error_message = "drain_s must be a whole number from 0 to 110 (Fargate's stopTimeout is at most 120 s)."
+    condition     = var.drain_s >= 0 && var.drain_s <= 2 && floor(var.drain_s) == var.drain_s
+    error_message = "drain_s must be a whole number from 0 to 2: ECS sends SIGTERM only after the target has drained from the load balancer (deregistration_delay_s), so a longer DRAIN_S only adds dead time to every deployment step and scale-in. Size deregistration_delay_s to the longest request instead."
+  }
+}
+
+variable "deregistration_delay_s" {
+  description = "Seconds the load balancer lets requests in flight on a deregistering task finish before ECS stops it (the target group's deregistration delay; it ends at once when none are in flight). The longest request is a search answered in milliseconds, so 5 s is ample."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.deregistration_delay_s >= 0 && var.deregistration_delay_s <= 3600 && floor(var.deregistration_delay_s) == var.deregistration_delay_s
+    error_message = "deregistration_delay_s must be a whole number from 0 to 3600 (the load balancer's limit)."
   }
 }
 

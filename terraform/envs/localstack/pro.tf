@@ -31,7 +31,7 @@ module "alb" {
   public_subnet_ids      = module.network.public_subnet_ids
   target_port            = 8080
   health_check_path      = "/health"
-  deregistration_delay_s = var.pro_drain_s
+  deregistration_delay_s = var.pro_deregistration_delay_s
   tags                   = local.tags
 }
 

@@ -137,12 +137,23 @@ variable "pro_desired_count" {
 }
 
 variable "pro_drain_s" {
-  description = "DRAIN_S of the tasks and the target group's deregistration delay (enable_pro_services)."
+  description = "DRAIN_S of the tasks (enable_pro_services): 0-2, as on AWS (ECS stops a task only after its target has drained from the load balancer)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.pro_drain_s >= 0 && var.pro_drain_s <= 2 && floor(var.pro_drain_s) == var.pro_drain_s
+    error_message = "pro_drain_s must be a whole number from 0 to 2 (the ecs_service module's range: ECS sends SIGTERM only after the target has drained, so a longer DRAIN_S is dead time)."
+  }
+}
+
+variable "pro_deregistration_delay_s" {
+  description = "The target group's deregistration delay (enable_pro_services): seconds requests in flight on a stopping task get to finish."
   type        = number
   default     = 5
 
   validation {
-    condition     = var.pro_drain_s >= 0 && var.pro_drain_s <= 120 && floor(var.pro_drain_s) == var.pro_drain_s
-    error_message = "pro_drain_s must be a whole number from 0 to 120."
+    condition     = var.pro_deregistration_delay_s >= 0 && var.pro_deregistration_delay_s <= 3600 && floor(var.pro_deregistration_delay_s) == var.pro_deregistration_delay_s
+    error_message = "pro_deregistration_delay_s must be a whole number from 0 to 3600 (the load balancer's limit)."
   }
 }

@@ -130,9 +130,9 @@ variable "unhealthy_threshold" {
 }
 
 variable "deregistration_delay_s" {
-  description = "Seconds the target group keeps sending in-flight traffic to a deregistering target; set it to the server's DRAIN_S."
+  description = "Seconds the target group lets requests in flight on a deregistering target finish (it ends at once when none are left); ECS stops the task only after it. Size it to the longest request, not to the server's DRAIN_S."
   type        = number
-  default     = 15
+  default     = 5
 
   validation {
     condition     = var.deregistration_delay_s >= 0 && var.deregistration_delay_s <= 3600

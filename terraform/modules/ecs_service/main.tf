@@ -14,7 +14,9 @@ locals {
     16384 = range(32768, 122881, 8192)
   }
 
-  # SIGTERM -> /health turns 503 for drain_s -> listener closes -> in-flight requests finish.
+  # ECS deregisters the task from the target group and waits out the deregistration delay
+  # (requests in flight finish), then SIGTERM -> /health 503 for drain_s (0-2: nothing
+  # routes here any more) -> listener closes -> anything still in flight finishes.
   stop_timeout = coalesce(var.stop_timeout_s, min(120, var.drain_s + 10))
 
   environment = merge(var.environment, {

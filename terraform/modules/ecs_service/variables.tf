@@ -79,13 +79,13 @@ variable "environment" {
 }
 
 variable "drain_s" {
-  description = "The server's DRAIN_S: seconds /health answers 503 after SIGTERM before the listener closes."
+  description = "The server's DRAIN_S: seconds /health answers 503 after SIGTERM before the listener closes. ECS deregisters the task from the target group and waits out the deregistration delay before SIGTERM, so nothing routes to it any more: 0-2."
   type        = number
-  default     = 15
+  default     = 1
 
   validation {
-    condition     = var.drain_s >= 0 && var.drain_s <= 110
-    error_message = "drain_s must be from 0 to 110 (Fargate's stopTimeout is at most 120 s)."
+    condition     = var.drain_s >= 0 && var.drain_s <= 2 && floor(var.drain_s) == var.drain_s
+    error_message = "drain_s must be a whole number from 0 to 2: ECS sends SIGTERM only after the target has drained from the load balancer, so a longer DRAIN_S only adds dead time to every task stop (size the target group's deregistration delay to the longest request instead)."
   }
 }
 
