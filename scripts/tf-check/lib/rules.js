@@ -14,6 +14,9 @@
 //   deploy-alarm-elb an ECS deployment rolled back on an alarm over the load balancer's own 5xx
 //   ecs-rollout     wait_for_steady_state without a postcondition that the new revision runs
 //   drain-twice     a DRAIN_S above 2 s on an ECS service behind a load balancer
+//   range-mismatch  a variable handed to a module whose validation is narrower, or that has none
+//                   while the module's variable has one (the user would get the module's message)
+//   sg-rule-order   an ECS service that does not wait for the rules of its own security group
 
 const { child } = require('./locate');
 
@@ -192,6 +195,24 @@ function metricQueries(r) {
   return (r.body.metric_query || []).map((q, k) => ({ q, node: child(r.node, 'metric_query', null, k) }));
 }
 
+// What a variable's validations admit, as far as simple conditions tell: a numeric
+// range from var.x >= a, var.x <= b (and > <), and a value list from contains([...], var.x).
+function admitted(v, name) {
+  const out = { lo: -Infinity, hi: Infinity, values: null };
+  for (const val of v.validation || []) {
+    const cond = String(val.condition ?? '');
+    const esc = name.replace(/[-]/g, '\\-');
+    for (const m of cond.matchAll(new RegExp(`var\\.${esc}\\s*(>=|>|<=|<)\\s*(-?[0-9]+(?:\\.[0-9]+)?)\\b`, 'g'))) {
+      const n = Number(m[2]);
+      if (m[1][0] === '>') out.lo = Math.max(out.lo, m[1] === '>' ? n + Number.EPSILON : n);
+      else out.hi = Math.min(out.hi, m[1] === '<' ? n - Number.EPSILON : n);
+    }
+    const c = new RegExp(`contains\\(\\[([^\\]]*)\\],\\s*var\\.${esc}\\)`).exec(cond);
+    if (c) out.values = c[1].split(',').map((x) => x.trim()).filter(Boolean);
+  }
+  return out;
+}
+
 class Rules {
   constructor(checker) {
     this.c = checker;
@@ -214,6 +235,8 @@ class Rules {
     this.deployAlarmElb(mod);
     this.ecsRollout(mod);
     this.drainTwice(mod);
+    this.rangeMismatch(mod);
+    this.sgRuleOrder(mod);
   }
 
   replaceName(mod) {
@@ -497,6 +520,61 @@ class Rules {
       if (typeof n !== 'number' || n <= 2) continue;
       const from = literalNumber(passed) !== null ? '' : ` (the default of var.${varName(passed)})`;
       this.c.report(call.file, call.node?.attrs[v] ?? call.line, 'drain-twice', `module "${name}": ${v} = ${n}${from}: ${why(n)}`);
+    }
+  }
+  // A variable passed straight to a module must admit no more than the module's variable
+  // does, and must have a validation of its own where the module's has one: otherwise bad
+  // input passes the caller's check and fails in the module with a message that names the
+  // module's variable, not the one the user set.
+  rangeMismatch(mod) {
+    for (const [name, call] of Object.entries(mod.calls)) {
+      if (!call.target) continue;
+      for (const [arg, value] of Object.entries(call.body)) {
+        const callee = call.target.variables[arg];
+        const vn = varName(value);
+        const caller = vn && mod.variables[vn];
+        if (!callee || !caller || !(callee.validation || []).length) continue;
+        const where = `module "${name}" (${this.c.rel(call.target.dir)}) variable "${arg}"`;
+        if (!(caller.validation || []).length) {
+          this.c.report(caller.file, caller.line, 'range-mismatch',
+            `variable "${vn}" has no validation, but it is passed to ${where}, which has one: bad input would fail there with a message about "${arg}"; validate "${vn}" with a message naming it`);
+          continue;
+        }
+        const a = admitted(caller, vn);
+        const b = admitted(callee, arg);
+        // compare only what the caller's conditions say (a contains(lookup(...)) tells nothing here)
+        const known = a.lo !== -Infinity || a.hi !== Infinity;
+        const wider = known && (a.lo < b.lo || a.hi > b.hi);
+        const extra = a.values && b.values ? a.values.filter((x) => !b.values.includes(x)) : [];
+        if (wider) {
+          const fmt = (r) => `${r.lo === -Infinity ? '-inf' : Math.round(r.lo)}..${r.hi === Infinity ? 'inf' : Math.round(r.hi)}`;
+          this.c.report(caller.file, caller.line, 'range-mismatch',
+            `variable "${vn}" admits ${fmt(a)}, but ${where} admits only ${fmt(b)}: values in between pass "${vn}"'s validation and fail in the module`);
+        } else if (extra.length) {
+          this.c.report(caller.file, caller.line, 'range-mismatch',
+            `variable "${vn}" admits ${extra.join(', ')}, which ${where} refuses`);
+        }
+      }
+    }
+  }
+  // Rules of a security group are resources of their own: a service that references
+  // only the group can start its first task before its egress rule exists (on Fargate
+  // the image pull goes through the task's network interface) or its ingress rule.
+  sgRuleOrder(mod) {
+    const ruleTypes = ['aws_vpc_security_group_egress_rule', 'aws_vpc_security_group_ingress_rule', 'aws_security_group_rule'];
+    for (const svc of Object.values(mod.resources)) {
+      if (svc.type !== 'aws_ecs_service') continue;
+      const net = JSON.stringify([svc.body.network_configuration || [], (svc.body.dynamic || {}).network_configuration || []]);
+      const deps = JSON.stringify(svc.body.depends_on || []);
+      for (const g of net.matchAll(/aws_security_group\.([A-Za-z0-9_-]+)\./g)) {
+        const missing = Object.values(mod.resources).filter((r) => ruleTypes.includes(r.type)
+          && new RegExp(`aws_security_group\\.${g[1]}\\.id\\b`).test(JSON.stringify(r.body.security_group_id ?? ''))
+          && !deps.includes(`${r.type}.${r.name}`));
+        if (!missing.length) continue;
+        const names = missing.map((r) => `${r.type}.${r.name}`);
+        this.c.report(svc.file, this.line(svc.node, 'network_configuration'), 'sg-rule-order',
+          `${svc.type}.${svc.name}: its tasks use aws_security_group.${g[1]}, whose rules are separate resources it does not wait for; the first task can start before them (no egress to pull the image, no ingress from the load balancer): add depends_on = [${names.join(', ')}]`);
+      }
     }
   }
 }

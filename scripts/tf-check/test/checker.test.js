@@ -55,6 +55,9 @@ const CASES = [
   ['alarm_divide', 'alarm-divide', 'main.tf', 15, /divides by "FILL\(requests, 0\)", which is 0 in a minute without requests/],
   ['ecs_rollout', 'ecs-rollout', 'main.tf', 22, /wait_for_steady_state also ends when the circuit breaker has rolled the deployment back/],
   ['drain_twice', 'drain-twice', 'main.tf', 1, /variable "drain_s" \(DRAIN_S\) defaults to 15: ECS sends SIGTERM only after the target has drained/],
+  ['range_mismatch', 'range-mismatch', 'main.tf', 1, /variable "drain" admits 0\.\.120, but module "svc" .* variable "drain_s" admits only 0\.\.110/],
+  ['range_unvalidated', 'range-mismatch', 'main.tf', 1, /variable "retention" has no validation, but it is passed to module "logs"/],
+  ['sg_rule_order', 'sg-rule-order', 'main.tf', 26, /aws_ecs_service\.this: its tasks use aws_security_group\.service, whose rules .* depends_on = \[aws_vpc_security_group_egress_rule\.https\]/],
   ['deploy_alarm_elb', 'deploy-alarm-elb', 'main.tf', 8, /alarm_names = module\.alarms\.all includes aws_cloudwatch_metric_alarm\.elb_5xx, which counts HTTPCode_ELB_5XX_Count/],
 ];
 

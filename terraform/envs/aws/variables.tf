@@ -82,6 +82,11 @@ variable "domain_name" {
   description = "Name clients use, e.g. search.example.com; the URLs are built from it. With route53_zone_id an alias record is created; without it, point the name at alb_dns_name yourself."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be null or a lower-case DNS name such as search.example.com."
+  }
 }
 
 variable "route53_zone_id" {
@@ -105,6 +110,11 @@ variable "ecr_keep_last_images" {
   description = "Images the ECR lifecycle policy keeps."
   type        = number
   default     = 10
+
+  validation {
+    condition     = var.ecr_keep_last_images >= 1 && var.ecr_keep_last_images <= 1000 && floor(var.ecr_keep_last_images) == var.ecr_keep_last_images
+    error_message = "ecr_keep_last_images must be a whole number from 1 to 1000."
+  }
 }
 
 variable "ecr_force_delete" {
@@ -134,18 +144,33 @@ variable "alb_access_logs_retention_days" {
   description = "Days the access logs are kept (alb_access_logs)."
   type        = number
   default     = 90
+
+  validation {
+    condition     = var.alb_access_logs_retention_days >= 1 && floor(var.alb_access_logs_retention_days) == var.alb_access_logs_retention_days
+    error_message = "alb_access_logs_retention_days must be a whole number >= 1."
+  }
 }
 
 variable "waf_rate_limit" {
   description = "Requests per waf_window_s one client IP may send before an AWS WAF web ACL on the load balancer blocks it; null: no web ACL."
   type        = number
   default     = null
+
+  validation {
+    condition     = var.waf_rate_limit == null || try(var.waf_rate_limit >= 10 && var.waf_rate_limit <= 2000000000 && floor(var.waf_rate_limit) == var.waf_rate_limit, false)
+    error_message = "waf_rate_limit must be null or a whole number from 10 to 2000000000 (AWS WAF's range)."
+  }
 }
 
 variable "waf_window_s" {
   description = "Window of waf_rate_limit, seconds: 60, 120, 300 or 600."
   type        = number
   default     = 300
+
+  validation {
+    condition     = contains([60, 120, 300, 600], var.waf_window_s)
+    error_message = "waf_window_s must be 60, 120, 300 or 600."
+  }
 }
 
 variable "alarm_sns_topic" {
@@ -158,6 +183,11 @@ variable "alarm_email" {
   description = "E-mail address subscribed to the alarm topic (AWS sends a confirmation link first); null: none."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email must be null or an e-mail address."
+  }
 }
 
 variable "alarm_actions" {
@@ -219,18 +249,33 @@ variable "desired_count" {
   description = "Tasks at first deployment."
   type        = number
   default     = 2
+
+  validation {
+    condition     = var.desired_count >= 0 && floor(var.desired_count) == var.desired_count
+    error_message = "desired_count must be a whole number >= 0."
+  }
 }
 
 variable "health_check_grace_period_s" {
   description = "Seconds after a task starts during which failed load balancer health checks are ignored."
   type        = number
   default     = 60
+
+  validation {
+    condition     = var.health_check_grace_period_s >= 0 && var.health_check_grace_period_s <= 2147483647 && floor(var.health_check_grace_period_s) == var.health_check_grace_period_s
+    error_message = "health_check_grace_period_s must be a whole number of seconds >= 0."
+  }
 }
 
 variable "container_insights" {
   description = "Container Insights on the cluster: enabled (default), enhanced or disabled (saves its CloudWatch charges)."
   type        = string
   default     = "enabled"
+
+  validation {
+    condition     = contains(["enhanced", "enabled", "disabled"], var.container_insights)
+    error_message = "container_insights must be enhanced, enabled or disabled."
+  }
 }
 
 # ---- autoscaling (the original deployment's numbers) ----
@@ -239,36 +284,66 @@ variable "min_capacity" {
   description = "Fewest tasks."
   type        = number
   default     = 2
+
+  validation {
+    condition     = var.min_capacity >= 1 && floor(var.min_capacity) == var.min_capacity
+    error_message = "min_capacity must be a whole number >= 1."
+  }
 }
 
 variable "max_capacity" {
   description = "Most tasks."
   type        = number
   default     = 4
+
+  validation {
+    condition     = var.max_capacity >= 1 && floor(var.max_capacity) == var.max_capacity && var.max_capacity >= var.min_capacity
+    error_message = "max_capacity must be a whole number >= 1 and at least min_capacity."
+  }
 }
 
 variable "cpu_target_percent" {
   description = "Target average CPU of the service, percent."
   type        = number
   default     = 70
+
+  validation {
+    condition     = var.cpu_target_percent > 0 && var.cpu_target_percent <= 100
+    error_message = "cpu_target_percent must be above 0 and at most 100."
+  }
 }
 
 variable "scale_in_cooldown_s" {
   description = "Cooldown after a scale-in, seconds."
   type        = number
   default     = 300
+
+  validation {
+    condition     = var.scale_in_cooldown_s >= 0
+    error_message = "scale_in_cooldown_s must be >= 0."
+  }
 }
 
 variable "scale_out_cooldown_s" {
   description = "Cooldown after a scale-out, seconds."
   type        = number
   default     = 300
+
+  validation {
+    condition     = var.scale_out_cooldown_s >= 0
+    error_message = "scale_out_cooldown_s must be >= 0."
+  }
 }
 
 variable "requests_per_target" {
   description = "Optional second target: ALB requests per target per minute; null turns it off."
   type        = number
   default     = null
+
+  validation {
+    condition     = var.requests_per_target == null || try(var.requests_per_target > 0, false)
+    error_message = "requests_per_target must be null or a positive number."
+  }
 }
 
 # ---- load balancer health check (the original deployment's numbers) ----
@@ -277,12 +352,22 @@ variable "health_check_interval_s" {
   description = "Seconds between target health checks."
   type        = number
   default     = 30
+
+  validation {
+    condition     = var.health_check_interval_s >= 5 && var.health_check_interval_s <= 300
+    error_message = "health_check_interval_s must be from 5 to 300."
+  }
 }
 
 variable "healthy_threshold" {
   description = "Successful checks before a target is healthy."
   type        = number
   default     = 2
+
+  validation {
+    condition     = var.healthy_threshold >= 2 && var.healthy_threshold <= 10
+    error_message = "healthy_threshold must be from 2 to 10."
+  }
 }
 
 # ---- server settings (the configuration), passed as environment variables ----

@@ -68,6 +68,11 @@ variable "log_retention_days" {
   description = "Days CloudWatch Logs keeps the service's and the Lambda proxy's logs."
   type        = number
   default     = 7
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, ...)."
+  }
 }
 
 # --- the original route, for comparison ---

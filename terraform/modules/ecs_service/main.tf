@@ -184,6 +184,13 @@ resource "aws_ecs_service" "this" {
 
   tags = var.tags
 
+  # The group's rules are resources of their own: without these the first task can
+  # start before its egress (image pull, logs) or the load balancer's ingress exists.
+  depends_on = [
+    aws_vpc_security_group_egress_rule.https,
+    aws_vpc_security_group_ingress_rule.from_alb,
+  ]
+
   lifecycle {
     # Autoscaling owns the running count after the first apply.
     ignore_changes = [desired_count]
