@@ -2,8 +2,10 @@
 # Deploy product-search to AWS with Terraform (terraform/envs/aws):
 #   1. terraform init (S3 state: backend.hcl), then apply only the ECR repository (-target=module.ecr);
 #   2. build the image for the task's cpu_architecture (linux/amd64 or linux/arm64) unless it
-#      exists locally for that platform, and push it as <git short rev> unless ECR holds that tag;
-#   3. apply everything else with -var image_tag=<git short rev>;
+#      exists locally for that platform, and push it as <git short rev>-<amd64|arm64> unless ECR
+#      holds that tag: the architecture is part of the tag, so an image found in ECR is always
+#      one built for the task's platform (a tag pushed for the other one is another tag);
+#   3. apply everything else with -var image_tag=<git short rev>-<amd64|arm64>;
 #   4. poll aws ecs describe-services until the service's PRIMARY deployment runs the task
 #      definition this apply registered and its rolloutState is COMPLETED (after the bake time
 #      in which ECS still watches the deployment alarms); fail on FAILED or on a rollback;
@@ -46,9 +48,9 @@ timeout 60 aws sts get-caller-identity >/dev/null 2>&1 ||
 if [ -n "${AWS_REGION:-}" ] && [ -z "${TF_VAR_region:-}" ]; then
     export TF_VAR_region="$AWS_REGION"
 fi
-TAG="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)" || die "$ROOT is not a git checkout with a commit"
+REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)" || die "$ROOT is not a git checkout with a commit"
 if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-    echo "deploy-aws: warning: the work tree has uncommitted changes; the image is tagged $TAG all the same" >&2
+    echo "deploy-aws: warning: the work tree has uncommitted changes; the image is tagged $REV all the same" >&2
 fi
 tf() { terraform -chdir="$ENV_DIR" "$@"; }
 
@@ -75,6 +77,8 @@ case "$ARCH" in
     ARM64) PLATFORM=linux/arm64 ;;
     *) die "terraform gave cpu_architecture '$ARCH'; expected X86_64 or ARM64" ;;
 esac
+# The platform is part of the tag: "ECR already holds it" then also means "for this platform".
+TAG="$REV-${PLATFORM#linux/}"
 
 echo "deploy-aws: [2/5] image $REPO_URL:$TAG for $PLATFORM"
 if timeout 60 aws ecr describe-images --region "$REGION" --repository-name "${REPO_URL#*/}" \
@@ -82,17 +86,20 @@ if timeout 60 aws ecr describe-images --region "$REGION" --repository-name "${RE
     echo "deploy-aws: ECR already holds tag $TAG; not building or pushing"
 else
     IMAGE="${IMAGE:-product-search}"
-    built=""
-    for engine in docker podman; do
-        command -v "$engine" >/dev/null 2>&1 || continue
-        built="$("$engine" image inspect --format '{{.Architecture}}' "$IMAGE:$TAG" 2>/dev/null)" && break
-        built=""
-    done
+    # build-image.sh tags IMAGE:<git short rev>; push-ecr.sh pushes IMAGE_TAG and refuses an
+    # image built for another PLATFORM. The engine: as push-ecr.sh chooses it.
+    engine="${CONTAINER_ENGINE:-}"
+    if [ -z "$engine" ]; then
+        if command -v docker >/dev/null 2>&1 && timeout 10 docker info >/dev/null 2>&1; then engine=docker; else engine=podman; fi
+    fi
+    built="$("$engine" image inspect --format '{{.Architecture}}' "$IMAGE:$REV" 2>/dev/null)" || built=""
     if [ "linux/$built" != "$PLATFORM" ]; then
-        [ -z "$built" ] || echo "deploy-aws: the local $IMAGE:$TAG is for linux/$built; rebuilding for $PLATFORM"
+        [ -z "$built" ] || echo "deploy-aws: the local $IMAGE:$REV is for linux/$built; rebuilding for $PLATFORM"
         IMAGE="$IMAGE" PLATFORM="$PLATFORM" "$ROOT/scripts/build-image.sh"
     fi
-    IMAGE="$IMAGE" PLATFORM="$PLATFORM" AWS_REGION="$REGION" "$ROOT/scripts/push-ecr.sh" "$REPO_URL"
+    "$engine" tag "$IMAGE:$REV" "$IMAGE:$TAG" || die "$engine tag $IMAGE:$REV $IMAGE:$TAG failed"
+    IMAGE="$IMAGE" IMAGE_TAG="$TAG" PLATFORM="$PLATFORM" AWS_REGION="$REGION" CONTAINER_ENGINE="$engine" \
+        "$ROOT/scripts/push-ecr.sh" "$REPO_URL"
 fi
 
 echo "deploy-aws: [3/5] terraform apply (network, load balancer, ECS, autoscaling, observability)"

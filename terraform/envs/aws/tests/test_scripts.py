@@ -51,7 +51,10 @@ AWS_STUB = r"""#!/usr/bin/env bash
 echo "aws $*" >> "$STUB_LOG"
 case "$1 $2" in
   "sts get-caller-identity") echo "arn:aws:iam::123456789012:user/ci" ;;
-  "ecr describe-images") [ "${STUB_ECR_HAS_TAG:-no}" = yes ] ;;
+  "ecr describe-images")
+    # STUB_ECR_TAGS: the tags ECR holds, space-separated
+    tag="$(printf '%s\n' "$@" | sed -n 's/^imageTag=//p')"
+    case " ${STUB_ECR_TAGS:-} " in *" $tag "*) exit 0 ;; *) exit 254 ;; esac ;;
   "ecr get-login-password") echo password ;;
   "ecs describe-services")
     # STUB_ROLLOUT: the primary deployment's rolloutState on each call, comma-separated
@@ -164,9 +167,10 @@ class Deploy(ScriptTestCase):
         self.assertEqual(len(builds), 1, self.calls())
         self.assertIn("--platform linux/amd64", builds[0])
         pushes = self.calls("docker push")
-        self.assertEqual([p.split()[-1] for p in pushes], [f"{REPO}:{self.rev()}", f"{REPO}:latest"])
+        self.assertEqual([p.split()[-1] for p in pushes], [f"{REPO}:{self.rev()}-amd64", f"{REPO}:latest"])
         full = [c for c in tf if " apply " in c and "image_tag" in c]
         self.assertEqual(len(full), 1, tf)
+        self.assertIn(f"-var image_tag={self.rev()}-amd64", full[0])
         log = self.calls()
         # the repository exists, then the image is pushed, then the service is applied
         self.assertLess(log.index(tf[1]), log.index(builds[0]))
@@ -196,9 +200,26 @@ class Deploy(ScriptTestCase):
 
     def test_tag_already_in_ecr_skips_build_and_push(self):
         proc = self.run_script(DEPLOY, "--yes", "--backend-config", self.backend,
-                               extra_env={"STUB_ECR_HAS_TAG": "yes"})
+                               extra_env={"STUB_ECR_TAGS": f"{self.rev()}-amd64 latest"})
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
         self.assertEqual(self.calls("docker build") + self.calls("docker push"), [])
+        self.assertIn(f"imageTag={self.rev()}-amd64", self.calls("aws ecr describe-images")[0])
+
+    def test_image_in_ecr_for_the_other_architecture_is_not_reused(self):
+        # ECR holds this commit's amd64 image (and the plain tag of an older script); an
+        # ARM64 task must get an arm64 image, built and pushed under its own tag.
+        env = {"STUB_ARCH": "ARM64", "STUB_ECR_TAGS": f"{self.rev()} {self.rev()}-amd64 latest"}
+        proc = self.run_script(DEPLOY, "--yes", "--backend-config", self.backend,
+                               "--", "-var", "cpu_architecture=ARM64", extra_env=env)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertIn(f"imageTag={self.rev()}-arm64", self.calls("aws ecr describe-images")[0])
+        builds = self.calls("docker build")
+        self.assertEqual(len(builds), 1)
+        self.assertIn("--platform linux/arm64", builds[0])
+        pushes = [p.split()[-1] for p in self.calls("docker push")]
+        self.assertEqual(pushes, [f"{REPO}:{self.rev()}-arm64", f"{REPO}:latest"])
+        full = [c for c in self.calls("terraform") if " apply " in c and "image_tag" in c]
+        self.assertIn(f"-var image_tag={self.rev()}-arm64", full[0])
 
     def test_domain_is_probed_through_the_load_balancer(self):
         env = {"STUB_DOMAIN": "search.example.com", "STUB_BASE": "https://search.example.com", "STUB_DNS": "down"}
