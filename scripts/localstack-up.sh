@@ -7,8 +7,10 @@
 #   --lambda  also deploy the original API Gateway -> Lambda -> service route (lambda_proxy = true)
 #   --pro     also deploy ECR, ECS, ALB and autoscaling (enable_pro_services = true): the ECR
 #             repository first, then the image is pushed to it, then the rest (the ECS service
-#             waits for tasks that run that image); needs LocalStack Pro: LOCALSTACK_AUTH_TOKEN
-#             and LOCALSTACK_IMAGE=localstack/localstack-pro:<version>
+#             waits for tasks that run that image); needs LocalStack Pro: LOCALSTACK_AUTH_TOKEN,
+#             and runs localstack/localstack-pro:4.14.0 unless LOCALSTACK_IMAGE names another
+#             localstack/localstack-pro:<version> (any other image is refused: the community
+#             image answers the Pro APIs with "not included in your license")
 #
 # environment: LOCALSTACK_PORT (4566), PRODUCT_SEARCH_PORT (8081), PRODUCT_SEARCH_IMAGE
 # (product-search:latest, built by `make image`), LOCALSTACK_IMAGE (localstack/localstack:4.14.0,
@@ -30,7 +32,7 @@ for arg in "$@"; do
     --lambda) lambda_proxy=true ;;
     --pro) pro=true ;;
     -h | --help)
-      sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *) die "unknown argument '$arg' (usage: scripts/localstack-up.sh [--lambda] [--pro])" ;;
@@ -51,8 +53,14 @@ done
 localstack_require_tools "to wait for health"
 docker image inspect "$image" >/dev/null 2>&1 ||
   die "image $image not found; build it first with 'make image' (or set PRODUCT_SEARCH_IMAGE)"
-if [[ "$pro" == true && -z "${LOCALSTACK_AUTH_TOKEN:-}" ]]; then
-  die "--pro needs LocalStack Pro: set LOCALSTACK_AUTH_TOKEN (and LOCALSTACK_IMAGE=localstack/localstack-pro:<version>)"
+# The Pro services need the Pro image: the community image starts, but answers ECR, ECS,
+# ELB and autoscaling with "not included in your license", and the apply fails half-way.
+if [[ "$pro" == true ]]; then
+  [[ -n "${LOCALSTACK_AUTH_TOKEN:-}" ]] ||
+    die "--pro needs LocalStack Pro: set LOCALSTACK_AUTH_TOKEN (the image is localstack/localstack-pro:4.14.0 unless LOCALSTACK_IMAGE names another localstack/localstack-pro:<version>)"
+  LOCALSTACK_IMAGE="${LOCALSTACK_IMAGE:-localstack/localstack-pro:4.14.0}"
+  [[ "$LOCALSTACK_IMAGE" =~ ^(docker\.io/)?localstack/localstack-pro(:[A-Za-z0-9._-]+)?(@sha256:[0-9a-f]{64})?$ ]] ||
+    die "--pro needs a Pro image, localstack/localstack-pro:<version>; LOCALSTACK_IMAGE is $LOCALSTACK_IMAGE, which answers the Pro APIs with \"not included in your license\""
 fi
 
 # A full version, not the floating 4.14 tag: what was tested is what runs.

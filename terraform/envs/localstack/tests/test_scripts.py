@@ -177,6 +177,17 @@ class Refusals(ScriptTestCase):
         proc = self.run_script(UP, "--pro")
         self.assert_refused(proc, "LOCALSTACK_AUTH_TOKEN")
 
+    def test_pro_refuses_a_community_image(self):
+        self.stub("docker", DOCKER_STUB)
+        self.stub("terraform", TERRAFORM_STUB)
+        for image in ("localstack/localstack:4.14.0", "localstack/localstack:latest", "my/localstack-pro-ish:1"):
+            with self.subTest(image=image):
+                proc = self.run_script(UP, "--pro", extra_env={"LOCALSTACK_AUTH_TOKEN": "ls-test",
+                                                               "LOCALSTACK_IMAGE": image})
+                self.assert_refused(proc, f"--pro needs a Pro image, localstack/localstack-pro:<version>; LOCALSTACK_IMAGE is {image}")
+        started = [c for c in self.calls() if " up " in c or c.startswith("terraform")]
+        self.assertEqual(started, [], "nothing may be started with the wrong image")
+
     def test_bad_arguments_and_settings(self):
         self.stub("docker", DOCKER_STUB)
         self.stub("terraform", TERRAFORM_STUB)
@@ -290,6 +301,8 @@ class Flow(ScriptTestCase):
         self.assertLess(calls.index(f"docker tag product-search:latest {repo}:latest"), push)
         self.assertLess(applies[0], push)
         self.assertLess(push, applies[1])
+        # --pro without LOCALSTACK_IMAGE runs the Pro image, not the community default
+        self.assertIn("compose env LOCALSTACK_IMAGE=localstack/localstack-pro:4.14.0", calls)
 
     def test_up_gives_up_when_the_service_stays_unhealthy(self):
         self.http["health_status"] = 503
