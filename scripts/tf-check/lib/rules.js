@@ -17,6 +17,10 @@
 //   range-mismatch  a variable handed to a module whose validation is narrower, or that has none
 //                   while the module's variable has one (the user would get the module's message)
 //   sg-rule-order   an ECS service that does not wait for the rules of its own security group
+//   helper-essential a container without port mappings (init container, sidecar) left essential
+//   volume-readonly the serving container mounting read-write a volume a helper writes
+//   init-depends    the serving container not waiting (SUCCESS) for the helper that fills its volume
+//   s3-object-scope s3:GetObject granted beyond one object (a wildcard, a bucket, "*")
 
 const { child } = require('./locate');
 
@@ -213,6 +217,34 @@ function admitted(v, name) {
   return out;
 }
 
+// ---- ECS container definitions written as locals (helper-essential, volume-readonly, init-depends) ----
+
+// Flat objects written inside an expression's text, e.g. the true branch of
+// local.on ? [{ containerName = "init", condition = "SUCCESS" }] : null.
+function objectsInText(text) {
+  const out = [];
+  for (const m of String(text).matchAll(/\{([^{}]*)\}/g)) {
+    const obj = {};
+    for (const kv of m[1].matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*"|true|false|-?[0-9.]+)/g)) {
+      const v = kv[2];
+      obj[kv[1]] = v.startsWith('"') ? JSON.parse(v) : v === 'true' ? true : v === 'false' ? false : Number(v);
+    }
+    if (Object.keys(obj).length) out.push(obj);
+  }
+  return out;
+}
+
+// The entries of a list-valued field: a JSON list of objects, or objects written in an expression.
+function entries(v) {
+  if (Array.isArray(v)) return v.flatMap((o) => (o && typeof o === 'object' ? [o] : typeof o === 'string' ? objectsInText(o) : []));
+  if (typeof v === 'string') return objectsInText(v);
+  return [];
+}
+
+function isFalse(v) {
+  return v === false || v === '${false}';
+}
+
 class Rules {
   constructor(checker) {
     this.c = checker;
@@ -237,6 +269,8 @@ class Rules {
     this.drainTwice(mod);
     this.rangeMismatch(mod);
     this.sgRuleOrder(mod);
+    this.containers(mod);
+    this.s3ObjectScope(mod);
   }
 
   replaceName(mod) {
@@ -574,6 +608,85 @@ class Rules {
         const names = missing.map((r) => `${r.type}.${r.name}`);
         this.c.report(svc.file, this.line(svc.node, 'network_configuration'), 'sg-rule-order',
           `${svc.type}.${svc.name}: its tasks use aws_security_group.${g[1]}, whose rules are separate resources it does not wait for; the first task can start before them (no egress to pull the image, no ingress from the load balancer): add depends_on = [${names.join(', ')}]`);
+      }
+    }
+  }
+  // The line of `key = ...` inside the local `name` (the local's own line when absent).
+  localKeyLine(mod, name, key) {
+    const l = mod.locals[name];
+    const f = mod.files.find((x) => x.file === l.file);
+    if (!f || !l.line) return l.line;
+    const lines = f.src.split('\n');
+    const indent = /^(\s*)/.exec(lines[l.line - 1])[1].length;
+    for (let n = l.line; n < lines.length; n += 1) {
+      const ind = /^(\s*)/.exec(lines[n])[1].length;
+      if (lines[n].trim() && ind <= indent) break;
+      if (new RegExp(`^\\s*"?${key}"?\\s*=`).test(lines[n])) return n + 1;
+    }
+    return l.line;
+  }
+
+  // Container definitions written as object locals (name and image): the serving one
+  // has port mappings; the others (init containers, sidecars) help it.
+  containers(mod) {
+    if (!Object.values(mod.resources).some((r) => r.type === 'aws_ecs_task_definition')) return;
+    const cs = Object.entries(mod.locals)
+      .filter(([, l]) => l.value && typeof l.value === 'object' && !Array.isArray(l.value) && 'name' in l.value && 'image' in l.value)
+      .map(([local, l]) => ({ local, def: l.value, file: l.file }));
+    const serving = cs.filter((c) => entries(c.def.portMappings).length > 0);
+    const helpers = cs.filter((c) => !serving.includes(c));
+    for (const h of helpers) {
+      if (isFalse(h.def.essential)) continue;
+      this.c.report(h.file, this.localKeyLine(mod, h.local, 'essential'), 'helper-essential',
+        `local.${h.local} (container "${h.def.name}"): a container without port mappings is an init container or a sidecar; essential (the default) makes its exit stop the whole task: set essential = false`);
+    }
+    const writers = {};
+    for (const h of helpers) {
+      for (const m of entries(h.def.mountPoints)) {
+        if (m.sourceVolume && m.readOnly !== true) (writers[m.sourceVolume] ||= []).push(h);
+      }
+    }
+    for (const s of serving) {
+      const deps = entries(s.def.dependsOn);
+      for (const m of entries(s.def.mountPoints)) {
+        const w = writers[m.sourceVolume];
+        if (!w) continue;
+        const names = w.map((h) => h.def.name);
+        if (m.readOnly !== true) {
+          this.c.report(s.file, this.localKeyLine(mod, s.local, 'mountPoints'), 'volume-readonly',
+            `local.${s.local} (container "${s.def.name}"): mounts volume "${m.sourceVolume}", which ${names.join(', ')} write(s), without readOnly = true; the serving container only reads the catalog`);
+        }
+        const waits = deps.filter((d) => names.includes(d.containerName));
+        const good = waits.filter((d) => ['SUCCESS', 'COMPLETE'].includes(d.condition));
+        const bad = waits.filter((d) => !['SUCCESS', 'COMPLETE'].includes(d.condition));
+        if (bad.length || !good.length) {
+          this.c.report(s.file, this.localKeyLine(mod, s.local, good.length || bad.length ? 'dependsOn' : 'mountPoints'), 'init-depends',
+            bad.length
+              ? `local.${s.local} (container "${s.def.name}"): dependsOn ${bad.map((d) => `"${d.containerName}" ${d.condition}`).join(', ')} lets it start before the volume "${m.sourceVolume}" is filled; use condition = "SUCCESS" on the init container`
+              : `local.${s.local} (container "${s.def.name}"): reads volume "${m.sourceVolume}" but waits for none of ${names.join(', ')}: add dependsOn = [{ containerName = "<the init container>", condition = "SUCCESS" }]`);
+        }
+      }
+    }
+  }
+
+  // s3:GetObject (or s3:Get*, s3:*) in an Allow statement must name objects, not a
+  // bucket, a prefix or everything.
+  s3ObjectScope(mod) {
+    for (const d of Object.values(mod.data)) {
+      if (d.type !== 'aws_iam_policy_document') continue;
+      const sts = [
+        ...(d.body.statement || []).map((st, k) => ({ st, node: child(d.node, 'statement', null, k) })),
+        ...(((d.body.dynamic || {}).statement) || []).map((dyn, k) => ({ st: (dyn.content || [])[0] || {}, node: child(child(d.node, 'dynamic', ['statement'], k), 'content') })),
+      ];
+      for (const { st, node } of sts) {
+        if (String(st.effect ?? 'Allow') === 'Deny') continue;
+        if (!/"s3:(GetObject|Get\*|\*)"|"\*"/.test(JSON.stringify(st.actions ?? []))) continue;
+        if (!/s3:/.test(JSON.stringify(st.actions ?? []))) continue;
+        const res = Array.isArray(st.resources) ? st.resources : [st.resources];
+        const wide = res.filter((r) => typeof r !== 'string' || r.includes('*') || !/:::[^/]+\/.+/.test(r));
+        if (!wide.length) continue;
+        this.c.report(d.file, node?.attrs.resources ?? node?.line ?? d.line, 's3-object-scope',
+          `data.${d.type}.${d.name}: s3:GetObject on ${wide.map((r) => JSON.stringify(r)).join(', ')}; grant it on the one object's ARN (arn:<partition>:s3:::<bucket>/<key>), not a bucket, a prefix or a wildcard`);
       }
     }
   }

@@ -58,6 +58,10 @@ const CASES = [
   ['range_mismatch', 'range-mismatch', 'main.tf', 1, /variable "drain" admits 0\.\.120, but module "svc" .* variable "drain_s" admits only 0\.\.110/],
   ['range_unvalidated', 'range-mismatch', 'main.tf', 1, /variable "retention" has no validation, but it is passed to module "logs"/],
   ['sg_rule_order', 'sg-rule-order', 'main.tf', 26, /aws_ecs_service\.this: its tasks use aws_security_group\.service, whose rules .* depends_on = \[aws_vpc_security_group_egress_rule\.https\]/],
+  ['helper_essential', 'helper-essential', 'main.tf', 23, /local\.sync \(container "catalog-sync"\): .* set essential = false/],
+  ['volume_readonly', 'volume-readonly', 'main.tf', 9, /mounts volume "catalog", which catalog-fetch, catalog-sync write\(s\), without readOnly = true/],
+  ['init_depends', 'init-depends', 'main.tf', 10, /dependsOn "catalog-fetch" START lets it start before the volume "catalog" is filled/],
+  ['s3_object_scope', 's3-object-scope', 'main.tf', 12, /catalog_bucket: s3:GetObject on "arn:aws:s3:::catalogs\/\*"/],
   ['deploy_alarm_elb', 'deploy-alarm-elb', 'main.tf', 8, /alarm_names = module\.alarms\.all includes aws_cloudwatch_metric_alarm\.elb_5xx, which counts HTTPCode_ELB_5XX_Count/],
 ];
 

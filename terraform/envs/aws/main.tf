@@ -17,15 +17,52 @@ locals {
   ecr_force_delete   = coalesce(var.ecr_force_delete, !local.prod)
   log_retention_days = coalesce(var.log_retention_days, local.prod ? 30 : 7)
 
-  server_environment = {
-    THREADS        = tostring(var.server_threads)
-    SCAN_LIMIT     = tostring(var.scan_limit)
-    MAX_RESULTS    = tostring(var.max_results)
-    CONN_LIMIT     = tostring(var.conn_limit)
-    CONN_TIMEOUT_S = tostring(var.conn_timeout_s)
-    ACCESS_LOG     = var.access_log ? "on" : "off"
-    PRODUCT_COUNT  = tostring(var.product_count)
+  ui = coalesce(var.ui, !local.prod)
+
+  # The catalog from S3: bucket, key and format (a snapshot by its suffix unless catalog_format says).
+  catalog_parts  = var.catalog_s3_uri == null ? null : regex("^s3://([^/]+)/(.+)$", var.catalog_s3_uri)
+  catalog_format = var.catalog_s3_uri == null ? null : coalesce(var.catalog_format, can(regex("\\.(snap|snapshot)$", var.catalog_s3_uri)) ? "snapshot" : "products")
+  catalog = var.catalog_s3_uri == null ? null : {
+    bucket    = local.catalog_parts[0]
+    key       = local.catalog_parts[1]
+    format    = local.catalog_format
+    refresh_s = var.catalog_refresh_s
+    reload_s  = var.catalog_reload_s
+    image     = var.catalog_image
   }
+
+  # Whole-catalog mode: SCAN_LIMIT=0, which is also the server's default for a catalog file.
+  whole_catalog = var.scan_limit == 0 || (var.scan_limit == null && var.catalog_s3_uri != null)
+
+  # Memory (MiB), from the measured peaks (docs/performance.md): whole catalog 49 MB at
+  # 100,000 products, 474 MB at 1,000,000, 5.85 GB at 10,000,000 (under 600 bytes a
+  # product); a scan window about 140 bytes a product (1,000,000 from a file: 134 MB);
+  # about 20 KiB per open connection (10,000 idle ones took 17.5 to 223 MB). Plus 32 MiB
+  # of base, a quarter of headroom, and 128 MiB for the catalog copier (the AWS CLI).
+  memory_need_mib = ceil((32 + var.product_count * (local.whole_catalog ? 600 : 150) / 1048576 + var.conn_limit * 20 / 1024) * 1.25 + (var.catalog_s3_uri == null ? 0 : 128))
+
+  # Seconds from start to /health 200, measured on a 2-core machine: the whole-catalog index
+  # 0.3 s at 100,000 products, 3-6 s at 1,000,000, about 80 s at 10,000,000 (8 us a product);
+  # a file loads in 1.5 us a product; a snapshot is ready in under a second. The index is
+  # built on one thread: a task of less than one vCPU (1024 units) takes longer in proportion.
+  startup_s = ceil(max(1, 1024 / var.task_cpu) * (
+    local.catalog_format == "snapshot" ? 1 :
+    var.product_count * ((local.whole_catalog ? 8 : 0) + (var.catalog_s3_uri == null ? 0.5 : 1.5)) / 1000000
+  ) + 2)
+
+  server_environment = merge(
+    {
+      THREADS        = tostring(var.server_threads)
+      MAX_RESULTS    = tostring(var.max_results)
+      CONN_LIMIT     = tostring(var.conn_limit)
+      CONN_TIMEOUT_S = tostring(var.conn_timeout_s)
+      ACCESS_LOG     = var.access_log ? "on" : "off"
+      UI             = local.ui ? "on" : "off"
+    },
+    var.scan_limit == null ? {} : { SCAN_LIMIT = tostring(var.scan_limit) },
+    # With a catalog file the server reads the file; PRODUCT_COUNT only sizes the task here.
+    var.catalog_s3_uri != null ? {} : { PRODUCT_COUNT = tostring(var.product_count) },
+  )
 }
 
 module "ecr" {
@@ -116,8 +153,9 @@ module "waf" {
 module "iam" {
   source = "../../modules/iam"
 
-  name = local.name
-  tags = local.tags
+  name           = local.name
+  catalog_object = local.catalog == null ? null : { bucket = local.catalog.bucket, key = local.catalog.key }
+  tags           = local.tags
 }
 
 module "logs" {
@@ -142,6 +180,8 @@ module "ecs_service" {
   drain_s                     = var.drain_s
   desired_count               = var.desired_count
   health_check_grace_period_s = var.health_check_grace_period_s
+  startup_s                   = local.startup_s
+  catalog                     = local.catalog
   container_insights          = var.container_insights
   vpc_id                      = module.network.vpc_id
   private_subnet_ids          = module.network.private_subnet_ids

@@ -216,9 +216,17 @@ variable "task_cpu" {
 }
 
 variable "task_memory" {
-  description = "Fargate task memory in MiB; must suit task_cpu (256: 512, 1024, 2048; 512: 1024-4096; 1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720, in 1024 steps; 8192: 16384-61440 in 4096 steps; 16384: 32768-122880 in 8192 steps)."
+  description = "Fargate task memory in MiB; must suit task_cpu (256: 512, 1024, 2048; 512: 1024-4096; 1024: 2048-8192; 2048: 4096-16384; 4096: 8192-30720, in 1024 steps; 8192: 16384-61440 in 4096 steps; 16384: 32768-122880 in 8192 steps), and hold the catalog and conn_limit connections (see locals memory_need_mib in main.tf)."
   type        = number
   default     = 512
+
+  # The catalog and the connection pool must fit: product_count x (600 bytes in
+  # whole-catalog mode, 150 otherwise), 20 KiB per connection of conn_limit, 32 MiB of
+  # base, a quarter of headroom, and 128 MiB for the catalog copier when catalog_s3_uri is set.
+  validation {
+    condition     = local.memory_need_mib <= var.task_memory
+    error_message = "task_memory ${var.task_memory} MiB is too small: product_count ${var.product_count} (${local.whole_catalog ? "whole catalog, about 600 bytes a product" : "scan window, about 150 bytes a product"}) and conn_limit ${var.conn_limit} (about 20 KiB each) need about ${local.memory_need_mib} MiB. Raise task_memory (with a task_cpu that offers it), or lower product_count, conn_limit or the whole-catalog mode (scan_limit > 0)."
+  }
 
   validation {
     condition = contains(lookup({
@@ -257,13 +265,13 @@ variable "desired_count" {
 }
 
 variable "health_check_grace_period_s" {
-  description = "Seconds after a task starts during which failed load balancer health checks are ignored."
+  description = "Seconds after a task starts during which failed load balancer health checks are ignored. Null: sized to the catalog, max(60, 30 + 2 x the expected start-up time), which grows with product_count in whole-catalog mode and is short from a snapshot (locals startup_s in main.tf)."
   type        = number
-  default     = 60
+  default     = null
 
   validation {
-    condition     = var.health_check_grace_period_s >= 0 && var.health_check_grace_period_s <= 2147483647 && floor(var.health_check_grace_period_s) == var.health_check_grace_period_s
-    error_message = "health_check_grace_period_s must be a whole number of seconds >= 0."
+    condition     = var.health_check_grace_period_s == null || try(var.health_check_grace_period_s >= 0 && var.health_check_grace_period_s <= 2147483647 && floor(var.health_check_grace_period_s) == var.health_check_grace_period_s, false)
+    error_message = "health_check_grace_period_s must be null (sized to the catalog) or a whole number of seconds >= 0."
   }
 }
 
@@ -384,13 +392,13 @@ variable "server_threads" {
 }
 
 variable "scan_limit" {
-  description = "SCAN_LIMIT: products checked per search; 0 = the whole catalog."
+  description = "SCAN_LIMIT: products checked per search; 0 = the whole catalog (an index is built at start; /health answers 503 until it is). Null: the server's default, 100 for a generated catalog and the whole catalog for one from catalog_s3_uri."
   type        = number
-  default     = 100
+  default     = null
 
   validation {
-    condition     = var.scan_limit >= 0 && floor(var.scan_limit) == var.scan_limit
-    error_message = "scan_limit must be a whole number >= 0."
+    condition     = var.scan_limit == null || try(var.scan_limit >= 0 && var.scan_limit <= 10000000 && floor(var.scan_limit) == var.scan_limit, false)
+    error_message = "scan_limit must be null or a whole number from 0 to 10000000."
   }
 }
 
@@ -456,12 +464,75 @@ variable "access_log" {
 }
 
 variable "product_count" {
-  description = "PRODUCT_COUNT: generated catalog size."
+  description = "PRODUCT_COUNT: generated catalog size. With catalog_s3_uri the server reads the file instead, and this is the number of products in it: it sizes the memory check and the start-up time (grace period, container health check)."
   type        = number
   default     = 100000
 
   validation {
     condition     = var.product_count >= 1 && var.product_count <= 10000000 && floor(var.product_count) == var.product_count
     error_message = "product_count must be a whole number from 1 to 10000000."
+  }
+}
+
+variable "ui" {
+  description = "UI: serve the search page at GET / (on/off). Null: off in the prod environment, on elsewhere."
+  type        = bool
+  default     = null
+}
+
+# ---- the catalog from S3 (optional) ----
+
+variable "catalog_s3_uri" {
+  description = "s3://bucket/key of the catalog the service serves instead of a generated one: a JSON or JSON Lines products file (PRODUCTS_FILE), or a snapshot written by product-search --write-snapshot (SNAPSHOT_FILE; ready in under a second). An init container copies it before the service starts; a sidecar copies it again when its ETag changes (catalog_refresh_s). Null: a generated catalog of product_count products."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.catalog_s3_uri == null || can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^*]*[^/*]$", var.catalog_s3_uri))
+    error_message = "catalog_s3_uri must be null or s3://<bucket>/<key> of one object (no wildcard, not ending in /)."
+  }
+}
+
+variable "catalog_format" {
+  description = "What catalog_s3_uri holds: products (PRODUCTS_FILE) or snapshot (SNAPSHOT_FILE). Null: snapshot when the key ends in .snap or .snapshot, else products."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.catalog_format == null || contains(["products", "snapshot"], coalesce(var.catalog_format, "none"))
+    error_message = "catalog_format must be null, products or snapshot."
+  }
+}
+
+variable "catalog_refresh_s" {
+  description = "Seconds between the sidecar's checks of the catalog object's ETag (a changed object is copied and renamed over the file); 0: no sidecar, the object is copied once when a task starts."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.catalog_refresh_s == 0 || (var.catalog_refresh_s >= 10 && var.catalog_refresh_s <= 86400 && floor(var.catalog_refresh_s) == var.catalog_refresh_s)
+    error_message = "catalog_refresh_s must be 0 (no sidecar) or a whole number of seconds from 10 to 86400."
+  }
+}
+
+variable "catalog_reload_s" {
+  description = "RELOAD_S: seconds between the server's checks of the catalog file's size, mtime and inode (it reloads atomically when they change); used with catalog_s3_uri."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.catalog_reload_s >= 1 && var.catalog_reload_s <= 3600 && floor(var.catalog_reload_s) == var.catalog_reload_s
+    error_message = "catalog_reload_s must be a whole number of seconds from 1 to 3600."
+  }
+}
+
+variable "catalog_image" {
+  description = "AWS CLI v2 image of the catalog's init container and sidecar (the official one, pinned). With private_egress = vpc_endpoints there is no route to a public registry: use a copy in ECR (e.g. an ECR pull-through cache of ECR Public)."
+  type        = string
+  default     = "public.ecr.aws/aws-cli/aws-cli:2.32.9"
+
+  validation {
+    condition     = length(var.catalog_image) > 0 && !can(regex("\\s", var.catalog_image)) && (var.catalog_s3_uri == null || var.private_egress != "vpc_endpoints" || !startswith(var.catalog_image, "public.ecr.aws/"))
+    error_message = "catalog_image must be an image reference; with private_egress = vpc_endpoints the tasks cannot reach public.ecr.aws, so give an ECR copy of the AWS CLI image."
   }
 }
