@@ -21,6 +21,8 @@
 //   volume-readonly the serving container mounting read-write a volume a helper writes
 //   init-depends    the serving container not waiting (SUCCESS) for the helper that fills its volume
 //   s3-object-scope s3:GetObject granted beyond one object (a wildcard, a bucket, "*")
+//   catalog-memory  a task's memory not validated against the catalog size and CONN_LIMIT it is given
+//   startup-grace   a health-check grace period that does not follow the catalog size
 
 const { child } = require('./locate');
 
@@ -271,6 +273,7 @@ class Rules {
     this.sgRuleOrder(mod);
     this.containers(mod);
     this.s3ObjectScope(mod);
+    this.catalogCalls(mod);
   }
 
   replaceName(mod) {
@@ -687,6 +690,44 @@ class Rules {
         if (!wide.length) continue;
         this.c.report(d.file, node?.attrs.resources ?? node?.line ?? d.line, 's3-object-scope',
           `data.${d.type}.${d.name}: s3:GetObject on ${wide.map((r) => JSON.stringify(r)).join(', ')}; grant it on the one object's ARN (arn:<partition>:s3:::<bucket>/<key>), not a bucket, a prefix or a wildcard`);
+      }
+    }
+  }
+  // Module calls that hand a Fargate service a catalog size (PRODUCT_COUNT) and a
+  // connection limit (CONN_LIMIT) from the caller's variables: the task's memory must
+  // be validated against both (whole-catalog peak ~474 MB at 1,000,000 products; ~20 KB
+  // a connection), and the grace period must follow the catalog (the index takes ~80 s
+  // at 10,000,000 products before /health answers 200).
+  catalogCalls(mod) {
+    for (const [name, call] of Object.entries(mod.calls)) {
+      const t = call.target;
+      if (!t || !('environment' in call.body)) continue;
+      const env = Rules.expandLocals(mod, JSON.stringify(call.body.environment));
+      const pv = /PRODUCT_COUNT\W+(?:\$\{)?tostring\(var\.([A-Za-z0-9_-]+)\)/.exec(env)?.[1];
+      const cv = /CONN_LIMIT\W+(?:\$\{)?tostring\(var\.([A-Za-z0-9_-]+)\)/.exec(env)?.[1];
+      if (!pv) continue;
+      // catalog-memory
+      for (const { memory } of Rules.fargateVars(t)) {
+        const mk = varName(memory);
+        const tm = mk && varName(call.body[mk]);
+        const v = tm && mod.variables[tm];
+        if (!v) continue;
+        const cond = Rules.expandLocals(mod, JSON.stringify((v.validation || []).map((x) => x.condition)));
+        const missing = [pv, cv].filter((x) => x && !new RegExp(`var\\.${x}\\b`).test(cond));
+        if (!missing.length) continue;
+        this.c.report(v.file, v.line, 'catalog-memory',
+          `variable "${tm}" (the task memory of module "${name}") is not validated against ${missing.map((x) => `var.${x}`).join(' and ')}: PRODUCT_COUNT and CONN_LIMIT come from them, and the measured peak is ~474 MB at 1,000,000 products in whole-catalog mode plus ~20 KB per connection; add a validation comparing them, with a message naming "${tm}"`);
+      }
+      // startup-grace
+      for (const svc of Object.values(t.resources)) {
+        if (svc.type !== 'aws_ecs_service' || !('health_check_grace_period_seconds' in svc.body)) continue;
+        const grace = Rules.expandLocals(t, JSON.stringify(svc.body.health_check_grace_period_seconds));
+        const inputs = [...grace.matchAll(/var\.([A-Za-z0-9_-]+)/g)].map((x) => x[1]).filter((x) => x in call.body);
+        const follows = inputs.some((x) => new RegExp(`var\\.${pv}\\b`).test(Rules.expandLocals(mod, JSON.stringify(call.body[x]))));
+        if (follows) continue;
+        const at = inputs.length ? call.node?.attrs[inputs[0]] : call.line;
+        this.c.report(call.file, at ?? call.line, 'startup-grace',
+          `module "${name}": the health-check grace period of ${svc.type}.${svc.name} ${inputs.length ? `comes from ${inputs.join(', ')}, which do not` : 'does not'} depend on var.${pv} (PRODUCT_COUNT): /health answers 503 until the catalog is loaded and its whole-catalog index built (~80 s at 10,000,000 products), so ECS would replace tasks still starting; size it to the catalog`);
       }
     }
   }

@@ -62,6 +62,8 @@ const CASES = [
   ['volume_readonly', 'volume-readonly', 'main.tf', 9, /mounts volume "catalog", which catalog-fetch, catalog-sync write\(s\), without readOnly = true/],
   ['init_depends', 'init-depends', 'main.tf', 10, /dependsOn "catalog-fetch" START lets it start before the volume "catalog" is filled/],
   ['s3_object_scope', 's3-object-scope', 'main.tf', 12, /catalog_bucket: s3:GetObject on "arn:aws:s3:::catalogs\/\*"/],
+  ['catalog_memory', 'catalog-memory', 'main.tf', 1, /variable "task_memory" \(the task memory of module "svc"\) is not validated against var\.product_count and var\.conn_limit/],
+  ['startup_grace', 'startup-grace', 'main.tf', 34, /grace period of aws_ecs_service\.this comes from grace_s, which do not depend on var\.product_count/],
   ['deploy_alarm_elb', 'deploy-alarm-elb', 'main.tf', 8, /alarm_names = module\.alarms\.all includes aws_cloudwatch_metric_alarm\.elb_5xx, which counts HTTPCode_ELB_5XX_Count/],
 ];
 
