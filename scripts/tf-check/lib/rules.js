@@ -23,6 +23,8 @@
 //   s3-object-scope s3:GetObject granted beyond one object (a wildcard, a bucket, "*")
 //   catalog-memory  a task's memory not validated against the catalog size and CONN_LIMIT it is given
 //   startup-grace   a health-check grace period that does not follow the catalog size
+//   cert-validation an ACM certificate's ARN handed to a listener (or out of a module) before it is issued
+//   waf-log-name    WAF logging to a log group whose name does not start with aws-waf-logs-
 
 const { child } = require('./locate');
 
@@ -274,6 +276,8 @@ class Rules {
     this.containers(mod);
     this.s3ObjectScope(mod);
     this.catalogCalls(mod);
+    this.certValidation(mod);
+    this.wafLogName(mod);
   }
 
   replaceName(mod) {
@@ -728,6 +732,40 @@ class Rules {
         const at = inputs.length ? call.node?.attrs[inputs[0]] : call.line;
         this.c.report(call.file, at ?? call.line, 'startup-grace',
           `module "${name}": the health-check grace period of ${svc.type}.${svc.name} ${inputs.length ? `comes from ${inputs.join(', ')}, which do not` : 'does not'} depend on var.${pv} (PRODUCT_COUNT): /health answers 503 until the catalog is loaded and its whole-catalog index built (~80 s at 10,000,000 products), so ECS would replace tasks still starting; size it to the catalog`);
+      }
+    }
+  }
+  // aws_acm_certificate.x.arn exists as soon as the certificate is requested; a listener
+  // given it before ACM has issued it fails (UnsupportedCertificate). The ARN must come
+  // through aws_acm_certificate_validation, which waits for the issue.
+  certValidation(mod) {
+    const pending = Object.values(mod.resources).filter((r) => r.type === 'aws_acm_certificate'
+      && /DNS|EMAIL/.test(JSON.stringify(r.body.validation_method ?? '')));
+    if (!pending.length) return;
+    const uses = [
+      ...Object.values(mod.resources).filter((r) => r.type === 'aws_lb_listener' || r.type === 'aws_lb_listener_certificate')
+        .map((r) => ({ what: `${r.type}.${r.name}`, text: JSON.stringify(r.body.certificate_arn ?? ''), file: r.file, line: this.line(r.node, 'certificate_arn') })),
+      ...Object.entries(mod.outputs).map(([name, o]) => ({ what: `output "${name}"`, text: JSON.stringify(o.body.value ?? ''), file: o.file, line: o.line })),
+    ];
+    for (const u of uses) {
+      for (const c of pending) {
+        if (!new RegExp(`aws_acm_certificate\\.${c.name}(\\[[^\\]]*\\])?\\.arn\\b`).test(Rules.expandLocals(mod, u.text))) continue;
+        this.c.report(u.file, u.line, 'cert-validation',
+          `${u.what}: uses aws_acm_certificate.${c.name}.arn, which is known before ACM has issued the certificate; a listener given it fails (UnsupportedCertificate): use aws_acm_certificate_validation's certificate_arn`);
+      }
+    }
+  }
+
+  // WAF logs only to destinations whose name starts with aws-waf-logs-.
+  wafLogName(mod) {
+    for (const r of Object.values(mod.resources)) {
+      if (r.type !== 'aws_wafv2_web_acl_logging_configuration') continue;
+      for (const m of JSON.stringify(r.body.log_destination_configs ?? '').matchAll(/aws_cloudwatch_log_group\.([A-Za-z0-9_-]+)/g)) {
+        const lg = mod.resources[`aws_cloudwatch_log_group.${m[1]}`];
+        const name = lg && Rules.expandLocals(mod, String(lg.body.name ?? ''));
+        if (!lg || name.startsWith('aws-waf-logs-')) continue;
+        this.c.report(r.file, this.line(r.node, 'log_destination_configs'), 'waf-log-name',
+          `${r.type}.${r.name}: logs to aws_cloudwatch_log_group.${m[1]} named "${lg.body.name}"; WAF accepts only destinations whose name starts with aws-waf-logs- (PutLoggingConfiguration refuses it at apply time)`);
       }
     }
   }

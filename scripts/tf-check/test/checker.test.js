@@ -64,6 +64,8 @@ const CASES = [
   ['s3_object_scope', 's3-object-scope', 'main.tf', 12, /catalog_bucket: s3:GetObject on "arn:aws:s3:::catalogs\/\*"/],
   ['catalog_memory', 'catalog-memory', 'main.tf', 1, /variable "task_memory" \(the task memory of module "svc"\) is not validated against var\.product_count and var\.conn_limit/],
   ['startup_grace', 'startup-grace', 'main.tf', 34, /grace period of aws_ecs_service\.this comes from grace_s, which do not depend on var\.product_count/],
+  ['cert_validation', 'cert-validation', 'main.tf', 42, /aws_lb_listener\.https: uses aws_acm_certificate\.this\.arn, which is known before ACM has issued the certificate/],
+  ['waf_log_name', 'waf-log-name', 'main.tf', 28, /logs to aws_cloudwatch_log_group\.waf named "\/waf\/web"; WAF accepts only destinations whose name starts with aws-waf-logs-/],
   ['deploy_alarm_elb', 'deploy-alarm-elb', 'main.tf', 8, /alarm_names = module\.alarms\.all includes aws_cloudwatch_metric_alarm\.elb_5xx, which counts HTTPCode_ELB_5XX_Count/],
 ];
 

@@ -13,7 +13,12 @@ locals {
   name = "${var.name}-${var.environment}"
   tags = { Service = var.name }
 
-  prod               = var.environment == "prod"
+  prod = var.environment == "prod"
+
+  # HTTPS: a ready certificate (certificate_arn), or one issued here and validated in
+  # Route 53 when domain_name and route53_zone_id are set (acm_certificate).
+  acm                = var.certificate_arn == null && var.acm_certificate && var.domain_name != null && var.route53_zone_id != null
+  https              = var.certificate_arn != null || local.acm
   ecr_force_delete   = coalesce(var.ecr_force_delete, !local.prod)
   log_retention_days = coalesce(var.log_retention_days, local.prod ? 30 : 7)
 
@@ -104,13 +109,23 @@ module "alb_logs" {
   tags           = local.tags
 }
 
+module "certificate" {
+  source = "../../modules/certificate"
+  count  = local.acm ? 1 : 0
+
+  domain_name = var.domain_name
+  zone_id     = var.route53_zone_id
+  tags        = local.tags
+}
+
 module "alb" {
   source = "../../modules/alb"
 
   name                    = local.name
   vpc_id                  = module.network.vpc_id
   public_subnet_ids       = module.network.public_subnet_ids
-  certificate_arn         = var.certificate_arn
+  https                   = local.https
+  certificate_arn         = local.acm ? one(module.certificate[*].certificate_arn) : var.certificate_arn
   domain_name             = var.domain_name
   deletion_protection     = var.deletion_protection
   access_logs_bucket      = one(module.alb_logs[*].bucket)

@@ -78,6 +78,12 @@ variable "certificate_arn" {
   }
 }
 
+variable "acm_certificate" {
+  description = "With domain_name and route53_zone_id set and no certificate_arn: request an ACM certificate for domain_name, validate it with DNS records in that zone, and serve HTTPS with it (80 redirects). False: plain HTTP on the domain unless certificate_arn is given."
+  type        = bool
+  default     = true
+}
+
 variable "domain_name" {
   description = "Name clients use, e.g. search.example.com; the URLs are built from it. With route53_zone_id an alias record is created; without it, point the name at alb_dns_name yourself."
   type        = string

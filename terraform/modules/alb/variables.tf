@@ -45,6 +45,12 @@ variable "certificate_arn" {
   }
 }
 
+variable "https" {
+  description = "Listen on 443 with certificate_arn (80 redirects there). Null: when certificate_arn is set; say true when the certificate is issued in the same apply, whose ARN is unknown at plan time."
+  type        = bool
+  default     = null
+}
+
 variable "domain_name" {
   description = "Name clients use (e.g. search.example.com), pointed at the load balancer by an alias record outside this module. Required with certificate_arn; base_url is built from it."
   type        = string
