@@ -73,10 +73,12 @@ locals {
 module "ecr" {
   source = "../../modules/ecr"
 
-  name             = local.name
-  keep_last_images = var.ecr_keep_last_images
-  force_delete     = local.ecr_force_delete
-  tags             = local.tags
+  name                 = local.name
+  keep_last_images     = var.ecr_keep_last_images
+  release_tag_prefixes = var.ecr_release_tag_prefixes
+  keep_release_images  = var.ecr_keep_release_images
+  force_delete         = local.ecr_force_delete
+  tags                 = local.tags
 }
 
 # Stops a full apply without an image tag before anything is created.
@@ -96,6 +98,7 @@ module "network" {
 
   name           = local.name
   private_egress = var.private_egress
+  nat_per_az     = var.nat_per_az
   tags           = local.tags
 }
 

@@ -67,6 +67,12 @@ variable "private_egress" {
   }
 }
 
+variable "nat_per_az" {
+  description = "With private_egress = nat_gateway: one NAT gateway per availability zone (each zone's tasks egress through their own) instead of one in the first zone; about +0.050 USD/h per extra zone. One gateway is a single point of failure for egress (image pulls, logs, the catalog copy) when its zone fails."
+  type        = bool
+  default     = false
+}
+
 variable "certificate_arn" {
   description = "ACM certificate (in this region) for HTTPS on 443 (80 then redirects); it must cover domain_name, which is then required. Null serves plain HTTP on 80."
   type        = string
@@ -120,6 +126,28 @@ variable "ecr_keep_last_images" {
   validation {
     condition     = var.ecr_keep_last_images >= 1 && var.ecr_keep_last_images <= 1000 && floor(var.ecr_keep_last_images) == var.ecr_keep_last_images
     error_message = "ecr_keep_last_images must be a whole number from 1 to 1000."
+  }
+}
+
+variable "ecr_release_tag_prefixes" {
+  description = "Tag prefixes of release images the ECR lifecycle policy keeps apart from ecr_keep_last_images (push a release as e.g. v1.4.0-amd64)."
+  type        = list(string)
+  default     = ["v"]
+
+  validation {
+    condition     = alltrue([for p in var.ecr_release_tag_prefixes : can(regex("^[0-9a-zA-Z._-]{1,127}$", p))])
+    error_message = "Every ecr_release_tag_prefixes entry must be 1-127 letters, digits, '.', '_' or '-'."
+  }
+}
+
+variable "ecr_keep_release_images" {
+  description = "Release images (ecr_release_tag_prefixes) the ECR lifecycle policy keeps."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.ecr_keep_release_images >= 1 && var.ecr_keep_release_images <= 10000 && floor(var.ecr_keep_release_images) == var.ecr_keep_release_images
+    error_message = "ecr_keep_release_images must be a whole number from 1 to 10000."
   }
 }
 
