@@ -17,10 +17,15 @@ locals {
 
   # HTTPS: a ready certificate (certificate_arn), or one issued here and validated in
   # Route 53 when domain_name and route53_zone_id are set (acm_certificate).
-  acm                = var.certificate_arn == null && var.acm_certificate && var.domain_name != null && var.route53_zone_id != null
-  https              = var.certificate_arn != null || local.acm
-  ecr_force_delete   = coalesce(var.ecr_force_delete, !local.prod)
-  log_retention_days = coalesce(var.log_retention_days, local.prod ? 30 : 7)
+  acm              = var.certificate_arn == null && var.acm_certificate && var.domain_name != null && var.route53_zone_id != null
+  https            = var.certificate_arn != null || local.acm
+  ecr_force_delete = coalesce(var.ecr_force_delete, !local.prod)
+
+  # Safe production defaults, each a variable that can say otherwise.
+  deletion_protection = coalesce(var.deletion_protection, local.prod)
+  alb_access_logs     = coalesce(var.alb_access_logs, local.prod)
+  waf                 = coalesce(var.waf, local.prod)
+  log_retention_days  = coalesce(var.log_retention_days, local.prod ? 30 : 7)
 
   ui = coalesce(var.ui, !local.prod)
 
@@ -104,7 +109,7 @@ module "network" {
 
 module "alb_logs" {
   source = "../../modules/alb_logs"
-  count  = var.alb_access_logs ? 1 : 0
+  count  = local.alb_access_logs ? 1 : 0
 
   name           = local.name
   retention_days = var.alb_access_logs_retention_days
@@ -130,7 +135,7 @@ module "alb" {
   https                   = local.https
   certificate_arn         = local.acm ? one(module.certificate[*].certificate_arn) : var.certificate_arn
   domain_name             = var.domain_name
-  deletion_protection     = var.deletion_protection
+  deletion_protection     = local.deletion_protection
   access_logs_bucket      = one(module.alb_logs[*].bucket)
   access_logs_prefix      = one(module.alb_logs[*].prefix)
   target_port             = 8080
@@ -159,13 +164,16 @@ resource "aws_route53_record" "alias" {
 
 module "waf" {
   source = "../../modules/waf"
-  count  = var.waf_rate_limit != null ? 1 : 0
+  count  = local.waf ? 1 : 0
 
-  name       = local.name
-  alb_arn    = module.alb.arn
-  rate_limit = var.waf_rate_limit
-  window_s   = var.waf_window_s
-  tags       = local.tags
+  name               = local.name
+  alb_arn            = module.alb.arn
+  rate_limit         = var.waf_rate_limit
+  window_s           = var.waf_window_s
+  managed_rules      = var.waf_managed_rules
+  logging            = var.waf_logging
+  log_retention_days = local.log_retention_days
+  tags               = local.tags
 }
 
 module "iam" {

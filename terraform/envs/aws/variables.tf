@@ -113,9 +113,9 @@ variable "route53_zone_id" {
 }
 
 variable "deletion_protection" {
-  description = "Protect the load balancer from deletion; destroy-aws.sh then stops at the load balancer until it is set to false and applied."
+  description = "Protect the load balancer from deletion; destroy-aws.sh then stops at the load balancer until it is set to false and applied. Null: on in the prod environment, off elsewhere."
   type        = bool
-  default     = false
+  default     = null
 }
 
 variable "ecr_keep_last_images" {
@@ -169,9 +169,9 @@ variable "log_retention_days" {
 }
 
 variable "alb_access_logs" {
-  description = "Write the load balancer's access logs to a new private S3 bucket (<name>-<environment>-alb-logs-...)."
+  description = "Write the load balancer's access logs to a new private S3 bucket (<name>-<environment>-alb-logs-...). Null: on in the prod environment, off elsewhere."
   type        = bool
-  default     = false
+  default     = null
 }
 
 variable "alb_access_logs_retention_days" {
@@ -185,10 +185,33 @@ variable "alb_access_logs_retention_days" {
   }
 }
 
-variable "waf_rate_limit" {
-  description = "Requests per waf_window_s one client IP may send before an AWS WAF web ACL on the load balancer blocks it; null: no web ACL."
-  type        = number
+variable "waf" {
+  description = "An AWS WAF web ACL on the load balancer (rate limit per client IP, optional AWS managed rule groups, logging of what it blocks). Null: on in the prod environment, off elsewhere."
+  type        = bool
   default     = null
+}
+
+variable "waf_managed_rules" {
+  description = "AWS managed rule groups in the web ACL (core rule set, known bad inputs): off, count (matches counted and logged, nothing blocked; the default, to see what they would block) or block."
+  type        = string
+  default     = "count"
+
+  validation {
+    condition     = contains(["off", "count", "block"], var.waf_managed_rules)
+    error_message = "waf_managed_rules must be off, count or block."
+  }
+}
+
+variable "waf_logging" {
+  description = "Log the requests the web ACL blocked or counted to the CloudWatch Logs group aws-waf-logs-<name>-<environment> (kept log_retention_days)."
+  type        = bool
+  default     = true
+}
+
+variable "waf_rate_limit" {
+  description = "Requests per waf_window_s one client IP may send before the web ACL (waf) blocks it; null: no rate rule."
+  type        = number
+  default     = 2000
 
   validation {
     condition     = var.waf_rate_limit == null || try(var.waf_rate_limit >= 10 && var.waf_rate_limit <= 2000000000 && floor(var.waf_rate_limit) == var.waf_rate_limit, false)
