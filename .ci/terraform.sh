@@ -8,14 +8,17 @@
 #   3. the deploy/destroy scripts refuse bad arguments with one clear line, and
 #      run in order with stand-ins for terraform, aws, docker and curl
 #      (terraform/envs/aws/tests: backend settings, ECR first, image built and
-#      checked for the task's platform, probe of a domain through the ALB)
+#      checked for the task's platform and tagged with it, the rollout waited for
+#      until COMPLETED (FAILED or a rollback fail the deploy), probe of a domain
+#      through the ALB)
 #   4. npm ci in scripts/tf-check (committed package-lock.json)
 #   5. the checker's own tests (node --test): one broken fixture per kind of
 #      mistake (apply-time rules included) must be reported at its line, the
 #      clean fixture and terraform/ must pass
 #   6. the checker over terraform/ (every module and env): parse, canonical
 #      format, AWS provider schema, references, module wiring and the
-#      apply-time rules (names, Fargate sizes, provider floor, ordering)
+#      apply-time rules (names, Fargate sizes, provider floor, ordering, alarms
+#      that fire, rollouts, draining, catalog and memory, containers, S3 scope)
 #   7. when a terraform binary happens to be present: terraform fmt -check as a
 #      cross-check of step 6's format check (skipped, and said so, otherwise)
 # Every step is bounded by a timeout; any failure exits non-zero.
