@@ -10,7 +10,8 @@
 #      (terraform/envs/aws/tests: backend settings, ECR first, image built and
 #      checked for the task's platform and tagged with it, the rollout waited for
 #      until COMPLETED (FAILED or a rollback fail the deploy), probe of a domain
-#      through the ALB)
+#      through the ALB); with a terraform binary, test_expressions.py also plans the
+#      env's validations and the task's containers in a provider-free scratch copy
 #   4. npm ci in scripts/tf-check (committed package-lock.json)
 #   5. the checker's own tests (node --test): one broken fixture per kind of
 #      mistake (apply-time rules included) must be reported at its line, the
