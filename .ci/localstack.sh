@@ -6,7 +6,9 @@
 #   3. the up/down scripts' tests (refusals without docker/compose/terraform; the flow with stand-ins)
 #   4. shellcheck on scripts/localstack-up.sh, scripts/localstack-down.sh and this file
 #   5. the compose file: valid for compose, LocalStack pinned to 4.14.0, both services on the
-#      network the Lambda containers join, the Terraform backend_url names the service
+#      network the Lambda containers join, the Terraform backend_url names the service; the
+#      catalog overlay (compose.catalog.yaml): init container and sidecar, the service waits
+#      for the init container's success and mounts the catalog volume read-only
 #   6. the Terraform checker (scripts/tf-check) on terraform/envs/localstack and terraform/modules/apigw_proxy
 # Every step is bounded by a timeout; any failure exits non-zero.
 set -euo pipefail
@@ -114,8 +116,59 @@ print(f"compose: pinned localstack/localstack:4.14.0, shared network {net_name},
 EOF
 pass "compose file"
 
+say "compose overlay: $ENV_DIR/compose.catalog.yaml (the catalog from LocalStack's S3)"
+env -u LOCALSTACK_IMAGE CATALOG_BUCKET=catalogs CATALOG_KEY=catalog/products.jsonl CATALOG_FILE_NAME=products.jsonl \
+  CATALOG_PRODUCTS_FILE=/catalog/products.jsonl \
+  timeout 60 docker-compose -f "$ENV_DIR/compose.yaml" -f "$ENV_DIR/compose.catalog.yaml" config >"$WORK/compose.catalog.resolved.yaml" ||
+  fail "docker-compose config rejected compose.yaml with the overlay compose.catalog.yaml"
+timeout 60 "$PY" - "$WORK/compose.catalog.resolved.yaml" <<'EOF' || fail "compose overlay contents"
+import os, sys, yaml
+
+with open(sys.argv[1]) as f:
+    svc = yaml.safe_load(f)["services"]
+errors = []
+fetch, sync, ps = svc.get("catalog-fetch"), svc.get("catalog-sync"), svc["product-search"]
+if not fetch or not sync:
+    sys.exit("compose overlay: services catalog-fetch (init) and catalog-sync (sidecar) are required")
+def cond(s, name):
+    return ((s.get("depends_on") or {}).get(name) or {}).get("condition")
+if cond(ps, "catalog-fetch") != "service_completed_successfully":
+    errors.append("product-search must depend on catalog-fetch with condition service_completed_successfully")
+if cond(sync, "catalog-fetch") != "service_completed_successfully":
+    errors.append("catalog-sync must start after catalog-fetch succeeded")
+if str(fetch.get("restart", "no")) != "no":
+    errors.append("catalog-fetch is an init container: restart must be no")
+if sync.get("restart") != "unless-stopped":
+    errors.append("catalog-sync is a sidecar: restart unless-stopped")
+def mounts(s):
+    return [str(v) for v in s.get("volumes", [])]
+if "catalog:/catalog:ro" not in mounts(ps):
+    errors.append("product-search must mount the catalog volume read-only (catalog:/catalog:ro)")
+for name, s, mode in (("catalog-fetch", fetch, "fetch"), ("catalog-sync", sync, "sync")):
+    env = s.get("environment") or {}
+    if env.get("CATALOG_MODE") != mode:
+        errors.append(f"{name}: CATALOG_MODE must be {mode}")
+    if env.get("AWS_ENDPOINT_URL") != "http://localstack:4566":
+        errors.append(f"{name}: AWS_ENDPOINT_URL must be LocalStack's, http://localstack:4566")
+    if not any(m.startswith("catalog:/catalog") and not m.endswith(":ro") for m in mounts(s)):
+        errors.append(f"{name}: must mount the catalog volume read-write")
+    scripts = [m.split(":")[0] for m in mounts(s) if m.split(":")[1:2] == ["/usr/local/bin/catalog.sh"]]
+    if not scripts or not os.path.isfile(scripts[0]) or not scripts[0].endswith("terraform/modules/ecs_service/catalog.sh"):
+        errors.append(f"{name}: must run terraform/modules/ecs_service/catalog.sh (the ECS task's copier)")
+if (ps.get("environment") or {}).get("PRODUCTS_FILE") != "/catalog/products.jsonl":
+    errors.append("product-search: PRODUCTS_FILE must come from CATALOG_PRODUCTS_FILE")
+if errors:
+    sys.exit("\n".join(errors))
+print("compose overlay: catalog-fetch (init, SUCCESS before product-search), catalog-sync (sidecar), volume read-only in product-search")
+EOF
+pass "compose overlay"
+
 # --------------------------------------------------------- 6. Terraform checker
 say "Terraform checker on $ENV_DIR and terraform/modules/apigw_proxy"
-# run.sh installs the checker's npm dependencies with `npm ci` when they are missing.
+# run.sh installs the checker's npm dependencies with `npm ci` when they are missing; it
+# needs Node.js 20 or newer (Debian 12's nodejs is 18: install-node.sh brings 20 from npm).
+if [[ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 && ! -x scripts/tf-check/.node/bin/node ]]; then
+  timeout 900 scripts/tf-check/install-node.sh || fail "scripts/tf-check/install-node.sh"
+fi
 timeout 600 scripts/tf-check/run.sh "$ENV_DIR" terraform/modules/apigw_proxy || fail "tf-check findings"
 pass "Terraform checker: $ENV_DIR, terraform/modules/apigw_proxy"

@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # CI step: Terraform checks without a terraform binary. Runs as root on a fresh
 # Debian 12 machine (apt and the npm registry only):
-#   1. installs shellcheck, nodejs, npm and python3 when missing (apt)
+#   1. installs shellcheck, nodejs, npm and python3 when missing (apt); the checker needs
+#      Node.js 20 or newer: on Debian 12, whose nodejs is 18, scripts/tf-check/install-node.sh
+#      puts Node.js 20 from the npm registry into scripts/tf-check/.node
 #   2. shellcheck on the AWS workflow scripts, the checker's wrapper and this file
 #   3. the deploy/destroy scripts refuse bad arguments with one clear line, and
 #      run in order with stand-ins for terraform, aws, docker and curl
 #      (terraform/envs/aws/tests: backend settings, ECR first, image built and
-#      checked for the task's platform, probe of a domain through the ALB)
+#      checked for the task's platform and tagged with it, the rollout waited for
+#      until COMPLETED (FAILED or a rollback fail the deploy), probe of a domain
+#      through the ALB); with a terraform binary, test_expressions.py also plans the
+#      env's validations and the task's containers in a provider-free scratch copy
 #   4. npm ci in scripts/tf-check (committed package-lock.json)
 #   5. the checker's own tests (node --test): one broken fixture per kind of
 #      mistake (apply-time rules included) must be reported at its line, the
 #      clean fixture and terraform/ must pass
 #   6. the checker over terraform/ (every module and env): parse, canonical
 #      format, AWS provider schema, references, module wiring and the
-#      apply-time rules (names, Fargate sizes, provider floor, ordering)
+#      apply-time rules (names, Fargate sizes, provider floor, ordering, alarms
+#      that fire, rollouts, draining, catalog and memory, containers, S3 scope)
 #   7. when a terraform binary happens to be present: terraform fmt -check as a
 #      cross-check of step 6's format check (skipped, and said so, otherwise)
 # Every step is bounded by a timeout; any failure exits non-zero.
@@ -40,15 +46,19 @@ if [ "${#missing[@]}" -gt 0 ]; then
     timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
         fail "apt-get install ${missing[*]}"
 fi
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-[ "$node_major" -ge 18 ] || fail "node $node_major is too old (18 or newer needed for node --test)"
-pass "shellcheck $(shellcheck --version | sed -n 's/^version: //p'), node $(node --version), npm $(npm --version)"
+NODE="$(command -v node)"
+if [ "$("$NODE" -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+    say "$("$NODE" --version) is older than the checker's Node.js 20: installing Node.js 20 into scripts/tf-check/.node"
+    [ -x "$TFC/.node/bin/node" ] || timeout 900 "$TFC/install-node.sh" || fail "scripts/tf-check/install-node.sh"
+    NODE="$TFC/.node/bin/node"
+fi
+pass "shellcheck $(shellcheck --version | sed -n 's/^version: //p'), node $("$NODE" --version) ($NODE), npm $(npm --version)"
 
 say "2. shellcheck"
 timeout 120 shellcheck -x scripts/deploy-aws.sh scripts/destroy-aws.sh scripts/lib/aws-args.sh \
-    scripts/build-image.sh scripts/push-ecr.sh scripts/tf-check/run.sh .ci/terraform.sh ||
+    scripts/build-image.sh scripts/push-ecr.sh scripts/tf-check/run.sh scripts/tf-check/install-node.sh .ci/terraform.sh ||
     fail "shellcheck findings"
-pass "shellcheck clean: deploy-aws.sh destroy-aws.sh lib/aws-args.sh build-image.sh push-ecr.sh tf-check/run.sh terraform.sh"
+pass "shellcheck clean: deploy-aws.sh destroy-aws.sh lib/aws-args.sh build-image.sh push-ecr.sh tf-check/run.sh tf-check/install-node.sh terraform.sh"
 
 say "3. workflow scripts refuse bad input"
 for s in deploy-aws destroy-aws; do
@@ -78,7 +88,7 @@ say "4. npm ci (scripts/tf-check)"
 pass "dependencies installed from package-lock.json"
 
 say "5. checker tests"
-(cd "$TFC" && timeout 300 node --test test/) || fail "tf-check tests"
+(cd "$TFC" && timeout 300 "$NODE" --test test/) || fail "tf-check tests"
 pass "tf-check tests"
 
 say "6. checker over terraform/"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Destroy everything scripts/deploy-aws.sh created (terraform/envs/aws).
 # Outside the prod environment the ECR repository goes with its images; in prod
-# (ecr_force_delete defaults to false there) terraform stops at a repository that
-# still holds images (and an access-log bucket that still holds logs), and with
-# deletion_protection = true at the load balancer: apply with -var ecr_force_delete=true
-# / -var deletion_protection=false (and empty the bucket) first.
+# (ecr_force_delete defaults to false there, deletion_protection and alb_access_logs
+# to true) terraform stops at a repository that still holds images, at the access-log
+# bucket that still holds logs, and at the protected load balancer: apply with
+# -var ecr_force_delete=true -var deletion_protection=false (and empty the bucket) first.
+# Task definition revisions stay registered (skip_destroy, for hand rollbacks); deregister
+# them with aws ecs deregister-task-definition if they are no longer wanted.
 #
 # Usage: scripts/destroy-aws.sh [--yes] [--backend-config FILE] [-- TERRAFORM_DESTROY_ARGS...]
 #   --yes                  destroy without asking (terraform -auto-approve)
@@ -18,7 +20,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ENV_DIR="$ROOT/terraform/envs/aws"
 # shellcheck source=scripts/lib/aws-args.sh
 . "$ROOT/scripts/lib/aws-args.sh"
-aws_parse_args "$0" 12 "[--yes] [--backend-config FILE] [-- TERRAFORM_DESTROY_ARGS...]" "$@"
+aws_parse_args "$0" 14 "[--yes] [--backend-config FILE] [-- TERRAFORM_DESTROY_ARGS...]" "$@"
 
 command -v terraform >/dev/null 2>&1 || die "terraform is not installed or not on PATH"
 [ -d "$ENV_DIR" ] || die "no Terraform env at $ENV_DIR"

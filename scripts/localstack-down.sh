@@ -41,7 +41,8 @@ if [[ -s "$state" ]]; then
 fi
 
 echo "$prog: stopping the containers"
-"${compose[@]}" -p product-search-localstack -f "$compose_file" down --remove-orphans --volumes
+# with the catalog overlay, so that its volume goes too (its services have defaults for every setting)
+"${compose[@]}" -p product-search-localstack -f "$compose_file" -f "$env_dir/compose.catalog.yaml" down --remove-orphans --volumes
 
 # LocalStack (community) keeps no state across restarts: a state file left now
 # would describe resources that no longer exist.

@@ -3,12 +3,18 @@
 # wait until both are healthy, apply terraform/envs/localstack against LocalStack,
 # check the API Gateway route end to end, and print the URLs.
 #
-# usage: scripts/localstack-up.sh [--lambda] [--pro]
+# usage: scripts/localstack-up.sh [--lambda] [--pro] [--catalog FILE]
 #   --lambda  also deploy the original API Gateway -> Lambda -> service route (lambda_proxy = true)
+#   --catalog FILE  serve FILE (products JSON/JSON Lines, or a .snap/.snapshot snapshot) from
+#             LocalStack's S3: terraform uploads it (catalog_file), then compose.catalog.yaml
+#             restarts the service behind an init container that copies it and a sidecar that
+#             recopies it when it changes in S3 (as the ECS task does on AWS)
 #   --pro     also deploy ECR, ECS, ALB and autoscaling (enable_pro_services = true): the ECR
 #             repository first, then the image is pushed to it, then the rest (the ECS service
-#             waits for tasks that run that image); needs LocalStack Pro: LOCALSTACK_AUTH_TOKEN
-#             and LOCALSTACK_IMAGE=localstack/localstack-pro:<version>
+#             waits for tasks that run that image); needs LocalStack Pro: LOCALSTACK_AUTH_TOKEN,
+#             and runs localstack/localstack-pro:4.14.0 unless LOCALSTACK_IMAGE names another
+#             localstack/localstack-pro:<version> (any other image is refused: the community
+#             image answers the Pro APIs with "not included in your license")
 #
 # environment: LOCALSTACK_PORT (4566), PRODUCT_SEARCH_PORT (8081), PRODUCT_SEARCH_IMAGE
 # (product-search:latest, built by `make image`), LOCALSTACK_IMAGE (localstack/localstack:4.14.0,
@@ -25,17 +31,31 @@ compose_file="$env_dir/compose.yaml"
 
 lambda_proxy=false
 pro=false
-for arg in "$@"; do
+catalog=""
+usage="usage: scripts/localstack-up.sh [--lambda] [--pro] [--catalog FILE]"
+while (($#)); do
+  arg="$1"
+  shift
   case "$arg" in
     --lambda) lambda_proxy=true ;;
     --pro) pro=true ;;
+    --catalog)
+      if (($# == 0)) || [[ -z "$1" ]]; then die "--catalog needs a file ($usage)"; fi
+      catalog="$1"
+      shift
+      ;;
+    --catalog=*) catalog="${arg#--catalog=}" ;;
     -h | --help)
-      sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
-    *) die "unknown argument '$arg' (usage: scripts/localstack-up.sh [--lambda] [--pro])" ;;
+    *) die "unknown argument '$arg' ($usage)" ;;
   esac
 done
+if [[ -n "$catalog" ]]; then
+  [[ -f "$catalog" && -r "$catalog" ]] || die "--catalog $catalog: not a readable file"
+  catalog="$(cd "$(dirname "$catalog")" && pwd)/${catalog##*/}"
+fi
 
 ls_port="${LOCALSTACK_PORT:-4566}"
 svc_port="${PRODUCT_SEARCH_PORT:-8081}"
@@ -51,14 +71,21 @@ done
 localstack_require_tools "to wait for health"
 docker image inspect "$image" >/dev/null 2>&1 ||
   die "image $image not found; build it first with 'make image' (or set PRODUCT_SEARCH_IMAGE)"
-if [[ "$pro" == true && -z "${LOCALSTACK_AUTH_TOKEN:-}" ]]; then
-  die "--pro needs LocalStack Pro: set LOCALSTACK_AUTH_TOKEN (and LOCALSTACK_IMAGE=localstack/localstack-pro:<version>)"
+# The Pro services need the Pro image: the community image starts, but answers ECR, ECS,
+# ELB and autoscaling with "not included in your license", and the apply fails half-way.
+if [[ "$pro" == true ]]; then
+  [[ -n "${LOCALSTACK_AUTH_TOKEN:-}" ]] ||
+    die "--pro needs LocalStack Pro: set LOCALSTACK_AUTH_TOKEN (the image is localstack/localstack-pro:4.14.0 unless LOCALSTACK_IMAGE names another localstack/localstack-pro:<version>)"
+  LOCALSTACK_IMAGE="${LOCALSTACK_IMAGE:-localstack/localstack-pro:4.14.0}"
+  [[ "$LOCALSTACK_IMAGE" =~ ^(docker\.io/)?localstack/localstack-pro(:[A-Za-z0-9._-]+)?(@sha256:[0-9a-f]{64})?$ ]] ||
+    die "--pro needs a Pro image, localstack/localstack-pro:<version>; LOCALSTACK_IMAGE is $LOCALSTACK_IMAGE, which answers the Pro APIs with \"not included in your license\""
 fi
 
 # A full version, not the floating 4.14 tag: what was tested is what runs.
 export LOCALSTACK_IMAGE="${LOCALSTACK_IMAGE:-localstack/localstack:4.14.0}"
 export LOCALSTACK_PORT="$ls_port" PRODUCT_SEARCH_PORT="$svc_port" PRODUCT_SEARCH_IMAGE="$image"
 dc() { "${compose[@]}" -p product-search-localstack -f "$compose_file" "$@"; }
+dc_catalog() { "${compose[@]}" -p product-search-localstack -f "$compose_file" -f "$env_dir/compose.catalog.yaml" "$@"; }
 
 # wait_for NAME URL [EXTENDED-REGEX the body must match]
 wait_for() {
@@ -85,14 +112,16 @@ wait_for "LocalStack" "$endpoint/_localstack/health" '"apigateway": *"(available
 wait_for "product-search" "http://127.0.0.1:$svc_port/health" '"status": *"ok"'
 
 export TF_IN_AUTOMATION=1
-echo "$prog: terraform init + apply in terraform/envs/localstack (lambda_proxy=$lambda_proxy, enable_pro_services=$pro)"
+echo "$prog: terraform init + apply in terraform/envs/localstack (lambda_proxy=$lambda_proxy, enable_pro_services=$pro${catalog:+, catalog_file=$catalog})"
 terraform -chdir="$env_dir" init -input=false -no-color >/dev/null
 out() { terraform -chdir="$env_dir" output -raw "$1"; }
+catalog_var=()
+[[ -z "$catalog" ]] || catalog_var=(-var "catalog_file=$catalog")
 tf_apply() {
   terraform -chdir="$env_dir" apply -input=false -auto-approve -no-color \
     -var "localstack_endpoint=$endpoint" \
     -var "lambda_proxy=$lambda_proxy" \
-    -var "enable_pro_services=$pro" "$@"
+    -var "enable_pro_services=$pro" "${catalog_var[@]}" "$@"
 }
 if [[ "$pro" == true ]]; then
   # The ECS service waits for running tasks: their image must be in ECR before it is created.
@@ -105,6 +134,23 @@ if [[ "$pro" == true ]]; then
   docker push "$repo:latest" >/dev/null || die "docker push to $repo:latest failed (is the ECR service of LocalStack Pro running?)"
 fi
 tf_apply
+if [[ -n "$catalog" ]]; then
+  # The object is in LocalStack's S3 now: restart the service behind the init container
+  # that copies it (and start the sidecar), as the ECS task does on AWS.
+  uri="$(out catalog_s3_uri)"
+  [[ "$uri" =~ ^s3://([^/]+)/(.+)$ ]] || die "terraform gave catalog_s3_uri '$uri'"
+  export CATALOG_BUCKET="${BASH_REMATCH[1]}" CATALOG_KEY="${BASH_REMATCH[2]}"
+  container_file="$(out catalog_container_file)"
+  export CATALOG_FILE_NAME="${container_file#/catalog/}" CATALOG_PRODUCTS_FILE="" CATALOG_SNAPSHOT_FILE=""
+  if [[ "$(out catalog_format)" == snapshot ]]; then
+    export CATALOG_SNAPSHOT_FILE="$container_file"
+  else
+    export CATALOG_PRODUCTS_FILE="$container_file"
+  fi
+  echo "$prog: serving $uri: catalog-fetch copies it to $container_file, then product-search restarts on it"
+  dc_catalog up -d
+  wait_for "product-search on the catalog" "http://127.0.0.1:$svc_port/health" '"status": *"ok"'
+fi
 direct="$(out direct_invoke_url)"
 wait_for "the direct route (API Gateway HTTP_PROXY)" "$direct/health" '"status": *"ok"'
 

@@ -86,7 +86,7 @@ class Checker {
   collectDeclarations(mod, file, json, tree) {
     for (const [name, list] of Object.entries(json.variable || {})) {
       const node = child(tree, 'variable', [name]);
-      this.declare(mod.variables, name, file, node?.line, { hasDefault: 'default' in list[0], default: list[0].default }, 'variable');
+      this.declare(mod.variables, name, file, node?.line, { hasDefault: 'default' in list[0], default: list[0].default, validation: list[0].validation || [] }, 'variable');
     }
     for (const [name, list] of Object.entries(json.output || {})) {
       this.declare(mod.outputs, name, file, child(tree, 'output', [name])?.line, { body: list[0] }, 'output');

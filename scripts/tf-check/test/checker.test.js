@@ -7,7 +7,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { Checker } = require('../lib/check');
-const { floorOf, fargateError } = require('../lib/rules');
+const { floorOf, fargateError, mathFindings } = require('../lib/rules');
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const CLI = path.join(__dirname, '..', 'tf-check.js');
@@ -51,6 +51,22 @@ const CASES = [
   ['output_depends', 'output-depends', 'main.tf', 15, /output "execution_role_arn" .* depends_on = \[aws_iam_role_policy_attachment\.execution\]/],
   ['az_opt_in', 'az-opt-in', 'main.tf', 1, /opt-in-status = opt-in-not-required/],
   ['alarm_datapoints', 'alarm-datapoints', 'main.tf', 10, /datapoints_to_alarm 5 exceeds evaluation_periods 3/],
+  ['alarm_fill', 'alarm-fill', 'main.tf', 10, /uses target5xx without FILL\(x, 0\)/],
+  ['alarm_divide', 'alarm-divide', 'main.tf', 15, /divides by "FILL\(requests, 0\)", which is 0 in a minute without requests/],
+  ['ecs_rollout', 'ecs-rollout', 'main.tf', 22, /wait_for_steady_state also ends when the circuit breaker has rolled the deployment back/],
+  ['drain_twice', 'drain-twice', 'main.tf', 1, /variable "drain_s" \(DRAIN_S\) defaults to 15: ECS sends SIGTERM only after the target has drained/],
+  ['range_mismatch', 'range-mismatch', 'main.tf', 1, /variable "drain" admits 0\.\.120, but module "svc" .* variable "drain_s" admits only 0\.\.110/],
+  ['range_unvalidated', 'range-mismatch', 'main.tf', 1, /variable "retention" has no validation, but it is passed to module "logs"/],
+  ['sg_rule_order', 'sg-rule-order', 'main.tf', 26, /aws_ecs_service\.this: its tasks use aws_security_group\.service, whose rules .* depends_on = \[aws_vpc_security_group_egress_rule\.https\]/],
+  ['helper_essential', 'helper-essential', 'main.tf', 23, /local\.sync \(container "catalog-sync"\): .* set essential = false/],
+  ['volume_readonly', 'volume-readonly', 'main.tf', 9, /mounts volume "catalog", which catalog-fetch, catalog-sync write\(s\), without readOnly = true/],
+  ['init_depends', 'init-depends', 'main.tf', 10, /dependsOn "catalog-fetch" START lets it start before the volume "catalog" is filled/],
+  ['s3_object_scope', 's3-object-scope', 'main.tf', 12, /catalog_bucket: s3:GetObject on "arn:aws:s3:::catalogs\/\*"/],
+  ['catalog_memory', 'catalog-memory', 'main.tf', 1, /variable "task_memory" \(the task memory of module "svc"\) is not validated against var\.product_count and var\.conn_limit/],
+  ['startup_grace', 'startup-grace', 'main.tf', 34, /grace period of aws_ecs_service\.this comes from grace_s, which do not depend on var\.product_count/],
+  ['cert_validation', 'cert-validation', 'main.tf', 42, /aws_lb_listener\.https: uses aws_acm_certificate\.this\.arn, which is known before ACM has issued the certificate/],
+  ['waf_log_name', 'waf-log-name', 'main.tf', 28, /logs to aws_cloudwatch_log_group\.waf named "\/waf\/web"; WAF accepts only destinations whose name starts with aws-waf-logs-/],
+  ['deploy_alarm_elb', 'deploy-alarm-elb', 'main.tf', 8, /alarm_names = module\.alarms\.all includes aws_cloudwatch_metric_alarm\.elb_5xx, which counts HTTPCode_ELB_5XX_Count/],
 ];
 
 for (const [name, rule, file, line, message] of CASES) {
@@ -116,6 +132,18 @@ test('Fargate CPU/memory table', () => {
   for (const [cpu, memory] of [[256, 1536], [256, 4096], [1024, 512], [1024, 9216], [8192, 18432], [16384, 36864], [128, 512]]) {
     assert.notEqual(fargateError(cpu, memory), null, `${cpu}/${memory}`);
   }
+});
+
+test('metric math: FILL and guarded divisors', () => {
+  const old = mathFindings('IF(requests > 0, 100 * (target5xx + elb5xx) / requests, 0)');
+  assert.deepEqual([...old.unfilled].sort(), ['elb5xx', 'requests', 'target5xx']);
+  assert.deepEqual(old.divisions, ['requests']);
+  const fixed = mathFindings('100 * (FILL(t, 0) + FILL(e, 0)) / IF(FILL(r, 0) > 0, FILL(r, 0), 1)');
+  assert.deepEqual([...fixed.unfilled], []);
+  assert.deepEqual(fixed.divisions, []);
+  assert.deepEqual(mathFindings('m1 / 60').divisions, []);
+  assert.deepEqual(mathFindings('m1 / (m2 + m3)').divisions, ['(m2+m3)']);
+  assert.deepEqual([...mathFindings('FILL(m1, REPEAT) + m2').unfilled], ['m2']);
 });
 
 test('the repository\'s terraform/ passes every check and rule', async () => {

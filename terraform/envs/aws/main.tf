@@ -13,28 +13,77 @@ locals {
   name = "${var.name}-${var.environment}"
   tags = { Service = var.name }
 
-  prod               = var.environment == "prod"
-  ecr_force_delete   = coalesce(var.ecr_force_delete, !local.prod)
-  log_retention_days = coalesce(var.log_retention_days, local.prod ? 30 : 7)
+  prod = var.environment == "prod"
 
-  server_environment = {
-    THREADS        = tostring(var.server_threads)
-    SCAN_LIMIT     = tostring(var.scan_limit)
-    MAX_RESULTS    = tostring(var.max_results)
-    CONN_LIMIT     = tostring(var.conn_limit)
-    CONN_TIMEOUT_S = tostring(var.conn_timeout_s)
-    ACCESS_LOG     = var.access_log ? "on" : "off"
-    PRODUCT_COUNT  = tostring(var.product_count)
+  # HTTPS: a ready certificate (certificate_arn), or one issued here and validated in
+  # Route 53 when domain_name and route53_zone_id are set (acm_certificate).
+  acm              = var.certificate_arn == null && var.acm_certificate && var.domain_name != null && var.route53_zone_id != null
+  https            = var.certificate_arn != null || local.acm
+  ecr_force_delete = coalesce(var.ecr_force_delete, !local.prod)
+
+  # Safe production defaults, each a variable that can say otherwise.
+  deletion_protection = coalesce(var.deletion_protection, local.prod)
+  alb_access_logs     = coalesce(var.alb_access_logs, local.prod)
+  waf                 = coalesce(var.waf, local.prod)
+  log_retention_days  = coalesce(var.log_retention_days, local.prod ? 30 : 7)
+
+  ui = coalesce(var.ui, !local.prod)
+
+  # The catalog from S3: bucket, key and format (a snapshot by its suffix unless catalog_format says).
+  catalog_parts  = var.catalog_s3_uri == null ? null : regex("^s3://([^/]+)/(.+)$", var.catalog_s3_uri)
+  catalog_format = var.catalog_s3_uri == null ? null : coalesce(var.catalog_format, can(regex("\\.(snap|snapshot)$", var.catalog_s3_uri)) ? "snapshot" : "products")
+  catalog = var.catalog_s3_uri == null ? null : {
+    bucket    = local.catalog_parts[0]
+    key       = local.catalog_parts[1]
+    format    = local.catalog_format
+    refresh_s = var.catalog_refresh_s
+    reload_s  = var.catalog_reload_s
+    image     = var.catalog_image
   }
+
+  # Whole-catalog mode: SCAN_LIMIT=0, which is also the server's default for a catalog file.
+  whole_catalog = var.scan_limit == 0 || (var.scan_limit == null && var.catalog_s3_uri != null)
+
+  # Memory (MiB), from the measured peaks (docs/performance.md): whole catalog 49 MB at
+  # 100,000 products, 474 MB at 1,000,000, 5.85 GB at 10,000,000 (under 600 bytes a
+  # product); a scan window about 140 bytes a product (1,000,000 from a file: 134 MB);
+  # about 20 KiB per open connection (10,000 idle ones took 17.5 to 223 MB). Plus 32 MiB
+  # of base, a quarter of headroom, and 128 MiB for the catalog copier (the AWS CLI).
+  memory_need_mib = ceil((32 + var.product_count * (local.whole_catalog ? 600 : 150) / 1048576 + var.conn_limit * 20 / 1024) * 1.25 + (var.catalog_s3_uri == null ? 0 : 128))
+
+  # Seconds from start to /health 200, measured on a 2-core machine: the whole-catalog index
+  # 0.3 s at 100,000 products, 3-6 s at 1,000,000, about 80 s at 10,000,000 (8 us a product);
+  # a file loads in 1.5 us a product; a snapshot is ready in under a second. The index is
+  # built on one thread: a task of less than one vCPU (1024 units) takes longer in proportion.
+  startup_s = ceil(max(1, 1024 / var.task_cpu) * (
+    local.catalog_format == "snapshot" ? 1 :
+    var.product_count * ((local.whole_catalog ? 8 : 0) + (var.catalog_s3_uri == null ? 0.5 : 1.5)) / 1000000
+  ) + 2)
+
+  server_environment = merge(
+    {
+      THREADS        = tostring(var.server_threads)
+      MAX_RESULTS    = tostring(var.max_results)
+      CONN_LIMIT     = tostring(var.conn_limit)
+      CONN_TIMEOUT_S = tostring(var.conn_timeout_s)
+      ACCESS_LOG     = var.access_log ? "on" : "off"
+      UI             = local.ui ? "on" : "off"
+    },
+    var.scan_limit == null ? {} : { SCAN_LIMIT = tostring(var.scan_limit) },
+    # With a catalog file the server reads the file; PRODUCT_COUNT only sizes the task here.
+    var.catalog_s3_uri != null ? {} : { PRODUCT_COUNT = tostring(var.product_count) },
+  )
 }
 
 module "ecr" {
   source = "../../modules/ecr"
 
-  name             = local.name
-  keep_last_images = var.ecr_keep_last_images
-  force_delete     = local.ecr_force_delete
-  tags             = local.tags
+  name                 = local.name
+  keep_last_images     = var.ecr_keep_last_images
+  release_tag_prefixes = var.ecr_release_tag_prefixes
+  keep_release_images  = var.ecr_keep_release_images
+  force_delete         = local.ecr_force_delete
+  tags                 = local.tags
 }
 
 # Stops a full apply without an image tag before anything is created.
@@ -54,17 +103,27 @@ module "network" {
 
   name           = local.name
   private_egress = var.private_egress
+  nat_per_az     = var.nat_per_az
   tags           = local.tags
 }
 
 module "alb_logs" {
   source = "../../modules/alb_logs"
-  count  = var.alb_access_logs ? 1 : 0
+  count  = local.alb_access_logs ? 1 : 0
 
   name           = local.name
   retention_days = var.alb_access_logs_retention_days
   force_destroy  = !local.prod
   tags           = local.tags
+}
+
+module "certificate" {
+  source = "../../modules/certificate"
+  count  = local.acm ? 1 : 0
+
+  domain_name = var.domain_name
+  zone_id     = var.route53_zone_id
+  tags        = local.tags
 }
 
 module "alb" {
@@ -73,16 +132,17 @@ module "alb" {
   name                    = local.name
   vpc_id                  = module.network.vpc_id
   public_subnet_ids       = module.network.public_subnet_ids
-  certificate_arn         = var.certificate_arn
+  https                   = local.https
+  certificate_arn         = local.acm ? one(module.certificate[*].certificate_arn) : var.certificate_arn
   domain_name             = var.domain_name
-  deletion_protection     = var.deletion_protection
+  deletion_protection     = local.deletion_protection
   access_logs_bucket      = one(module.alb_logs[*].bucket)
   access_logs_prefix      = one(module.alb_logs[*].prefix)
   target_port             = 8080
   health_check_path       = "/health"
   health_check_interval_s = var.health_check_interval_s
   healthy_threshold       = var.healthy_threshold
-  deregistration_delay_s  = var.drain_s
+  deregistration_delay_s  = var.deregistration_delay_s
   idle_timeout_s          = var.conn_timeout_s - 5
   tags                    = local.tags
 }
@@ -104,20 +164,24 @@ resource "aws_route53_record" "alias" {
 
 module "waf" {
   source = "../../modules/waf"
-  count  = var.waf_rate_limit != null ? 1 : 0
+  count  = local.waf ? 1 : 0
 
-  name       = local.name
-  alb_arn    = module.alb.arn
-  rate_limit = var.waf_rate_limit
-  window_s   = var.waf_window_s
-  tags       = local.tags
+  name               = local.name
+  alb_arn            = module.alb.arn
+  rate_limit         = var.waf_rate_limit
+  window_s           = var.waf_window_s
+  managed_rules      = var.waf_managed_rules
+  logging            = var.waf_logging
+  log_retention_days = local.log_retention_days
+  tags               = local.tags
 }
 
 module "iam" {
   source = "../../modules/iam"
 
-  name = local.name
-  tags = local.tags
+  name           = local.name
+  catalog_object = local.catalog == null ? null : { bucket = local.catalog.bucket, key = local.catalog.key }
+  tags           = local.tags
 }
 
 module "logs" {
@@ -142,6 +206,8 @@ module "ecs_service" {
   drain_s                     = var.drain_s
   desired_count               = var.desired_count
   health_check_grace_period_s = var.health_check_grace_period_s
+  startup_s                   = local.startup_s
+  catalog                     = local.catalog
   container_insights          = var.container_insights
   vpc_id                      = module.network.vpc_id
   private_subnet_ids          = module.network.private_subnet_ids

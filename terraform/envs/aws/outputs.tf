@@ -43,6 +43,11 @@ output "service_name" {
   value       = module.ecs_service.service_name
 }
 
+output "task_definition_arn" {
+  description = "Task definition (with revision) this apply registered; scripts/deploy-aws.sh waits until the service's primary deployment runs it and its rollout is COMPLETED."
+  value       = module.ecs_service.task_definition_arn
+}
+
 output "log_group_name" {
   description = "CloudWatch Logs group of the containers."
   value       = module.logs.name
@@ -74,11 +79,21 @@ output "alarm_topic_arn" {
 }
 
 output "access_logs_bucket" {
-  description = "S3 bucket of the load balancer's access logs; null unless alb_access_logs = true."
+  description = "S3 bucket of the load balancer's access logs; null when alb_access_logs is off (the default outside prod)."
   value       = one(module.alb_logs[*].bucket)
 }
 
 output "web_acl_arn" {
-  description = "AWS WAF web ACL on the load balancer; null unless waf_rate_limit is set."
+  description = "AWS WAF web ACL on the load balancer; null when waf is off (the default outside prod)."
   value       = one(module.waf[*].web_acl_arn)
+}
+
+output "waf_log_group_name" {
+  description = "CloudWatch Logs group of the requests the web ACL blocked or counted; null without waf or waf_logging."
+  value       = one(module.waf[*].log_group_name)
+}
+
+output "certificate_arn" {
+  description = "ACM certificate of the HTTPS listener: certificate_arn, or the one issued and validated here (acm_certificate); null without HTTPS."
+  value       = local.acm ? one(module.certificate[*].certificate_arn) : var.certificate_arn
 }

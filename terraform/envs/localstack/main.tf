@@ -28,8 +28,9 @@ module "network" {
 module "iam" {
   source = "../../modules/iam"
 
-  name = var.name
-  tags = local.tags
+  name           = var.name
+  catalog_object = local.catalog == null ? null : { bucket = local.catalog.bucket, key = local.catalog.key }
+  tags           = local.tags
 }
 
 module "logs" {

@@ -107,3 +107,20 @@ output "ecs_service_name" {
   description = "ECS service; null unless enable_pro_services = true."
   value       = one(module.ecs_service[*].service_name)
 }
+
+# --- catalog_file ---
+
+output "catalog_s3_uri" {
+  description = "The uploaded catalog in LocalStack's S3 (s3://bucket/key); null unless catalog_file is set."
+  value       = local.catalog_on ? "s3://${local.catalog.bucket}/${local.catalog.key}" : null
+}
+
+output "catalog_container_file" {
+  description = "Where the service reads the catalog inside its container (/catalog/<file name>); null unless catalog_file is set."
+  value       = local.catalog_on ? "/catalog/${basename(var.catalog_file)}" : null
+}
+
+output "catalog_format" {
+  description = "products (PRODUCTS_FILE) or snapshot (SNAPSHOT_FILE), by the file's suffix; null unless catalog_file is set."
+  value       = local.catalog_format
+}

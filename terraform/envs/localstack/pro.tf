@@ -31,7 +31,7 @@ module "alb" {
   public_subnet_ids      = module.network.public_subnet_ids
   target_port            = 8080
   health_check_path      = "/health"
-  deregistration_delay_s = var.pro_drain_s
+  deregistration_delay_s = var.pro_deregistration_delay_s
   tags                   = local.tags
 }
 
@@ -45,8 +45,10 @@ module "ecs_service" {
   cpu                   = 256
   memory                = 512
   container_port        = 8080
-  environment           = { DRAIN_S = tostring(var.pro_drain_s) }
+  environment           = {}
   drain_s               = var.pro_drain_s
+  catalog               = local.catalog
+  startup_s             = local.catalog_format == "snapshot" ? 3 : 10
   desired_count         = var.pro_desired_count
   vpc_id                = module.network.vpc_id
   private_subnet_ids    = module.network.private_subnet_ids

@@ -68,6 +68,11 @@ variable "log_retention_days" {
   description = "Days CloudWatch Logs keeps the service's and the Lambda proxy's logs."
   type        = number
   default     = 7
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, ...)."
+  }
 }
 
 # --- the original route, for comparison ---
@@ -137,12 +142,69 @@ variable "pro_desired_count" {
 }
 
 variable "pro_drain_s" {
-  description = "DRAIN_S of the tasks and the target group's deregistration delay (enable_pro_services)."
+  description = "DRAIN_S of the tasks (enable_pro_services): 0-2, as on AWS (ECS stops a task only after its target has drained from the load balancer)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.pro_drain_s >= 0 && var.pro_drain_s <= 2 && floor(var.pro_drain_s) == var.pro_drain_s
+    error_message = "pro_drain_s must be a whole number from 0 to 2 (the ecs_service module's range: ECS sends SIGTERM only after the target has drained, so a longer DRAIN_S is dead time)."
+  }
+}
+
+variable "pro_deregistration_delay_s" {
+  description = "The target group's deregistration delay (enable_pro_services): seconds requests in flight on a stopping task get to finish."
   type        = number
   default     = 5
 
   validation {
-    condition     = var.pro_drain_s >= 0 && var.pro_drain_s <= 120 && floor(var.pro_drain_s) == var.pro_drain_s
-    error_message = "pro_drain_s must be a whole number from 0 to 120."
+    condition     = var.pro_deregistration_delay_s >= 0 && var.pro_deregistration_delay_s <= 3600 && floor(var.pro_deregistration_delay_s) == var.pro_deregistration_delay_s
+    error_message = "pro_deregistration_delay_s must be a whole number from 0 to 3600 (the load balancer's limit)."
+  }
+}
+
+# --- the catalog from S3 (community and Pro) ---
+
+variable "catalog_file" {
+  description = "A local catalog file to serve from LocalStack's S3: uploaded to a bucket there; the compose overlay compose.catalog.yaml (scripts/localstack-up.sh --catalog FILE) copies it into the service's volume and keeps it fresh; with enable_pro_services the ECS task's init container and sidecar do. A products file (JSON or JSON Lines) or a snapshot (.snap/.snapshot, from product-search --write-snapshot). Null: a generated catalog."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.catalog_file == null || try(fileexists(var.catalog_file), false)
+    error_message = "catalog_file must be null or the path of an existing file."
+  }
+}
+
+variable "catalog_refresh_s" {
+  description = "Seconds between the catalog sidecar's ETag checks (0: copied once, no sidecar), as catalog_refresh_s in the AWS env."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.catalog_refresh_s == 0 || (var.catalog_refresh_s >= 10 && var.catalog_refresh_s <= 86400 && floor(var.catalog_refresh_s) == var.catalog_refresh_s)
+    error_message = "catalog_refresh_s must be 0 (no sidecar) or a whole number of seconds from 10 to 86400."
+  }
+}
+
+variable "catalog_reload_s" {
+  description = "RELOAD_S of the service with catalog_file: seconds between its checks of the file."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.catalog_reload_s >= 1 && var.catalog_reload_s <= 3600 && floor(var.catalog_reload_s) == var.catalog_reload_s
+    error_message = "catalog_reload_s must be a whole number of seconds from 1 to 3600."
+  }
+}
+
+variable "catalog_image" {
+  description = "AWS CLI v2 image of the catalog copier (the ECS task's init container and sidecar with enable_pro_services)."
+  type        = string
+  default     = "public.ecr.aws/aws-cli/aws-cli:2.32.9"
+
+  validation {
+    condition     = length(var.catalog_image) > 0 && !can(regex("\\s", var.catalog_image))
+    error_message = "catalog_image must be an image reference without white space."
   }
 }

@@ -5,7 +5,9 @@
 # certificate covers the ALB's own *.elb.amazonaws.com name).
 
 locals {
-  https = var.certificate_arn != null
+  # var.https says it at plan time when the certificate's ARN is not known yet (one
+  # issued in the same apply, modules/certificate); else a certificate_arn means HTTPS.
+  https = var.https != null ? var.https : var.certificate_arn != null
   ports = local.https ? [80, 443] : [80]
   host  = coalesce(var.domain_name, aws_lb.this.dns_name)
 }
@@ -146,4 +148,11 @@ resource "aws_lb_listener" "https" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.certificate_arn != null
+      error_message = "https is true but certificate_arn is null: the HTTPS listener needs a certificate."
+    }
+  }
 }

@@ -45,6 +45,12 @@ variable "certificate_arn" {
   }
 }
 
+variable "https" {
+  description = "Listen on 443 with certificate_arn (80 redirects there). Null: when certificate_arn is set; say true when the certificate is issued in the same apply, whose ARN is unknown at plan time."
+  type        = bool
+  default     = null
+}
+
 variable "domain_name" {
   description = "Name clients use (e.g. search.example.com), pointed at the load balancer by an alias record outside this module. Required with certificate_arn; base_url is built from it."
   type        = string
@@ -130,9 +136,9 @@ variable "unhealthy_threshold" {
 }
 
 variable "deregistration_delay_s" {
-  description = "Seconds the target group keeps sending in-flight traffic to a deregistering target; set it to the server's DRAIN_S."
+  description = "Seconds the target group lets requests in flight on a deregistering target finish (it ends at once when none are left); ECS stops the task only after it. Size it to the longest request, not to the server's DRAIN_S."
   type        = number
-  default     = 15
+  default     = 5
 
   validation {
     condition     = var.deregistration_delay_s >= 0 && var.deregistration_delay_s <= 3600

@@ -1,5 +1,8 @@
-# The image repository: scan on push, encrypted, immutable tags (but "latest"), and a lifecycle policy that
-# keeps only the newest var.keep_last_images images.
+# The image repository: scan on push, encrypted, immutable tags (but "latest"), and a
+# lifecycle policy: release images (tags starting with var.release_tag_prefixes) are kept,
+# the newest var.keep_release_images of them; of the rest, the newest var.keep_last_images.
+# ECR never lets a rule expire an image that a rule of higher priority (a lower number)
+# selects, so rule 1 protects the releases from rule 2 ("any" must be the last rule).
 
 resource "aws_ecr_repository" "this" {
   name                 = var.name
@@ -29,15 +32,28 @@ resource "aws_ecr_lifecycle_policy" "this" {
   repository = aws_ecr_repository.this.name
 
   policy = jsonencode({
-    rules = [{
-      rulePriority = 1
-      description  = "Keep the newest ${var.keep_last_images} images"
-      selection = {
-        tagStatus   = "any"
-        countType   = "imageCountMoreThan"
-        countNumber = var.keep_last_images
-      }
-      action = { type = "expire" }
-    }]
+    rules = concat(
+      length(var.release_tag_prefixes) == 0 ? [] : [{
+        rulePriority = 1
+        description  = "Keep the newest ${var.keep_release_images} release images (${join(", ", var.release_tag_prefixes)}...)"
+        selection = {
+          tagStatus     = "tagged"
+          tagPrefixList = var.release_tag_prefixes
+          countType     = "imageCountMoreThan"
+          countNumber   = var.keep_release_images
+        }
+        action = { type = "expire" }
+      }],
+      [{
+        rulePriority = 2
+        description  = "Keep the newest ${var.keep_last_images} other images"
+        selection = {
+          tagStatus   = "any"
+          countType   = "imageCountMoreThan"
+          countNumber = var.keep_last_images
+        }
+        action = { type = "expire" }
+      }],
+    )
   })
 }

@@ -19,6 +19,28 @@ variable "keep_last_images" {
   }
 }
 
+variable "release_tag_prefixes" {
+  description = "Tag prefixes of release images (e.g. v for v1.4.0-amd64), which the lifecycle policy keeps apart from keep_last_images: a hand rollback to the task definition of an old release still finds its image. Empty: no such rule."
+  type        = list(string)
+  default     = ["v"]
+
+  validation {
+    condition     = alltrue([for p in var.release_tag_prefixes : can(regex("^[0-9a-zA-Z._-]{1,127}$", p))])
+    error_message = "Every release_tag_prefixes entry must be 1-127 letters, digits, '.', '_' or '-'."
+  }
+}
+
+variable "keep_release_images" {
+  description = "Release images (release_tag_prefixes) the lifecycle policy keeps, newest first."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.keep_release_images >= 1 && var.keep_release_images <= 10000 && floor(var.keep_release_images) == var.keep_release_images
+    error_message = "keep_release_images must be a whole number from 1 to 10000."
+  }
+}
+
 variable "image_tag_mutability" {
   description = "IMMUTABLE_WITH_EXCLUSION (default: a tag always names the same image, except the tags in mutable_tags), IMMUTABLE or MUTABLE. Deploys run the git-commit tag."
   type        = string

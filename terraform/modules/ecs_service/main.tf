@@ -14,13 +14,44 @@ locals {
     16384 = range(32768, 122881, 8192)
   }
 
-  # SIGTERM -> /health turns 503 for drain_s -> listener closes -> in-flight requests finish.
+  # ECS deregisters the task from the target group and waits out the deregistration delay
+  # (requests in flight finish), then SIGTERM -> /health 503 for drain_s (0-2: nothing
+  # routes here any more) -> listener closes -> anything still in flight finishes.
   stop_timeout = coalesce(var.stop_timeout_s, min(120, var.drain_s + 10))
 
-  environment = merge(var.environment, {
+  # Readiness: /health answers 503 "starting" until the catalog is loaded and, in
+  # whole-catalog mode, its index built; var.startup_s is the caller's estimate of that.
+  # The load balancer's failed checks are ignored for the grace period, the container
+  # health check's for its start period (at most 300 s, then interval x retries more).
+  grace_period      = coalesce(var.health_check_grace_period_s, max(60, 30 + ceil(2 * var.startup_s)))
+  hc_start_period   = min(300, 10 + ceil(2 * var.startup_s))
+  hc_interval       = var.startup_s > 140 ? 30 : 10
+  hc_retries        = min(10, max(3, ceil((20 + 2 * var.startup_s - local.hc_start_period) / local.hc_interval)))
+  hc_tolerance_s    = local.hc_start_period + local.hc_interval * local.hc_retries
+  hc_tolerance_need = 10 + 2 * var.startup_s
+
+  # The catalog from S3 (var.catalog): an init container copies the object into the
+  # task volume "catalog" before the service starts; a sidecar copies it again when its
+  # ETag changes, to a temporary name then rename, and the service reloads it (RELOAD_S).
+  catalog         = var.catalog != null
+  catalog_sidecar = local.catalog && try(var.catalog.refresh_s > 0, false)
+  catalog_file    = local.catalog ? "/catalog/${basename(var.catalog.key)}" : null
+  catalog_environment = local.catalog ? {
+    (var.catalog.format == "snapshot" ? "SNAPSHOT_FILE" : "PRODUCTS_FILE") = local.catalog_file
+    RELOAD_S                                                               = tostring(var.catalog.reload_s)
+  } : {}
+
+  environment = merge(var.environment, local.catalog_environment, {
     PORT    = tostring(var.container_port)
     DRAIN_S = tostring(var.drain_s)
   })
+
+  log_options = {
+    awslogs-group   = var.log_group_name
+    awslogs-region  = var.region
+    mode            = "non-blocking"
+    max-buffer-size = "4m"
+  }
 
   container = {
     name                   = var.name
@@ -36,12 +67,15 @@ locals {
       appProtocol   = "http"
     }]
     environment = [for k in sort(keys(local.environment)) : { name = k, value = local.environment[k] }]
+    # The catalog is only read here; it starts once catalog-fetch has copied it.
+    mountPoints = local.catalog ? [{ sourceVolume = "catalog", containerPath = "/catalog", readOnly = true }] : []
+    dependsOn   = local.catalog ? [{ containerName = "catalog-fetch", condition = "SUCCESS" }] : null
     healthCheck = {
       command     = ["CMD", "/usr/local/bin/product-search", "--healthcheck"]
-      interval    = 10
+      interval    = local.hc_interval
       timeout     = 5
-      retries     = 3
-      startPeriod = 10
+      retries     = local.hc_retries
+      startPeriod = local.hc_start_period
     }
     ulimits = [{
       name      = "nofile"
@@ -53,15 +87,70 @@ locals {
     }
     logConfiguration = {
       logDriver = "awslogs"
-      options = {
-        awslogs-group         = var.log_group_name
-        awslogs-region        = var.region
-        awslogs-stream-prefix = "ecs"
-        mode                  = "non-blocking"
-        max-buffer-size       = "4m"
-      }
+      options   = merge(local.log_options, { awslogs-stream-prefix = "ecs" })
     }
   }
+
+  catalog_container_environment = local.catalog ? [
+    { name = "CATALOG_BUCKET", value = var.catalog.bucket },
+    { name = "CATALOG_KEY", value = var.catalog.key },
+    { name = "CATALOG_FILE", value = local.catalog_file },
+    { name = "CATALOG_REFRESH_S", value = tostring(var.catalog.refresh_s) },
+    { name = "HOME", value = "/tmp" },
+  ] : []
+
+  # Init container: one copy, then exit 0 (non-essential, or its exit would stop the task).
+  catalog_fetch_container = {
+    name                   = "catalog-fetch"
+    image                  = try(var.catalog.image, "")
+    essential              = false
+    readonlyRootFilesystem = true
+    entryPoint             = ["/bin/sh", "-c"]
+    command                = [file("${path.module}/catalog.sh")]
+    environment            = concat(local.catalog_container_environment, [{ name = "CATALOG_MODE", value = "fetch" }])
+    mountPoints = [
+      { sourceVolume = "catalog", containerPath = "/catalog", readOnly = false },
+      { sourceVolume = "catalog-tmp", containerPath = "/tmp", readOnly = false },
+    ]
+    linuxParameters = {
+      capabilities = { drop = ["ALL"] }
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options   = merge(local.log_options, { awslogs-stream-prefix = "catalog" })
+    }
+  }
+
+  # Sidecar: polls the object's ETag every refresh_s and replaces the file when it changed
+  # (non-essential: a failing poller must not stop the service, which keeps its catalog).
+  catalog_sync_container = {
+    name                   = "catalog-sync"
+    image                  = try(var.catalog.image, "")
+    essential              = false
+    readonlyRootFilesystem = true
+    entryPoint             = ["/bin/sh", "-c"]
+    command                = [file("${path.module}/catalog.sh")]
+    environment            = concat(local.catalog_container_environment, [{ name = "CATALOG_MODE", value = "sync" }])
+    dependsOn              = [{ containerName = "catalog-fetch", condition = "SUCCESS" }]
+    mountPoints = [
+      { sourceVolume = "catalog", containerPath = "/catalog", readOnly = false },
+      { sourceVolume = "catalog-tmp", containerPath = "/tmp", readOnly = false },
+    ]
+    linuxParameters = {
+      capabilities = { drop = ["ALL"] }
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options   = merge(local.log_options, { awslogs-stream-prefix = "catalog" })
+    }
+  }
+
+  # A for over a tuple keeps the three (differently shaped) objects as they are; a
+  # conditional between lists of them would need one common type.
+  containers = [
+    for k, c in [local.container, local.catalog_fetch_container, local.catalog_sync_container] : c
+    if[true, local.catalog, local.catalog_sidecar][k]
+  ]
 }
 
 resource "aws_ecs_cluster" "this" {
@@ -93,12 +182,24 @@ resource "aws_ecs_task_definition" "this" {
   memory                   = tostring(var.memory)
   execution_role_arn       = var.execution_role_arn
   task_role_arn            = var.task_role_arn
-  container_definitions    = jsonencode([local.container])
+  container_definitions    = jsonencode(local.containers)
 
   runtime_platform {
     operating_system_family = "LINUX"
     cpu_architecture        = var.cpu_architecture
   }
+
+  # Task storage for the catalog (and the copier's scratch): Fargate ephemeral storage.
+  dynamic "volume" {
+    for_each = local.catalog ? ["catalog", "catalog-tmp"] : []
+    content {
+      name = volume.value
+    }
+  }
+
+  # An earlier revision stays registered when a new one replaces it, so that a hand
+  # rollback (aws ecs update-service --task-definition <family>:<revision>) works.
+  skip_destroy = true
 
   tags = var.tags
 
@@ -107,6 +208,12 @@ resource "aws_ecs_task_definition" "this" {
     precondition {
       condition     = contains(lookup(local.fargate_memory, tostring(var.cpu), []), var.memory)
       error_message = "memory ${var.memory} MiB is not a Fargate size for cpu ${var.cpu}; allowed: ${join(", ", [for m in lookup(local.fargate_memory, tostring(var.cpu), []) : tostring(m)])}."
+    }
+
+    # The container health check tolerates at most 300 s of start period plus 10 x 30 s.
+    precondition {
+      condition     = local.hc_tolerance_s >= local.hc_tolerance_need
+      error_message = "startup_s ${var.startup_s} is longer than the container health check can wait (${local.hc_tolerance_s} s): serve the catalog from a snapshot (ready in under a second) or give the task more CPU."
     }
   }
 }
@@ -145,7 +252,7 @@ resource "aws_ecs_service" "this" {
   desired_count                     = var.desired_count
   launch_type                       = "FARGATE"
   platform_version                  = "LATEST"
-  health_check_grace_period_seconds = var.health_check_grace_period_s
+  health_check_grace_period_seconds = local.grace_period
   enable_ecs_managed_tags           = true
   propagate_tags                    = "SERVICE"
   wait_for_steady_state             = true
@@ -182,8 +289,24 @@ resource "aws_ecs_service" "this" {
 
   tags = var.tags
 
+  # The group's rules are resources of their own: without these the first task can
+  # start before its egress (image pull, logs) or the load balancer's ingress exists.
+  depends_on = [
+    aws_vpc_security_group_egress_rule.https,
+    aws_vpc_security_group_ingress_rule.from_alb,
+  ]
+
   lifecycle {
     # Autoscaling owns the running count after the first apply.
     ignore_changes = [desired_count]
+
+    # wait_for_steady_state also returns once the circuit breaker has rolled a failed
+    # deployment back (steady again, on the old revision), and apply would report
+    # success (AWS provider issues 19519, 20858): the service read back after the wait
+    # must run the task definition this apply registered.
+    postcondition {
+      condition     = self.task_definition == aws_ecs_task_definition.this.arn
+      error_message = "The ECS service runs ${self.task_definition}, not ${aws_ecs_task_definition.this.arn}: the deployment circuit breaker rolled the deployment back (its tasks did not start or failed their health checks). See the service's events (aws ecs describe-services) and the log group ${var.log_group_name}."
+    }
   }
 }

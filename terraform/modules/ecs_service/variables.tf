@@ -68,7 +68,7 @@ variable "container_port" {
 }
 
 variable "environment" {
-  description = "Server settings passed as environment variables (THREADS, SCAN_LIMIT, MAX_RESULTS, CONN_LIMIT, CONN_TIMEOUT_S, DRAIN_S, ACCESS_LOG, PRODUCT_COUNT, ...). PORT is set from container_port."
+  description = "Server settings passed as environment variables (THREADS, SCAN_LIMIT, MAX_RESULTS, CONN_LIMIT, CONN_TIMEOUT_S, ACCESS_LOG, PRODUCT_COUNT, UI, ...). PORT and DRAIN_S are set from container_port and drain_s; PRODUCTS_FILE or SNAPSHOT_FILE and RELOAD_S from catalog."
   type        = map(string)
   default     = {}
 
@@ -79,13 +79,13 @@ variable "environment" {
 }
 
 variable "drain_s" {
-  description = "The server's DRAIN_S: seconds /health answers 503 after SIGTERM before the listener closes."
+  description = "The server's DRAIN_S: seconds /health answers 503 after SIGTERM before the listener closes. ECS deregisters the task from the target group and waits out the deregistration delay before SIGTERM, so nothing routes to it any more: 0-2."
   type        = number
-  default     = 15
+  default     = 1
 
   validation {
-    condition     = var.drain_s >= 0 && var.drain_s <= 110
-    error_message = "drain_s must be from 0 to 110 (Fargate's stopTimeout is at most 120 s)."
+    condition     = var.drain_s >= 0 && var.drain_s <= 2 && floor(var.drain_s) == var.drain_s
+    error_message = "drain_s must be a whole number from 0 to 2: ECS sends SIGTERM only after the target has drained from the load balancer, so a longer DRAIN_S only adds dead time to every task stop (size the target group's deregistration delay to the longest request instead)."
   }
 }
 
@@ -112,13 +112,49 @@ variable "desired_count" {
 }
 
 variable "health_check_grace_period_s" {
-  description = "Seconds after a task starts during which failed load balancer health checks are ignored."
+  description = "Seconds after a task starts during which failed load balancer health checks are ignored. Null: sized to startup_s, max(60, 30 + 2 x startup_s)."
   type        = number
-  default     = 60
+  default     = null
 
   validation {
-    condition     = var.health_check_grace_period_s >= 0 && var.health_check_grace_period_s <= 2147483647
-    error_message = "health_check_grace_period_s must be >= 0."
+    condition     = var.health_check_grace_period_s == null || try(var.health_check_grace_period_s >= 0 && var.health_check_grace_period_s <= 2147483647, false)
+    error_message = "health_check_grace_period_s must be null or >= 0."
+  }
+}
+
+variable "startup_s" {
+  description = "Expected seconds from the container's start to /health 200 (the catalog loaded and, in whole-catalog mode, its index built; from a snapshot under a second). Sizes the grace period and the container health check's start period, interval and retries."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.startup_s >= 0 && var.startup_s <= 3600
+    error_message = "startup_s must be from 0 to 3600."
+  }
+}
+
+variable "catalog" {
+  description = <<-EOT
+    The catalog from an S3 object, or null (the server generates PRODUCT_COUNT products):
+    bucket and key of the object; format "products" (JSON or JSON Lines, PRODUCTS_FILE) or
+    "snapshot" (SNAPSHOT_FILE); refresh_s, seconds between the sidecar's ETag checks (0: no
+    sidecar, the object is copied once at start); reload_s, the server's RELOAD_S; image, an
+    AWS CLI v2 image for the init container and the sidecar. The task role needs
+    s3:GetObject on the object (module iam, catalog_object).
+  EOT
+  type = object({
+    bucket    = string
+    key       = string
+    format    = string
+    refresh_s = number
+    reload_s  = number
+    image     = string
+  })
+  default = null
+
+  validation {
+    condition     = var.catalog == null || try(contains(["products", "snapshot"], var.catalog.format) && var.catalog.refresh_s >= 0 && var.catalog.reload_s >= 1 && length(var.catalog.key) > 0 && !endswith(var.catalog.key, "/"), false)
+    error_message = "catalog: format must be products or snapshot, refresh_s >= 0, reload_s >= 1, and key an object key (not ending in /)."
   }
 }
 

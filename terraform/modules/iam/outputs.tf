@@ -11,8 +11,10 @@ output "execution_role_name" {
 }
 
 output "task_role_arn" {
-  description = "ARN of the task role (application; no permissions)."
+  description = "ARN of the task role (application: no permissions, or s3:GetObject on catalog_object); known only once that policy is attached, so the catalog's init container can read the object."
   value       = aws_iam_role.task.arn
+
+  depends_on = [aws_iam_role_policy.catalog]
 }
 
 output "task_role_name" {

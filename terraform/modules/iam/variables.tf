@@ -9,6 +9,20 @@ variable "name" {
   }
 }
 
+variable "catalog_object" {
+  description = "S3 object the task's containers may read (s3:GetObject on that object only): the catalog. Null: the task role has no permissions."
+  type = object({
+    bucket = string
+    key    = string
+  })
+  default = null
+
+  validation {
+    condition     = var.catalog_object == null || try(length(var.catalog_object.bucket) >= 3 && length(var.catalog_object.key) > 0 && !strcontains(var.catalog_object.key, "*"), false)
+    error_message = "catalog_object must be null or a bucket and an object key (no wildcard)."
+  }
+}
+
 variable "tags" {
   description = "Extra tags for both roles."
   type        = map(string)

@@ -21,6 +21,11 @@ locals {
   subnet_newbits = 4
   tags           = merge(var.tags, { Module = "network" })
 
+  # NAT gateways: one (in the first zone), or one per zone (var.nat_per_az) so that a
+  # zone's outage does not cut the others' egress; each zone then routes to its own.
+  nat_count      = var.private_egress == "nat_gateway" ? (var.nat_per_az ? var.az_count : 1) : 0
+  private_tables = var.private_egress == "nat_gateway" && var.nat_per_az ? var.az_count : 1
+
   # Interface endpoints a Fargate task needs to pull from ECR and log to CloudWatch.
   interface_endpoints = var.private_egress == "vpc_endpoints" ? toset(["ecr.api", "ecr.dkr", "logs"]) : toset([])
 }
@@ -79,45 +84,54 @@ resource "aws_route_table_association" "public" {
   route_table_id = aws_route_table.public.id
 }
 
+# One private route table, or one per zone with nat_per_az (each to its zone's gateway).
 resource "aws_route_table" "private" {
+  count = local.private_tables
+
   vpc_id = aws_vpc.this.id
 
   dynamic "route" {
     for_each = var.private_egress == "nat_gateway" ? [1] : []
     content {
       cidr_block     = "0.0.0.0/0"
-      nat_gateway_id = aws_nat_gateway.this[0].id
+      nat_gateway_id = aws_nat_gateway.this[count.index].id
     }
   }
 
-  tags = merge(local.tags, { Name = "${var.name}-private" })
+  tags = merge(local.tags, { Name = local.private_tables > 1 ? "${var.name}-private-${local.azs[count.index]}" : "${var.name}-private" })
+}
+
+# The table was a single resource before nat_per_az: keep it, as the first of the list.
+moved {
+  from = aws_route_table.private
+  to   = aws_route_table.private[0]
 }
 
 resource "aws_route_table_association" "private" {
   count = var.az_count
 
   subnet_id      = aws_subnet.private[count.index].id
-  route_table_id = aws_route_table.private.id
+  route_table_id = aws_route_table.private[min(count.index, local.private_tables - 1)].id
 }
 
-# --- egress option 1: one NAT gateway (cheapest working choice) ---
+# --- egress option 1: NAT gateways (one, or one per zone with nat_per_az) ---
 
 resource "aws_eip" "nat" {
-  count = var.private_egress == "nat_gateway" ? 1 : 0
+  count = local.nat_count
 
   domain = "vpc"
 
-  tags       = merge(local.tags, { Name = "${var.name}-nat" })
+  tags       = merge(local.tags, { Name = local.nat_count > 1 ? "${var.name}-nat-${local.azs[count.index]}" : "${var.name}-nat" })
   depends_on = [aws_internet_gateway.this]
 }
 
 resource "aws_nat_gateway" "this" {
-  count = var.private_egress == "nat_gateway" ? 1 : 0
+  count = local.nat_count
 
-  allocation_id = aws_eip.nat[0].id
-  subnet_id     = aws_subnet.public[0].id
+  allocation_id = aws_eip.nat[count.index].id
+  subnet_id     = aws_subnet.public[count.index].id
 
-  tags       = merge(local.tags, { Name = var.name })
+  tags       = merge(local.tags, { Name = local.nat_count > 1 ? "${var.name}-${local.azs[count.index]}" : var.name })
   depends_on = [aws_internet_gateway.this]
 }
 
@@ -164,7 +178,7 @@ resource "aws_vpc_endpoint" "s3" {
   vpc_id            = aws_vpc.this.id
   service_name      = "com.amazonaws.${data.aws_region.current.region}.s3"
   vpc_endpoint_type = "Gateway"
-  route_table_ids   = [aws_route_table.private.id]
+  route_table_ids   = aws_route_table.private[*].id
 
   tags = merge(local.tags, { Name = "${var.name}-s3" })
 }

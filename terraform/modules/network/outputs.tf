@@ -35,8 +35,18 @@ output "private_subnet_ids" {
 }
 
 output "private_route_table_id" {
-  description = "ID of the route table shared by the private subnets."
-  value       = aws_route_table.private.id
+  description = "ID of the (first) private route table: the one all private subnets share, unless nat_per_az gives each zone its own."
+  value       = aws_route_table.private[0].id
+}
+
+output "private_route_table_ids" {
+  description = "IDs of the private route tables, in zone order (one, or one per zone with nat_per_az)."
+  value       = aws_route_table.private[*].id
+}
+
+output "nat_gateway_count" {
+  description = "NAT gateways created: 0 (vpc_endpoints or none), 1, or one per zone (nat_per_az)."
+  value       = local.nat_count
 }
 
 output "private_egress" {

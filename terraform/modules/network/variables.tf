@@ -47,6 +47,12 @@ variable "private_egress" {
   }
 }
 
+variable "nat_per_az" {
+  description = "With private_egress = nat_gateway: one NAT gateway (and Elastic IP) in every zone, each zone's private subnet routing to its own, instead of one in the first zone. Survives a zone's outage (new tasks in the other zones can still pull images, and logs still flow); costs one more gateway per zone, about 0.050 USD/h each (docs/deploy-aws.md)."
+  type        = bool
+  default     = false
+}
+
 variable "tags" {
   description = "Extra tags for every resource of this module."
   type        = map(string)

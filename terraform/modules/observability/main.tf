@@ -1,6 +1,7 @@
 # CloudWatch dashboard (traffic, latency percentiles, errors, target health,
-# CPU and memory), alarms (5xx rate, unhealthy hosts, p99 latency, running tasks
-# below the minimum) and, optionally, an SNS topic every alarm notifies.
+# CPU and memory), alarms (5xx rate, the targets' own 5xx rate, unhealthy hosts,
+# p99 latency, running tasks below the minimum) and, optionally, an SNS topic
+# every alarm notifies.
 
 locals {
   # Dashboard names are unique per account, across regions: the region is part of it.
@@ -123,6 +124,23 @@ resource "terraform_data" "alarm_settings" {
   }
 }
 
+# The 5xx alarms are metric math over the load balancer's counts. Those counts are
+# published only in minutes where they are nonzero, and metric math has a value only
+# where every operand has one, so each count is FILL(x, 0)ed: without it, target5xx +
+# elb5xx existed only in minutes with both kinds of error and the alarm (with
+# notBreaching) almost never fired. A divisor is IF(d > 0, d, 1): no division by zero
+# in a minute without requests. RequestCount leaves out the 503s of a load balancer
+# that found no healthy target, so the total share divides by requests + elb5xx.
+locals {
+  alb_counts = {
+    requests  = "RequestCount"
+    target5xx = "HTTPCode_Target_5XX_Count"
+    elb5xx    = "HTTPCode_ELB_5XX_Count"
+  }
+}
+
+# Every 5xx, the load balancer's own included (no healthy target, target timeouts or
+# resets): the alarm for people.
 resource "aws_cloudwatch_metric_alarm" "error_rate" {
   alarm_name          = "${var.name}-5xx-rate"
   alarm_description   = "More than ${var.error_rate_threshold_percent} % of requests answered 5xx (targets and load balancer)."
@@ -135,18 +153,67 @@ resource "aws_cloudwatch_metric_alarm" "error_rate" {
   ok_actions          = local.alarm_actions
 
   metric_query {
+    id          = "errors"
+    expression  = "FILL(target5xx, 0) + FILL(elb5xx, 0)"
+    label       = "5xx answers"
+    return_data = false
+  }
+
+  metric_query {
+    id          = "total"
+    expression  = "FILL(requests, 0) + FILL(elb5xx, 0)"
+    label       = "requests, with the load balancer's own 5xx"
+    return_data = false
+  }
+
+  metric_query {
     id          = "rate"
-    expression  = "IF(requests > 0, 100 * (target5xx + elb5xx) / requests, 0)"
+    expression  = "100 * errors / IF(total > 0, total, 1)"
     label       = "5xx share of requests (%)"
     return_data = true
   }
 
   dynamic "metric_query" {
-    for_each = {
-      requests  = "RequestCount"
-      target5xx = "HTTPCode_Target_5XX_Count"
-      elb5xx    = "HTTPCode_ELB_5XX_Count"
+    for_each = local.alb_counts
+    content {
+      id = metric_query.key
+
+      metric {
+        namespace   = "AWS/ApplicationELB"
+        metric_name = metric_query.value
+        dimensions  = { LoadBalancer = var.alb_arn_suffix }
+        period      = 60
+        stat        = "Sum"
+      }
     }
+  }
+
+  tags = var.tags
+}
+
+# The targets' own 5xx only: the alarm a deployment rolls back on. The load balancer's
+# 503s while no target is healthy yet (the first rollout, a task still building its
+# index) are not the new task definition's fault and must not roll it back.
+resource "aws_cloudwatch_metric_alarm" "target_error_rate" {
+  alarm_name          = "${var.name}-target-5xx-rate"
+  alarm_description   = "More than ${var.error_rate_threshold_percent} % of requests answered 5xx by the targets themselves (ECS rolls a deployment back on it)."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.error_rate_threshold_percent
+  evaluation_periods  = var.evaluation_periods
+  datapoints_to_alarm = var.datapoints_to_alarm
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id          = "rate"
+    expression  = "100 * FILL(target5xx, 0) / IF(FILL(requests, 0) > 0, FILL(requests, 0), 1)"
+    label       = "targets' 5xx share of requests (%)"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = { for k, v in local.alb_counts : k => v if k != "elb5xx" }
     content {
       id = metric_query.key
 

@@ -9,18 +9,19 @@ output "dashboard_url" {
 }
 
 output "alarm_names" {
-  description = "Names of the alarms: 5xx rate, unhealthy hosts, p99 latency, and running tasks when min_running_tasks > 0."
+  description = "Names of the alarms: 5xx rate, targets' 5xx rate, unhealthy hosts, p99 latency, and running tasks when min_running_tasks > 0."
   value = concat([
     aws_cloudwatch_metric_alarm.error_rate.alarm_name,
+    aws_cloudwatch_metric_alarm.target_error_rate.alarm_name,
     aws_cloudwatch_metric_alarm.unhealthy_hosts.alarm_name,
     aws_cloudwatch_metric_alarm.p99_latency.alarm_name,
   ], aws_cloudwatch_metric_alarm.running_tasks[*].alarm_name)
 }
 
 output "deployment_alarm_names" {
-  description = "The alarms an ECS deployment should roll back on: 5xx rate and unhealthy hosts."
+  description = "The alarms an ECS deployment should roll back on: the targets' own 5xx rate (not the load balancer's 503s while no target is healthy yet) and unhealthy hosts."
   value = [
-    aws_cloudwatch_metric_alarm.error_rate.alarm_name,
+    aws_cloudwatch_metric_alarm.target_error_rate.alarm_name,
     aws_cloudwatch_metric_alarm.unhealthy_hosts.alarm_name,
   ]
 }

@@ -40,7 +40,7 @@ variable "log_group_name" {
 }
 
 variable "error_rate_threshold_percent" {
-  description = "Alarm when 5xx answers (target and load balancer) exceed this share of requests."
+  description = "Alarm when 5xx answers exceed this share of requests: all of them (targets and load balancer) for the 5xx-rate alarm, the targets' own for the target-5xx-rate alarm that deployments roll back on."
   type        = number
   default     = 1
 

@@ -23,6 +23,7 @@ BASICS = ["bash", "env", "dirname", "basename", "sed", "grep", "cat", "cut", "tr
           "sleep", "git", "timeout", "head", "awk", "id", "mkdir", "rm"]
 
 REPO = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/product-search-prod"
+TASKDEF = "arn:aws:ecs:eu-west-1:123456789012:task-definition/product-search-prod:42"
 
 TERRAFORM_STUB = r"""#!/usr/bin/env bash
 echo "terraform $*" >> "$STUB_LOG"
@@ -37,6 +38,8 @@ case "$2" in
       domain_name) [ -n "${STUB_DOMAIN:-}" ] || { echo "Error: Unsupported value for raw output" >&2; exit 1; }
                    printf '%s' "$STUB_DOMAIN" ;;
       log_group_name) printf '/ecs/product-search-prod' ;;
+      cluster_name|service_name) printf 'product-search-prod' ;;
+      task_definition_arn) printf '%s' "$STUB_TASKDEF" ;;
       dashboard_url) printf 'https://console.example/dashboard' ;;
       *) exit 1 ;;
     esac ;;
@@ -48,8 +51,19 @@ AWS_STUB = r"""#!/usr/bin/env bash
 echo "aws $*" >> "$STUB_LOG"
 case "$1 $2" in
   "sts get-caller-identity") echo "arn:aws:iam::123456789012:user/ci" ;;
-  "ecr describe-images") [ "${STUB_ECR_HAS_TAG:-no}" = yes ] ;;
+  "ecr describe-images")
+    # STUB_ECR_TAGS: the tags ECR holds, space-separated
+    tag="$(printf '%s\n' "$@" | sed -n 's/^imageTag=//p')"
+    case " ${STUB_ECR_TAGS:-} " in *" $tag "*) exit 0 ;; *) exit 254 ;; esac ;;
   "ecr get-login-password") echo password ;;
+  "ecs describe-services")
+    # STUB_ROLLOUT: the primary deployment's rolloutState on each call, comma-separated
+    # (the last one repeats); STUB_PRIMARY_TD: its task definition (default: the new one)
+    n="$(cat "$STUB_DIR/rollout-calls" 2>/dev/null || echo 0)"
+    echo $((n + 1)) > "$STUB_DIR/rollout-calls"
+    IFS=, read -r -a states <<<"${STUB_ROLLOUT:-COMPLETED}"
+    k=$(( n < ${#states[@]} ? n : ${#states[@]} - 1 ))
+    printf '%s\t%s\t%s\n' "${STUB_PRIMARY_TD:-$STUB_TASKDEF}" "${states[k]}" "${STUB_REASON:-ECS deployment ecs-svc/1 in progress.}" ;;
   *) exit 0 ;;
 esac
 """
@@ -122,6 +136,8 @@ class ScriptTestCase(unittest.TestCase):
             "STUB_LOG": self.log,
             "STUB_DIR": self.tmp,
             "STUB_REPO": REPO,
+            "STUB_TASKDEF": TASKDEF,
+            "ROLLOUT_POLL_S": "0",
             "STUB_BASE": "http://ps-prod-1.eu-west-1.elb.amazonaws.com",
             "VERSION": "1.0.0",
             "CONTAINER_ENGINE": "docker",
@@ -151,9 +167,10 @@ class Deploy(ScriptTestCase):
         self.assertEqual(len(builds), 1, self.calls())
         self.assertIn("--platform linux/amd64", builds[0])
         pushes = self.calls("docker push")
-        self.assertEqual([p.split()[-1] for p in pushes], [f"{REPO}:{self.rev()}", f"{REPO}:latest"])
+        self.assertEqual([p.split()[-1] for p in pushes], [f"{REPO}:{self.rev()}-amd64", f"{REPO}:latest"])
         full = [c for c in tf if " apply " in c and "image_tag" in c]
         self.assertEqual(len(full), 1, tf)
+        self.assertIn(f"-var image_tag={self.rev()}-amd64", full[0])
         log = self.calls()
         # the repository exists, then the image is pushed, then the service is applied
         self.assertLess(log.index(tf[1]), log.index(builds[0]))
@@ -183,9 +200,26 @@ class Deploy(ScriptTestCase):
 
     def test_tag_already_in_ecr_skips_build_and_push(self):
         proc = self.run_script(DEPLOY, "--yes", "--backend-config", self.backend,
-                               extra_env={"STUB_ECR_HAS_TAG": "yes"})
+                               extra_env={"STUB_ECR_TAGS": f"{self.rev()}-amd64 latest"})
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
         self.assertEqual(self.calls("docker build") + self.calls("docker push"), [])
+        self.assertIn(f"imageTag={self.rev()}-amd64", self.calls("aws ecr describe-images")[0])
+
+    def test_image_in_ecr_for_the_other_architecture_is_not_reused(self):
+        # ECR holds this commit's amd64 image (and the plain tag of an older script); an
+        # ARM64 task must get an arm64 image, built and pushed under its own tag.
+        env = {"STUB_ARCH": "ARM64", "STUB_ECR_TAGS": f"{self.rev()} {self.rev()}-amd64 latest"}
+        proc = self.run_script(DEPLOY, "--yes", "--backend-config", self.backend,
+                               "--", "-var", "cpu_architecture=ARM64", extra_env=env)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertIn(f"imageTag={self.rev()}-arm64", self.calls("aws ecr describe-images")[0])
+        builds = self.calls("docker build")
+        self.assertEqual(len(builds), 1)
+        self.assertIn("--platform linux/arm64", builds[0])
+        pushes = [p.split()[-1] for p in self.calls("docker push")]
+        self.assertEqual(pushes, [f"{REPO}:{self.rev()}-arm64", f"{REPO}:latest"])
+        full = [c for c in self.calls("terraform") if " apply " in c and "image_tag" in c]
+        self.assertIn(f"-var image_tag={self.rev()}-arm64", full[0])
 
     def test_domain_is_probed_through_the_load_balancer(self):
         env = {"STUB_DOMAIN": "search.example.com", "STUB_BASE": "https://search.example.com", "STUB_DNS": "down"}
@@ -195,6 +229,46 @@ class Deploy(ScriptTestCase):
         self.assertIn("--connect-to search.example.com::ps-prod-1.eu-west-1.elb.amazonaws.com:", probe)
         self.assertTrue(probe.endswith("https://search.example.com/health"), probe)
         self.assertIn("search.example.com does not answer yet (DNS propagation)", proc.stdout)
+
+    def test_waits_for_the_rollout_before_the_health_probe(self):
+        env = {"STUB_ROLLOUT": "IN_PROGRESS,IN_PROGRESS,COMPLETED"}
+        proc = self.run_script(DEPLOY, "--yes", "--backend-config", self.backend, extra_env=env)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        polls = self.calls("aws ecs describe-services")
+        self.assertEqual(len(polls), 3, self.calls())
+        self.assertIn("--cluster product-search-prod --services product-search-prod", polls[0])
+        self.assertIn("--region eu-west-1", polls[0])
+        self.assertIn("status==`PRIMARY`", polls[0])
+        log = self.calls()
+        full = [c for c in log if c.startswith("terraform") and " apply " in c and "image_tag" in c][0]
+        first_probe = self.calls("curl")[0]
+        self.assertLess(log.index(full), log.index(polls[0]))
+        self.assertLess(log.index(polls[-1]), log.index(first_probe))
+        self.assertIn(f"rollout COMPLETED: the service runs {TASKDEF}", proc.stdout)
+
+    def test_failed_rollout_fails_the_deploy(self):
+        env = {"STUB_ROLLOUT": "IN_PROGRESS,FAILED",
+               "STUB_REASON": "ECS deployment ecs-svc/1 failed: alarm product-search-prod-target-5xx-rate in ALARM."}
+        proc = self.run_script(DEPLOY, "--yes", "--backend-config", self.backend, extra_env=env)
+        self.assertNotEqual(proc.returncode, 0, proc.stdout)
+        self.assertIn(f"the deployment of {TASKDEF} FAILED: ECS deployment ecs-svc/1 failed: alarm",
+                      proc.stderr.strip().splitlines()[-1])
+        self.assertEqual(self.calls("curl"), [], "no health probe after a failed rollout (old tasks would answer it)")
+
+    def test_rolled_back_deployment_fails_the_deploy(self):
+        env = {"STUB_PRIMARY_TD": TASKDEF.replace(":42", ":41"), "STUB_ROLLOUT": "IN_PROGRESS",
+               "STUB_REASON": "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/0."}
+        proc = self.run_script(DEPLOY, "--yes", "--backend-config", self.backend, extra_env=env)
+        self.assertNotEqual(proc.returncode, 0, proc.stdout)
+        self.assertIn("ECS rolled the deployment back: the primary deployment runs "
+                      f"{TASKDEF.replace(':42', ':41')}, not {TASKDEF}", proc.stderr)
+        self.assertEqual(self.calls("curl"), [])
+
+    def test_rollout_that_never_completes_times_out(self):
+        env = {"STUB_ROLLOUT": "IN_PROGRESS", "ROLLOUT_WAIT_S": "1", "ROLLOUT_POLL_S": "1"}
+        proc = self.run_script(DEPLOY, "--yes", "--backend-config", self.backend, extra_env=env)
+        self.assertNotEqual(proc.returncode, 0, proc.stdout)
+        self.assertIn("is still IN_PROGRESS after 1 s (ROLLOUT_WAIT_S)", proc.stderr)
 
     def test_default_backend_file_and_its_absence(self):
         proc = self.run_script(DEPLOY, "--yes")
@@ -208,6 +282,8 @@ class Deploy(ScriptTestCase):
         self.assert_refused(self.run_script(DEPLOY, "--backend-config"), "--backend-config needs a file")
         self.assert_refused(self.run_script(DEPLOY, "--backend-config", "/nonexistent.hcl"),
                             "no S3 backend settings at /nonexistent.hcl")
+        self.assert_refused(self.run_script(DEPLOY, "--yes", extra_env={"ROLLOUT_WAIT_S": "soon"}),
+                            "ROLLOUT_WAIT_S must be a whole number")
         self.assertEqual(self.calls("terraform"), [])
 
     def rev(self):

@@ -32,6 +32,8 @@ echo "docker $*" >> "$STUB_LOG"
 case "$1" in
   compose) [[ "${STUB_COMPOSE:-plugin}" == plugin ]] || { echo "docker: unknown command: docker compose" >&2; exit 1; }
            [[ "$*" != *" up "* ]] || echo "compose env LOCALSTACK_IMAGE=$LOCALSTACK_IMAGE" >> "$STUB_LOG"
+           [[ "$*" != *" up "* || -z "${CATALOG_BUCKET:-}" ]] ||
+             echo "compose env CATALOG_BUCKET=$CATALOG_BUCKET CATALOG_KEY=$CATALOG_KEY CATALOG_FILE_NAME=$CATALOG_FILE_NAME PRODUCTS=$CATALOG_PRODUCTS_FILE SNAPSHOT=$CATALOG_SNAPSHOT_FILE" >> "$STUB_LOG"
            exit 0 ;;
   info)    [[ "${STUB_ENGINE:-up}" == up ]] || { echo "Cannot connect to the Docker daemon" >&2; exit 1; }
            exit 0 ;;
@@ -49,6 +51,9 @@ case "$2" in
       direct_invoke_url) printf '%s' "$STUB_DIRECT" ;;
       lambda_invoke_url) printf '%s' "$STUB_LAMBDA" ;;
       ecr_repository_url) printf '%s' "$STUB_ECR" ;;
+      catalog_s3_uri) printf 's3://product-search-catalog-20261203/catalog/%s' "$STUB_CATALOG" ;;
+      catalog_container_file) printf '/catalog/%s' "$STUB_CATALOG" ;;
+      catalog_format) case "$STUB_CATALOG" in *.snap) printf snapshot ;; *) printf products ;; esac ;;
       *) exit 1 ;;
     esac ;;
 esac
@@ -177,9 +182,23 @@ class Refusals(ScriptTestCase):
         proc = self.run_script(UP, "--pro")
         self.assert_refused(proc, "LOCALSTACK_AUTH_TOKEN")
 
+    def test_pro_refuses_a_community_image(self):
+        self.stub("docker", DOCKER_STUB)
+        self.stub("terraform", TERRAFORM_STUB)
+        for image in ("localstack/localstack:4.14.0", "localstack/localstack:latest", "my/localstack-pro-ish:1"):
+            with self.subTest(image=image):
+                proc = self.run_script(UP, "--pro", extra_env={"LOCALSTACK_AUTH_TOKEN": "ls-test",
+                                                               "LOCALSTACK_IMAGE": image})
+                self.assert_refused(proc, f"--pro needs a Pro image, localstack/localstack-pro:<version>; LOCALSTACK_IMAGE is {image}")
+        started = [c for c in self.calls() if " up " in c or c.startswith("terraform")]
+        self.assertEqual(started, [], "nothing may be started with the wrong image")
+
     def test_bad_arguments_and_settings(self):
         self.stub("docker", DOCKER_STUB)
         self.stub("terraform", TERRAFORM_STUB)
+        self.assert_refused(self.run_script(UP, "--catalog"), "--catalog needs a file")
+        self.assert_refused(self.run_script(UP, "--catalog", "/no/such/catalog.jsonl"),
+                            "--catalog /no/such/catalog.jsonl: not a readable file")
         self.assert_refused(self.run_script(UP, "--lamda"), "unknown argument '--lamda'")
         self.assert_refused(self.run_script(DOWN, "now"), "unknown argument 'now'")
         self.assert_refused(
@@ -290,6 +309,33 @@ class Flow(ScriptTestCase):
         self.assertLess(calls.index(f"docker tag product-search:latest {repo}:latest"), push)
         self.assertLess(applies[0], push)
         self.assertLess(push, applies[1])
+        # --pro without LOCALSTACK_IMAGE runs the Pro image, not the community default
+        self.assertIn("compose env LOCALSTACK_IMAGE=localstack/localstack-pro:4.14.0", calls)
+
+    def test_up_with_a_catalog_from_s3(self):
+        for name, products, snapshot in (("products.jsonl", "/catalog/products.jsonl", ""),
+                                         ("catalog.snap", "", "/catalog/catalog.snap")):
+            with self.subTest(catalog=name):
+                open(self.log, "w").close()
+                path = os.path.join(self.tmp, name)
+                with open(path, "w") as f:
+                    f.write('{"id": 1, "name": "alpha"}\n')
+                proc = self.run_script(UP, "--catalog", path, extra_env=dict(self.env, STUB_CATALOG=name))
+                self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+                calls = self.calls()
+                apply = [c for c in calls if c.startswith(f"terraform -chdir={ENV_DIR} apply")]
+                self.assertEqual(len(apply), 1, calls)
+                self.assertIn(f"-var catalog_file={path}", apply[0])
+                base_up = f"docker compose -p product-search-localstack -f {ENV_DIR}/compose.yaml up -d"
+                overlay_up = (f"docker compose -p product-search-localstack -f {ENV_DIR}/compose.yaml "
+                              f"-f {ENV_DIR}/compose.catalog.yaml up -d")
+                # the service starts on a generated catalog, terraform uploads the file,
+                # then the overlay restarts it behind catalog-fetch
+                self.assertLess(calls.index(base_up), calls.index(apply[0]))
+                self.assertLess(calls.index(apply[0]), calls.index(overlay_up))
+                self.assertIn("compose env CATALOG_BUCKET=product-search-catalog-20261203 "
+                              f"CATALOG_KEY=catalog/{name} CATALOG_FILE_NAME={name} "
+                              f"PRODUCTS={products} SNAPSHOT={snapshot}", calls)
 
     def test_up_gives_up_when_the_service_stays_unhealthy(self):
         self.http["health_status"] = 503
