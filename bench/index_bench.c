@@ -225,7 +225,7 @@ int main(int argc, char **argv)
                 double t0 = now();
                 if (search_run(&engine, &reqs[i], 0, &r) != 0)
                     return 1;
-                free(render_search(&cat, &r, &len));
+                free(render_search(&cat, &reqs[i], &r, &len));
                 lat[i] = now() - t0;
                 sum += lat[i];
             }

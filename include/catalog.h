@@ -64,7 +64,8 @@ int catalog_generate(struct catalog *cat, size_t n);
 void catalog_init(struct catalog *cat);
 
 /* Appends one product, copying the four strings into the arena. Returns 0,
- * or -1 when memory runs out or the arena would pass 4 GiB. */
+ * or -1 when a string is longer than CATALOG_MAX_STRING, memory runs out or
+ * the arena would pass 4 GiB. */
 int catalog_add(struct catalog *cat, uint64_t id, uint64_t price_cents,
                 const char *name, size_t name_len,
                 const char *category, size_t category_len,

@@ -2,6 +2,7 @@
 #ifndef PRODUCT_SEARCH_INDEX_IMPL_H
 #define PRODUCT_SEARCH_INDEX_IMPL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,7 +13,7 @@
 #include "tables.h"
 
 enum {
-    INDEX_PAD = REQUEST_MAX_QUERY + 2, /* zero bytes after the text: compares never run off it */
+    INDEX_PAD = REQUEST_MAX_QUERY + 2, /* zero bytes after a text: compares never run off it */
     INDEX_CHUNK = 512,                 /* product positions gathered per batch */
     INDEX_PRICE_BLOCK = 256,           /* price ranks per leaf of the price tree */
     INDEX_PRICE_LEVELS = 32,           /* levels the price tree may have */
@@ -28,23 +29,47 @@ struct index_folds {
     uint32_t **counts;     /* per folded id with a bitmap: its facet counts (see index.fcount) */
 };
 
+/* The precomputed sets of one broad suffix-tree node: the products of its
+ * occurrences by the class they can take (request.h). */
+struct index_heavy {
+    uint32_t depth;          /* the node's string depth: the longest term it serves */
+    roaring_bitmap_t *any;   /* products with an occurrence of the node's label */
+    roaring_bitmap_t *prefix; /* ... with one that starts at a word start */
+    roaring_bitmap_t *word;  /* ... with one of all depth bytes that starts at a word
+                              * start and ends at a word end */
+    uint32_t *counts;        /* facet counts of any, or NULL */
+};
+
+/* One field's text index: the field's pieces of text (a product's name, or
+ * one distinct lower-cased value of another field), their suffix array, and
+ * the broad nodes' precomputed sets. */
+struct index_text {
+    enum catalog_field field; /* which field */
+    bool per_product;         /* pieces are products; else folded value ids of the field */
+    uint32_t npieces;         /* pieces */
+    uint32_t tlen;            /* bytes of text (without the padding) */
+    unsigned char *text;      /* the pieces lower-cased, each followed by a NUL; a NUL
+                               * before the first, and INDEX_PAD zeros after the last */
+    uint32_t *start;          /* npieces + 1: where each piece starts in text */
+    uint32_t *sorted;         /* per_product: pieces in byte order of their text (whole-field
+                               * matches); NULL otherwise (folded ids are in that order) */
+    int32_t *sa;              /* suffix array of the text (the leading NUL included) */
+    uint32_t *owner;          /* per suffix array slot: its piece */
+    uint64_t *wstart;         /* per slot, a bit: the suffix starts at a word start */
+    uint32_t *bucket;         /* 65537 slots: first suffix array slot per 2-byte prefix */
+    uint64_t *heavy_key;      /* heavy sets' hash: (lo << 32 | hi), 0 = empty */
+    struct index_heavy *heavy; /* heavy sets' hash: the node of slots [lo, hi) */
+    size_t heavy_mask;        /* hash slots - 1 */
+    size_t nheavy;            /* heavy nodes stored */
+};
+
 struct index {
     const struct tables *tables;   /* the catalog and its value tables (borrowed) */
     struct index_tuning tune;      /* thresholds */
     uint32_t n;                    /* products */
-    uint32_t tlen;                 /* bytes of text (without the padding) */
-    unsigned char *text;           /* lower-cased names, each NUL-terminated, then each
-                                    * distinct lower-cased category, NUL-terminated */
-    int32_t *sa;                   /* suffix array of text */
-    uint32_t *owner;               /* per suffix array slot: the product whose name holds
-                                    * the suffix, or n + folded category id */
-    uint32_t *bucket;              /* 65537 slots: first suffix array slot per 2-byte prefix */
-    uint64_t *heavy_key;           /* heavy sets' hash: (lo << 32 | hi), 0 = empty */
-    roaring_bitmap_t **heavy_set;  /* heavy sets' hash: the product set of slots [lo, hi) */
-    uint32_t **heavy_counts;       /* heavy sets' hash: the set's facet counts, or NULL */
-    size_t heavy_mask;             /* hash slots - 1 */
-    size_t nheavy;                 /* heavy sets stored */
-    struct index_folds fold[REQUEST_FIELD_COUNT];  /* per lower-cased category and brand */
+    struct index_text text[CATALOG_FIELD_COUNT];    /* per field */
+    struct index_folds fold[CATALOG_FIELD_COUNT];   /* per folded value: category, brand,
+                                                     * description */
     roaring_bitmap_t **exact[REQUEST_FIELD_COUNT]; /* per exact value id, or NULL: too many */
     uint32_t foff[REQUEST_FIELD_COUNT]; /* where each field's counts start in a counts array */
     uint32_t fcount;               /* counts per precomputed set: the values of the fields
@@ -65,11 +90,11 @@ static inline const struct product *index_item(const struct index *ix, uint32_t 
     return &ix->tables->cat->items[k];
 }
 
-/* The value tables of filter field f. */
+/* The value tables of catalog field f (category, brand, description). */
 static inline const struct tables_values *index_values(const struct index *ix,
-                                                       enum request_field f)
+                                                       enum catalog_field f)
 {
-    return &ix->tables->values[request_catalog_field(f)];
+    return &ix->tables->values[f];
 }
 
 /* roaring_bitmap_free() that takes NULL. */
@@ -79,12 +104,30 @@ static inline void index_bm_free(roaring_bitmap_t *bm)
         roaring_bitmap_free(bm);
 }
 
-/* Adds to bm the products owning suffix array slots [lo, hi). */
-void index_add_slots(const struct index *ix, roaring_bitmap_t *bm, uint32_t lo, uint32_t hi);
+/* Whether suffix array slot i of t starts at a word start. */
+static inline bool index_word_start(const struct index_text *t, uint32_t i)
+{
+    return (t->wstart[i >> 6] >> (i & 63)) & 1;
+}
 
-/* Counts each value of field among the products of bm (card of them) into counts. */
-void index_count_values(const struct index *ix, enum request_field field,
-                        const roaring_bitmap_t *bm, size_t card, uint32_t *counts);
+/* Class conditions a term meets at every occurrence (index_gather()). */
+enum {
+    INDEX_STARTS_ANY = 1, /* its first byte is not a word byte: it starts at a word start */
+    INDEX_ENDS_ANY = 2,   /* its last byte is not a word byte: it ends at a word end */
+};
+
+/* The products of the slots [lo, hi) of t gathered slot by slot into any,
+ * prefix and word (each may be NULL: not wanted): prefix takes the slots
+ * whose suffix starts at a word start, word those of them whose byte at
+ * depth is not a word byte; vacuous (INDEX_STARTS_ANY, INDEX_ENDS_ANY) waives
+ * either condition. */
+void index_gather(const struct index *ix, const struct index_text *t, uint32_t lo, uint32_t hi,
+                  uint32_t depth, unsigned vacuous, roaring_bitmap_t *any,
+                  roaring_bitmap_t *prefix, roaring_bitmap_t *word);
+
+/* Counts each value of filter field f among the products of bm (card of them). */
+void index_count_values(const struct index *ix, enum request_field f, const roaring_bitmap_t *bm,
+                        size_t card, uint32_t *counts);
 
 /* Ascending order of two uint32_t, for qsort. */
 int index_cmp_u32(const void *a, const void *b);

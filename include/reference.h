@@ -14,4 +14,9 @@
 int reference_run(const struct catalog *cat, const struct request *req, size_t scan_limit,
                   struct result *out);
 
+/* The highlight of product p under req (docs/api.md), read off the
+ * definition. */
+void reference_highlight(const struct catalog *cat, const struct product *p,
+                         const struct request *req, struct highlight *out);
+
 #endif

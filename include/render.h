@@ -16,10 +16,12 @@ enum {
  * into buf (at least RENDER_DURATION_MAX bytes), NUL-terminated; returns its length. */
 size_t render_duration(char *buf, uint64_t ns);
 
-/* The search answer (docs/api.md) for res over cat, NUL-terminated, in one heap
+/* The search answer (docs/api.md) for res, the answer to req over cat, with
+ * each product's highlight when req asks for it; NUL-terminated, in one heap
  * buffer the caller owns (free()); *len gets its length. NULL when memory
  * runs out. */
-char *render_search(const struct catalog *cat, const struct result *res, size_t *len);
+char *render_search(const struct catalog *cat, const struct request *req,
+                    const struct result *res, size_t *len);
 
 /* One product as a JSON object, NUL-terminated, in a heap buffer the caller owns (free());
  * the catalog export writes these as JSON Lines. NULL when memory runs out. */

@@ -24,6 +24,17 @@ enum request_sort {
     REQUEST_SORT_ID,         /* id ascending (the default) */
     REQUEST_SORT_PRICE,      /* price ascending */
     REQUEST_SORT_PRICE_DESC, /* price descending */
+    REQUEST_SORT_RELEVANCE,  /* the relevance key: typos, then score (docs/api.md) */
+};
+
+/* The classes of an occurrence of a term in a field, best first; a term's
+ * placement in field i of the request's list is 4 * i + class. */
+enum request_class {
+    REQUEST_WHOLE,  /* the occurrence is the whole field */
+    REQUEST_WORD,   /* it starts at a word start and ends at a word end */
+    REQUEST_PREFIX, /* it starts at a word start */
+    REQUEST_INFIX,  /* any other occurrence */
+    REQUEST_CLASSES,
 };
 
 /* How q is matched. */
@@ -59,9 +70,25 @@ struct request {
     uint64_t min_price;                   /* cents; 0 when not given */
     uint64_t max_price;                   /* cents; UINT64_MAX when not given */
     enum request_sort sort;               /* result order */
+    unsigned nfields;                     /* fields the text test searches, 1..4 */
+    enum catalog_field field[CATALOG_FIELD_COUNT]; /* those fields, heaviest first */
+    bool highlight;                       /* each listed product gains its highlight */
+    unsigned typos;                       /* most typos a term may use, 0..2 */
     size_t offset;                        /* matches skipped, in result order */
     size_t limit;                         /* products listed at most, 1..REQUEST_MAX_LIMIT */
     unsigned facets;                      /* bit (1u << enum request_field) per facet asked for */
+};
+
+enum {
+    REQUEST_MAX_RANGES = CATALOG_MAX_STRING / 2 + 1, /* highlight ranges one field can hold */
+};
+
+/* The highlight of one listed product: for each of the request's fields (in
+ * its order), the byte ranges [start, end) of the field as stored that the
+ * terms matched: ascending, disjoint and not adjacent. */
+struct highlight {
+    uint16_t n[CATALOG_FIELD_COUNT];                              /* ranges of each field */
+    uint16_t range[CATALOG_FIELD_COUNT][REQUEST_MAX_RANGES][2];   /* start, end */
 };
 
 /* One facet entry: a distinct value and how many matches hold it. */
@@ -96,7 +123,8 @@ static inline struct catalog_str request_value(const struct product *p, enum req
 }
 
 /* The request without q that browses every product: no filters, id order,
- * offset 0, at most limit products, no facets. */
+ * offset 0, at most limit products, no facets, fields name and category, no
+ * highlight, no typos. */
 void request_init(struct request *req, size_t limit);
 
 /* Makes q (qlen bytes) the request's text, one phrase. Returns 0, or -1 when
@@ -107,10 +135,31 @@ int request_set_phrase(struct request *req, const char *q, size_t qlen);
  * -1 when q is refused or limit is not 1..REQUEST_MAX_LIMIT. */
 int request_phrase(struct request *req, const char *q, size_t qlen, size_t limit);
 
+/* True when req searches the default fields, name then category. */
+static inline bool request_default_fields(const struct request *req)
+{
+    return req->nfields == 2 && req->field[0] == CATALOG_NAME &&
+           req->field[1] == CATALOG_CATEGORY;
+}
+
+/* A term's allowance of typos under req (0, 1 or 2): none for a term holding
+ * an ASCII digit or shorter than 4 bytes, min(typos, 1) from 4 bytes,
+ * min(typos, 2) from 8 bytes. */
+unsigned request_allowance(const struct request *req, const char *term, size_t len);
+
+/* The relevance key of a match from its typos and score (both sums over the
+ * terms): smaller first. */
+static inline uint32_t request_key(unsigned typos, unsigned score)
+{
+    return (uint32_t)typos << 16 | score;
+}
+
 /* Puts the n matches m (positions in id order) in req's order and lists the
- * page (offset, limit) into out->item and out->count. */
-void request_page(const struct catalog *cat, const struct request *req, uint32_t *m, size_t n,
-                  struct result *out);
+ * page (offset, limit) into out->item and out->count. key[i] is m[i]'s
+ * relevance key when req sorts by relevance (NULL otherwise). Returns 0, or
+ * -1 when memory runs out. */
+int request_page(const struct catalog *cat, const struct request *req, uint32_t *m,
+                 const uint32_t *key, size_t n, struct result *out);
 
 /* Fills a facet from per-value counts: count[v] matches hold value v (value
  * ids in the byte order of the values), rep[v] a product holding it. Keeps

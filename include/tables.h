@@ -27,19 +27,26 @@ struct tables {
                      * followed by a NUL, back to back in id order; a query holds
                      * no NUL, so no match spans two fields or two products */
     uint32_t *offs; /* scanned + 1 offsets: product k is text[offs[k], offs[k+1]) */
+    char *more;     /* the same for each product's description and brand, for the
+                     * searches that list those fields */
+    uint32_t *more_offs; /* scanned + 1 offsets into more */
     size_t count;   /* products in the catalog */
     size_t scanned; /* products whose text is built: the widest window a scan reads */
-    struct tables_values values[CATALOG_FIELD_COUNT]; /* built for category and brand */
+    struct tables_values values[CATALOG_FIELD_COUNT]; /* built for every field but the name */
 };
 
 /* Builds the tables of cat into t (caller-owned): the text of the first
- * window products (0 = all; a server whose SCAN_LIMIT is 100 needs no text
- * for the rest) and the value tables of every product. Returns 0, or -1 when
- * memory runs out or the text would pass 4 GiB (t is then empty). */
-int tables_init(struct tables *t, const struct catalog *cat, size_t window);
+ * scanned products (a server whose SCAN_LIMIT is 100 needs no text for the
+ * rest; the whole-catalog index needs none) and the value tables of every
+ * product. Returns 0, or -1 when memory runs out or the text would pass
+ * 4 GiB (t is then empty). */
+int tables_init(struct tables *t, const struct catalog *cat, size_t scanned);
 
 /* Frees what t owns and leaves it empty. */
 void tables_deinit(struct tables *t);
+
+/* The lower-cased field f of product k (k < t->scanned), *len bytes. */
+const char *tables_field(const struct tables *t, size_t k, enum catalog_field f, size_t *len);
 
 /* The folded id of value v (vn bytes, ASCII lower-cased) of field f
  * (category or brand), or UINT32_MAX when no product holds it in any case. */

@@ -24,6 +24,13 @@ static inline char text_lower(char c)
     return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
 }
 
+/* True for a byte of a word: an ASCII letter or digit, or any byte from 0x80
+ * (so that a UTF-8 word is never split). */
+static inline bool text_word_byte(unsigned char c)
+{
+    return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
 /* Writes the ASCII lower case of s[0..n) at w (branch-free, so the compiler
  * vectorises it); returns w + n. */
 char *text_lower_copy(char *w, const char *s, size_t n);

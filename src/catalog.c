@@ -122,8 +122,11 @@ int catalog_add(struct catalog *cat, uint64_t id, uint64_t price_cents,
     const char *const str[4] = {name, category, description, brand};
     const size_t len[4] = {name_len, category_len, description_len, brand_len};
     uint8_t plain = 0;
-    for (unsigned f = 0; f < 4; f++)
+    for (unsigned f = 0; f < 4; f++) {
+        if (len[f] > CATALOG_MAX_STRING)
+            return -1;
         plain |= (uint8_t)(text_json_plain(str[f], len[f]) << f); /* order of enum catalog_field */
+    }
     return add_product(cat, id, price_cents, str, len, plain);
 }
 

@@ -2,30 +2,52 @@
  * holds its layout, index_build.c builds it).
  *
  * It answers every request over the whole catalog exactly as the reference
- * does (substrings with ASCII case folding inside a name or a category,
- * filters, price ranges, price sort with offset, facets), and a broad query
- * ("product" holds in every product, "a" in 95 % of them) must cost no more
- * than a narrow one, with an exact total, and without a cache of answers.
+ * does (substrings with ASCII case folding inside the listed fields, filters,
+ * price ranges, sorts with offset, the relevance order, facets), and a broad
+ * query ("product" holds in every product, "a" in 95 % of them) must cost no
+ * more than a narrow one, with an exact total, and without a cache of
+ * answers.
  *
  * Design (the measurements behind each choice are in docs/performance.md,
- * "Whole-catalog search"):
+ * "Whole-catalog search" and "Relevance"):
  *
- * - Text: one suffix array (libdivsufsort) over the lower-cased names, each
- *   NUL-terminated, then each distinct lower-cased category once. A term's
- *   occurrences are one range of the array: a 65,536-slot table of 2-byte
- *   prefixes narrows it, two binary searches finish. A category is indexed
- *   once, not once per product; an occurrence there stands for every product
- *   of that folded category, whose set the filters need anyway. owner[]
- *   holds each slot's product, so gathering a range reads memory in order.
+ * - Text, per field: one suffix array (libdivsufsort) over the field's
+ *   pieces, lower-cased and NUL-terminated: each product's name, and each
+ *   distinct lower-cased value of the category, brand and description once
+ *   (twelve categories, ten brands and 120 descriptions in the generated
+ *   catalog), so a field of few values costs almost nothing and an
+ *   occurrence there stands for its value's products, whose sets the
+ *   filters need anyway. A term's occurrences are one range of the array: a
+ *   65,536-slot table of 2-byte prefixes narrows it, two binary searches
+ *   finish. owner[] holds each slot's piece, so gathering a range reads
+ *   memory in order. A request's fields are the union of the fields' sets.
+ * - Classes (relevance): an occurrence starts at a word start when the byte
+ *   before it is not a word byte (a bit per slot, set at build), and ends at
+ *   a word end when the byte after it is not one (the byte at the term's
+ *   depth, read from the suffix). So a term's prefix occurrences are the
+ *   range's slots with the bit, its word occurrences those with the bit and
+ *   a non-word byte at its depth, and its whole-field matches an exact
+ *   lookup of the piece (names sorted by their text; other fields' folded
+ *   values are in byte order already). Nothing walks every occurrence of a
+ *   broad term: see the next point.
  * - Broad terms: a term's range is the leaf range of one suffix-tree node.
  *   Nodes with at least heavy_min slots, reachable by a query of at most
- *   heavy_depth bytes, get their exact product set precomputed as a CRoaring
- *   bitmap, built bottom-up (children OR'ed into the parent, loose slots
- *   added), found by (lo, hi) in a hash table; with facet counts for fields
- *   of at most 64 values. Smaller heavy_min values cost memory and gained
- *   nothing measurable on the text mix, so 2,048; smaller ranges are
- *   gathered into a bitmap. A broad query then costs a hash lookup, and a
- *   facet of one a copy of its stored counts.
+ *   heavy_depth bytes, get their product sets precomputed as CRoaring
+ *   bitmaps, built bottom-up (children OR'ed into the parent, loose slots
+ *   gathered): all occurrences, word-start occurrences, and word-start
+ *   occurrences of exactly the node's label followed by a non-word byte
+ *   (the children whose next byte is not a word byte), found by (lo, hi) in
+ *   a hash table, with facet counts for fields of at most 64 values. A
+ *   shorter term that lands on the same node shares its first two sets, and
+ *   its word set is either its prefix set or empty, decided by the one byte
+ *   that follows it in every suffix of the range. A broad query then costs a
+ *   hash lookup, and a facet of one a copy of its stored counts.
+ * - Relevance: each term's matches split into levels (4 x field + class,
+ *   best first) by walking its class sets from the first listed field down,
+ *   each minus what an earlier level took, within the request's matches.
+ *   One term: the levels are walked until the page is full. Several: the
+ *   terms' levels are combined pairwise into levels of their sums (a
+ *   product is in exactly one level of each term), then walked.
  * - match=all: the terms' sets intersected, smallest first.
  * - Filters: per lower-cased value its products, and a bitmap when it has 64
  *   or more (borrowed as is for a one-value filter, with its facet counts).
@@ -42,8 +64,7 @@
  *   counting product by product for the rest.
  *
  * The build runs on its own thread once the listener is up (search.c), and
- * the reference answers until the index is published, so readiness does not
- * wait for it.
+ * the reference answers until the index is published.
  *
  * Not chosen: n-gram posting lists with verification (Zoekt, Google Code
  * Search) verify every candidate, and for "product" or "a" every product is
@@ -58,76 +79,9 @@
 #include <roaring/roaring.h>
 
 #include "index_impl.h"
+#include "text.h"
 
 /* ---- sets of products ---------------------------------------------------- */
-
-/* Adds to bm the products of folded value f of field. */
-static void add_folded(const struct index *ix, roaring_bitmap_t *bm, int field, uint32_t f)
-{
-    const struct index_folds *fo = &ix->fold[field];
-    if (fo->bm[f] != NULL)
-        roaring_bitmap_or_inplace(bm, fo->bm[f]);
-    else
-        roaring_bitmap_add_many(bm, fo->start[f + 1] - fo->start[f], fo->member + fo->start[f]);
-}
-
-/* Adds to bm the products owning suffix array slots [lo, hi). */
-void index_add_slots(const struct index *ix, roaring_bitmap_t *bm, uint32_t lo, uint32_t hi)
-{
-    uint32_t buf[INDEX_CHUNK];
-    uint32_t last_cat = UINT32_MAX;
-    while (lo < hi) {
-        uint32_t end = hi - lo > INDEX_CHUNK ? lo + INDEX_CHUNK : hi;
-        size_t m = 0;
-        for (uint32_t i = lo; i < end; i++) {
-            uint32_t k = ix->owner[i];
-            if (k < ix->n) {
-                buf[m++] = k;
-            } else if (k - ix->n != last_cat) {
-                last_cat = k - ix->n;
-                add_folded(ix, bm, REQUEST_CATEGORY, last_cat);
-            }
-        }
-        roaring_bitmap_add_many(bm, m, buf);
-        lo = end;
-    }
-}
-
-/* Suffix array slots [*lo, *hi) of the suffixes starting with p (m >= 1 bytes). */
-static void find_range(const struct index *ix, const unsigned char *p, size_t m, uint32_t *lo,
-                       uint32_t *hi)
-{
-    if (m == 1) {
-        *lo = ix->bucket[(unsigned)p[0] << 8];
-        *hi = ix->bucket[((unsigned)p[0] + 1) << 8];
-        return;
-    }
-    unsigned key = (unsigned)p[0] << 8 | p[1];
-    uint32_t a = ix->bucket[key], b = ix->bucket[key + 1];
-    if (m > 2 && a < b) {
-        const unsigned char *t = ix->text + 2;
-        uint32_t l = a, h = b;
-        while (l < h) { /* first slot whose suffix is >= p */
-            uint32_t mid = l + (h - l) / 2;
-            if (memcmp(t + ix->sa[mid], p + 2, m - 2) < 0)
-                l = mid + 1;
-            else
-                h = mid;
-        }
-        a = l;
-        h = b;
-        while (l < h) { /* first slot whose suffix does not start with p */
-            uint32_t mid = l + (h - l) / 2;
-            if (memcmp(t + ix->sa[mid], p + 2, m - 2) <= 0)
-                l = mid + 1;
-            else
-                h = mid;
-        }
-        b = l;
-    }
-    *lo = a;
-    *hi = b;
-}
 
 /* A set being narrowed: cur is what it holds; own is cur when this request
  * owns it (and must free it), NULL while cur is borrowed from the index. */
@@ -136,25 +90,6 @@ struct set {
     roaring_bitmap_t *own;       /* cur when owned, NULL when borrowed */
     const uint32_t *counts;      /* facet counts of cur when precomputed, else NULL */
 };
-
-/* The precomputed set of slots [lo, hi) into s (borrowed); false when there is none. */
-static bool heavy_find(const struct index *ix, uint32_t lo, uint32_t hi, struct set *s)
-{
-    if (ix->heavy_key == NULL)
-        return false;
-    uint64_t key = (uint64_t)lo << 32 | hi;
-    for (size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull >> 20) & ix->heavy_mask;;
-         h = (h + 1) & ix->heavy_mask) {
-        if (ix->heavy_key[h] == key) {
-            s->cur = ix->heavy_set[h];
-            s->own = NULL;
-            s->counts = ix->heavy_counts[h];
-            return true;
-        }
-        if (ix->heavy_key[h] == 0)
-            return false;
-    }
-}
 
 static void set_free(struct set *s)
 {
@@ -172,6 +107,35 @@ static void set_take(struct set *s, roaring_bitmap_t *bm)
     s->counts = NULL;
 }
 
+static void set_borrow(struct set *s, const roaring_bitmap_t *bm, const uint32_t *counts)
+{
+    set_free(s);
+    s->cur = bm;
+    s->counts = counts;
+}
+
+/* An empty owned set. Returns 0, or -1 out of memory. */
+static int set_empty(struct set *s)
+{
+    roaring_bitmap_t *bm = roaring_bitmap_create();
+    if (bm == NULL)
+        return -1;
+    set_take(s, bm);
+    return 0;
+}
+
+/* Makes s own its products (copying them when borrowed). Returns 0, or -1. */
+static int set_own(struct set *s)
+{
+    if (s->own != NULL)
+        return 0;
+    roaring_bitmap_t *bm = roaring_bitmap_copy(s->cur);
+    if (bm == NULL)
+        return -1;
+    set_take(s, bm);
+    return 0;
+}
+
 /* Narrows s to its intersection with with. Returns 0, or -1 out of memory. */
 static int set_and(struct set *s, const roaring_bitmap_t *with)
 {
@@ -187,64 +151,362 @@ static int set_and(struct set *s, const roaring_bitmap_t *with)
     return 0;
 }
 
-/* The products whose name or category holds term p (m bytes, lower-cased). */
-static int term_set(const struct index *ix, const unsigned char *p, size_t m, struct set *s)
+static bool set_is_empty(const struct set *s)
+{
+    return roaring_bitmap_is_empty(s->cur);
+}
+
+/* ---- a field's text ------------------------------------------------------- */
+
+/* Adds to bm the products of folded value g of field f. */
+static void add_folded(const struct index *ix, roaring_bitmap_t *bm, enum catalog_field f,
+                       uint32_t g)
+{
+    const struct index_folds *fo = &ix->fold[f];
+    if (fo->bm[g] != NULL)
+        roaring_bitmap_or_inplace(bm, fo->bm[g]);
+    else
+        roaring_bitmap_add_many(bm, fo->start[g + 1] - fo->start[g], fo->member + fo->start[g]);
+}
+
+/* Products gathered piece by piece into a bitmap: per-product pieces in
+ * batches, folded values each once in a run of the same owner. */
+struct gather {
+    roaring_bitmap_t *bm;     /* the destination, or NULL: not wanted */
+    uint32_t buf[INDEX_CHUNK]; /* products not yet added */
+    size_t n;                 /* entries in buf */
+    uint32_t last;            /* the last folded value added */
+};
+
+static void gather_init(struct gather *g, roaring_bitmap_t *bm)
+{
+    g->bm = bm;
+    g->n = 0;
+    g->last = UINT32_MAX;
+}
+
+static void gather_flush(struct gather *g)
+{
+    if (g->bm != NULL && g->n > 0)
+        roaring_bitmap_add_many(g->bm, g->n, g->buf);
+    g->n = 0;
+}
+
+static void gather_add(const struct index *ix, const struct index_text *t, struct gather *g,
+                       uint32_t piece)
+{
+    if (g->bm == NULL)
+        return;
+    if (t->per_product) {
+        g->buf[g->n++] = piece;
+        if (g->n == INDEX_CHUNK)
+            gather_flush(g);
+    } else if (piece != g->last) {
+        g->last = piece;
+        add_folded(ix, g->bm, t->field, piece);
+    }
+}
+
+void index_gather(const struct index *ix, const struct index_text *t, uint32_t lo, uint32_t hi,
+                  uint32_t depth, unsigned vacuous, roaring_bitmap_t *any,
+                  roaring_bitmap_t *prefix, roaring_bitmap_t *word)
+{
+    struct gather ga, gp, gw;
+    gather_init(&ga, any);
+    gather_init(&gp, prefix);
+    gather_init(&gw, word);
+    bool starts_any = vacuous & INDEX_STARTS_ANY, ends_any = vacuous & INDEX_ENDS_ANY;
+    for (uint32_t i = lo; i < hi; i++) {
+        uint32_t piece = t->owner[i];
+        gather_add(ix, t, &ga, piece);
+        if ((prefix != NULL || word != NULL) && (starts_any || index_word_start(t, i))) {
+            gather_add(ix, t, &gp, piece);
+            if (word != NULL &&
+                (ends_any || !text_word_byte(t->text[(uint32_t)t->sa[i] + depth])))
+                gather_add(ix, t, &gw, piece);
+        }
+    }
+    gather_flush(&ga);
+    gather_flush(&gp);
+    gather_flush(&gw);
+}
+
+/* Suffix array slots [*lo, *hi) of t's suffixes starting with p (m >= 1 bytes). */
+static void find_range(const struct index_text *t, const unsigned char *p, size_t m,
+                       uint32_t *lo, uint32_t *hi)
+{
+    if (m == 1) {
+        *lo = t->bucket[(unsigned)p[0] << 8];
+        *hi = t->bucket[((unsigned)p[0] + 1) << 8];
+        return;
+    }
+    unsigned key = (unsigned)p[0] << 8 | p[1];
+    uint32_t a = t->bucket[key], b = t->bucket[key + 1];
+    if (m > 2 && a < b) {
+        const unsigned char *x = t->text + 2;
+        uint32_t l = a, h = b;
+        while (l < h) { /* first slot whose suffix is >= p */
+            uint32_t mid = l + (h - l) / 2;
+            if (memcmp(x + t->sa[mid], p + 2, m - 2) < 0)
+                l = mid + 1;
+            else
+                h = mid;
+        }
+        a = l;
+        h = b;
+        while (l < h) { /* first slot whose suffix does not start with p */
+            uint32_t mid = l + (h - l) / 2;
+            if (memcmp(x + t->sa[mid], p + 2, m - 2) <= 0)
+                l = mid + 1;
+            else
+                h = mid;
+        }
+        b = l;
+    }
+    *lo = a;
+    *hi = b;
+}
+
+/* The heavy node of slots [lo, hi) of t, or NULL. */
+static const struct index_heavy *heavy_find(const struct index *ix, const struct index_text *t,
+                                            uint32_t lo, uint32_t hi)
+{
+    if (t->heavy_key == NULL || hi - lo < ix->tune.heavy_min)
+        return NULL;
+    uint64_t key = (uint64_t)lo << 32 | hi;
+    for (size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull >> 20) & t->heavy_mask;;
+         h = (h + 1) & t->heavy_mask) {
+        if (t->heavy_key[h] == key)
+            return &t->heavy[h];
+        if (t->heavy_key[h] == 0)
+            return NULL;
+    }
+}
+
+/* The folded value of field t whose pieces all of [lo, hi) belong to, or
+ * UINT32_MAX ("beauty" is only in one category). */
+static uint32_t single_owner(const struct index_text *t, uint32_t lo, uint32_t hi)
+{
+    if (t->per_product || lo == hi)
+        return UINT32_MAX;
+    for (uint32_t i = lo + 1; i < hi; i++)
+        if (t->owner[i] != t->owner[lo])
+            return UINT32_MAX;
+    return t->owner[lo];
+}
+
+/* The products of field t whose text holds p (m bytes, lower-cased). */
+static int term_any(const struct index *ix, const struct index_text *t, const unsigned char *p,
+                    size_t m, struct set *s)
 {
     uint32_t lo, hi;
-    find_range(ix, p, m, &lo, &hi);
-    s->own = NULL;
-    s->counts = NULL;
-    if (hi - lo >= ix->tune.heavy_min && heavy_find(ix, lo, hi, s))
-        return 0;
-    /* Only one category holds the term ("beauty"): its bitmap, borrowed. */
-    uint32_t cat = lo < hi && ix->owner[lo] >= ix->n ? ix->owner[lo] - ix->n : UINT32_MAX;
-    for (uint32_t i = lo + 1; i < hi && cat != UINT32_MAX; i++)
-        if (ix->owner[i] != ix->n + cat)
-            cat = UINT32_MAX;
-    const struct index_folds *fo = &ix->fold[REQUEST_CATEGORY];
-    if (cat != UINT32_MAX && fo->bm[cat] != NULL) {
-        s->cur = fo->bm[cat];
-        s->counts = fo->counts != NULL ? fo->counts[cat] : NULL;
+    find_range(t, p, m, &lo, &hi);
+    const struct index_heavy *node = heavy_find(ix, t, lo, hi);
+    if (node != NULL) {
+        set_borrow(s, node->any, node->counts);
         return 0;
     }
-    roaring_bitmap_t *bm = roaring_bitmap_create();
-    if (bm == NULL)
+    uint32_t g = single_owner(t, lo, hi);
+    const struct index_folds *fo = &ix->fold[t->field];
+    if (g != UINT32_MAX && fo->bm[g] != NULL) {
+        set_borrow(s, fo->bm[g], fo->counts != NULL ? fo->counts[g] : NULL);
+        return 0;
+    }
+    if (set_empty(s) != 0)
         return -1;
-    index_add_slots(ix, bm, lo, hi);
-    set_take(s, bm);
-    return 0;
-}
-/* The products whose field equals one of the filter's values, ignoring ASCII
- * case, into s: borrowed (with its facet counts) when that is one value with
- * a bitmap, built otherwise. Returns 0, or -1 out of memory. */
-static int filter_set(const struct index *ix, int field, const struct request_filter *f,
-                      struct set *s)
-{
-    uint32_t ids[REQUEST_MAX_VALUES];
-    size_t n = 0;
-    for (size_t i = 0; i < f->count; i++) {
-        uint32_t id = tables_fold_find(ix->tables, request_catalog_field(field), f->value[i], f->len[i]);
-        if (id != UINT32_MAX)
-            ids[n++] = id;
-    }
-    const struct index_folds *fo = &ix->fold[field];
-    s->own = NULL;
-    s->counts = NULL;
-    if (n == 1 && fo->bm[ids[0]] != NULL) {
-        s->cur = fo->bm[ids[0]];
-        s->counts = fo->counts != NULL ? fo->counts[ids[0]] : NULL;
-        return 0;
-    }
-    roaring_bitmap_t *bm = roaring_bitmap_create();
-    if (bm == NULL)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        add_folded(ix, bm, field, ids[i]);
-    set_take(s, bm);
+    index_gather(ix, t, lo, hi, 0, 0, s->own, NULL, NULL);
     return 0;
 }
 
-/* ---- price --------------------------------------------------------------- */
+/* The pieces of t whose whole text is p: *first and *count in sorted order
+ * (per-product pieces: positions in t->sorted; folded values: their ids). */
+static void whole_pieces(const struct index_text *t, const unsigned char *p, size_t m,
+                         uint32_t *first, uint32_t *count)
+{
+    uint32_t lo = 0, hi = t->npieces;
+    /* first piece whose text is >= p */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        uint32_t j = t->sorted ? t->sorted[mid] : mid;
+        const unsigned char *x = t->text + t->start[j];
+        size_t xn = t->start[j + 1] - t->start[j] - 1;
+        int c = memcmp(x, p, xn < m ? xn : m);
+        if (c < 0 || (c == 0 && xn < m))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t a = lo;
+    while (lo < t->npieces) {
+        uint32_t j = t->sorted ? t->sorted[lo] : lo;
+        if (t->start[j + 1] - t->start[j] - 1 != m || memcmp(t->text + t->start[j], p, m) != 0)
+            break;
+        lo++;
+    }
+    *first = a;
+    *count = lo - a;
+}
+
+/* The products whose field t is p as a whole. */
+static int term_whole(const struct index *ix, const struct index_text *t, const unsigned char *p,
+                      size_t m, struct set *s)
+{
+    uint32_t first, count;
+    whole_pieces(t, p, m, &first, &count);
+    const struct index_folds *fo = &ix->fold[t->field];
+    if (!t->per_product && count == 1 && fo->bm[first] != NULL) {
+        set_borrow(s, fo->bm[first], fo->counts != NULL ? fo->counts[first] : NULL);
+        return 0;
+    }
+    if (set_empty(s) != 0)
+        return -1;
+    for (uint32_t i = first; i < first + count; i++) {
+        if (t->per_product)
+            roaring_bitmap_add(s->own, t->sorted[i]);
+        else
+            add_folded(ix, s->own, t->field, i);
+    }
+    return 0;
+}
+
+/* The products of field t by the best class term p can take there: c[class]
+ * holds every product with an occurrence of that class or better. */
+static int term_classes(const struct index *ix, const struct index_text *t,
+                        const unsigned char *p, size_t m, struct set c[REQUEST_CLASSES])
+{
+    uint32_t lo, hi;
+    find_range(t, p, m, &lo, &hi);
+    if (term_whole(ix, t, p, m, &c[REQUEST_WHOLE]) != 0)
+        return -1;
+    unsigned vacuous = (text_word_byte(p[0]) ? 0 : INDEX_STARTS_ANY) |
+                       (text_word_byte(p[m - 1]) ? 0 : INDEX_ENDS_ANY);
+    const struct index_heavy *node = heavy_find(ix, t, lo, hi);
+    if (node == NULL) {
+        if (set_empty(&c[REQUEST_INFIX]) != 0 || set_empty(&c[REQUEST_PREFIX]) != 0 ||
+            set_empty(&c[REQUEST_WORD]) != 0)
+            return -1;
+        index_gather(ix, t, lo, hi, (uint32_t)m, vacuous, c[REQUEST_INFIX].own,
+                     c[REQUEST_PREFIX].own, c[REQUEST_WORD].own);
+        return 0;
+    }
+    /* The range is a precomputed node's: m is at most its depth. */
+    set_borrow(&c[REQUEST_INFIX], node->any, node->counts);
+    set_borrow(&c[REQUEST_PREFIX], (vacuous & INDEX_STARTS_ANY) ? node->any : node->prefix, NULL);
+    if ((vacuous & INDEX_ENDS_ANY) ||
+        (m < node->depth && !text_word_byte(t->text[(uint32_t)t->sa[lo] + m]))) {
+        set_borrow(&c[REQUEST_WORD], c[REQUEST_PREFIX].cur, NULL);
+        return 0;
+    }
+    if (m < node->depth) /* every occurrence goes on with a word byte */
+        return set_empty(&c[REQUEST_WORD]);
+    if (!(vacuous & INDEX_STARTS_ANY)) {
+        set_borrow(&c[REQUEST_WORD], node->word, NULL);
+        return 0;
+    }
+    /* The node's word set counts word starts only; this term starts at any. */
+    if (set_empty(&c[REQUEST_WORD]) != 0)
+        return -1;
+    index_gather(ix, t, lo, hi, (uint32_t)m, vacuous, NULL, NULL, c[REQUEST_WORD].own);
+    return 0;
+}
+
+/* ---- the text test --------------------------------------------------------- */
+
+/* The products where term k of req occurs in at least one listed field: a
+ * field's set borrowed as it is when the others add nothing. */
+static int term_match(const struct index *ix, const struct request *req, size_t k,
+                      struct set *s)
+{
+    const unsigned char *p = (const unsigned char *)req->text + req->term_off[k];
+    size_t m = req->term_len[k];
+    struct set f = {NULL, NULL, NULL};
+    int ret = -1;
+    *s = (struct set){NULL, NULL, NULL};
+    for (unsigned i = 0; i < req->nfields; i++) {
+        if (term_any(ix, &ix->text[req->field[i]], p, m, &f) != 0)
+            goto out;
+        if (set_is_empty(&f))
+            continue;
+        if (s->cur == NULL || set_is_empty(s)) {
+            set_free(s);
+            *s = f;
+            f = (struct set){NULL, NULL, NULL};
+            continue;
+        }
+        if (set_own(s) != 0)
+            goto out;
+        roaring_bitmap_or_inplace(s->own, f.cur);
+        s->counts = NULL;
+        set_free(&f);
+    }
+    ret = s->cur == NULL ? set_empty(s) : 0;
+out:
+    set_free(&f);
+    return ret;
+}
+
+static int cmp_card(const void *a, const void *b)
+{
+    const struct set *x = a, *y = b;
+    uint64_t p = roaring_bitmap_get_cardinality(x->cur), q = roaring_bitmap_get_cardinality(y->cur);
+    return (p > q) - (p < q);
+}
+
+/* The products passing the text test: one term's set, or the intersection
+ * of every term's set with match=all. */
+static int text_set(const struct index *ix, const struct request *req, struct set *s)
+{
+    if (req->nterms <= 1)
+        return term_match(ix, req, 0, s);
+    struct set terms[REQUEST_MAX_TERMS];
+    size_t nt = 0;
+    int ret = -1;
+    for (size_t t = 0; t < req->nterms; t++) {
+        if (term_match(ix, req, t, &terms[nt]) != 0)
+            goto out;
+        nt++;
+    }
+    qsort(terms, nt, sizeof(terms[0]), cmp_card);
+    *s = terms[0];
+    terms[0].own = NULL;
+    for (size_t t = 1; t < nt && roaring_bitmap_get_cardinality(s->cur) > 0; t++)
+        if (set_and(s, terms[t].cur) != 0)
+            goto out;
+    ret = 0;
+out:
+    for (size_t t = 0; t < nt; t++)
+        set_free(&terms[t]);
+    return ret;
+}
+
+/* The products whose field equals one of the filter's values, ignoring ASCII
+ * case, into s: borrowed (with its facet counts) when that is one value with
+ * a bitmap, built otherwise. Returns 0, or -1 out of memory. */
+static int filter_set(const struct index *ix, enum request_field field,
+                      const struct request_filter *f, struct set *s)
+{
+    enum catalog_field cf = request_catalog_field(field);
+    uint32_t ids[REQUEST_MAX_VALUES];
+    size_t n = 0;
+    for (size_t i = 0; i < f->count; i++) {
+        uint32_t id = tables_fold_find(ix->tables, cf, f->value[i], f->len[i]);
+        if (id != UINT32_MAX)
+            ids[n++] = id;
+    }
+    const struct index_folds *fo = &ix->fold[cf];
+    *s = (struct set){NULL, NULL, NULL};
+    if (n == 1 && fo->bm[ids[0]] != NULL) {
+        set_borrow(s, fo->bm[ids[0]], fo->counts != NULL ? fo->counts[ids[0]] : NULL);
+        return 0;
+    }
+    if (set_empty(s) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        add_folded(ix, s->own, cf, ids[i]);
+    return 0;
+}
+
+/* ---- price ------------------------------------------------------------------ */
 
 /* First slot of order[dir] whose price is past bound: for ascending, the first
  * price > bound (strict) or >= bound; for descending, the first < or <=. */
@@ -276,7 +538,8 @@ static roaring_bitmap_t *price_set(const struct index *ix, uint32_t ra, uint32_t
         return p;
     }
     roaring_bitmap_add_many(p, b1 * INDEX_PRICE_BLOCK - ra, ix->order[0] + ra);
-    roaring_bitmap_add_many(p, rb - b2 * INDEX_PRICE_BLOCK, ix->order[0] + (size_t)b2 * INDEX_PRICE_BLOCK);
+    roaring_bitmap_add_many(p, rb - b2 * INDEX_PRICE_BLOCK,
+                            ix->order[0] + (size_t)b2 * INDEX_PRICE_BLOCK);
     const roaring_bitmap_t *parts[2 * INDEX_PRICE_LEVELS + 1];
     size_t np = 0;
     parts[np++] = p;
@@ -291,14 +554,6 @@ static roaring_bitmap_t *price_set(const struct index *ix, uint32_t ra, uint32_t
     roaring_bitmap_t *all = roaring_bitmap_or_many(np, parts);
     index_bm_free(p);
     return all;
-}
-
-/* ---- answering ------------------------------------------------------------ */
-
-int index_cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
 }
 
 /* Moves the k smallest of a[0..n) to a[0..k), in any order (k < n). */
@@ -364,22 +619,13 @@ static int list_by_price(const struct index *ix, const struct request *req,
     return 0;
 }
 
-static int cmp_facet(const void *a, const void *b)
+/* By intersecting with each value's bitmap when the set is large and the
+ * values few, product by product otherwise (about 2 ns a product against a
+ * few microseconds a value). */
+void index_count_values(const struct index *ix, enum request_field field,
+                        const roaring_bitmap_t *bm, size_t card, uint32_t *counts)
 {
-    const uint32_t *x = a, *y = b; /* {value id, count} */
-    if (x[1] != y[1])
-        return x[1] > y[1] ? -1 : 1;
-    return (x[0] > y[0]) - (x[0] < y[0]);
-}
-
-/* Counts each value of field among the products of bm into counts: by
- * intersecting with each value's bitmap when the set is large and the values
- * few, product by product otherwise (about 2 ns a product against a few
- * microseconds a value, measured at 100,000 products). */
-void index_count_values(const struct index *ix, enum request_field field, const roaring_bitmap_t *bm,
-                         size_t card, uint32_t *counts)
-{
-    const struct tables_values *v = index_values(ix, field);
+    const struct tables_values *v = index_values(ix, request_catalog_field(field));
     if (ix->exact[field] != NULL && card > (size_t)v->count * 2000) {
         for (uint32_t i = 0; i < v->count; i++)
             counts[i] = (uint32_t)roaring_bitmap_and_cardinality(bm, ix->exact[field][i]);
@@ -394,12 +640,163 @@ void index_count_values(const struct index *ix, enum request_field field, const 
             counts[v->of[buf[i]]]++;
 }
 
+int index_cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* ---- relevance ---------------------------------------------------------------- */
+
+enum {
+    MAX_LEVELS = 4 * CATALOG_FIELD_COUNT, /* placements of one term */
+    MAX_SUMS = REQUEST_MAX_TERMS * (MAX_LEVELS - 1) + 1, /* sums of placements */
+};
+
+/* Products split by level (a placement, or a sum of them): set[l] holds the
+ * products at level l, NULL when none. */
+struct levels {
+    roaring_bitmap_t *set[MAX_SUMS]; /* owned */
+    unsigned top;                    /* levels in use: 0..top-1 */
+};
+
+static void levels_free(struct levels *lv)
+{
+    for (unsigned l = 0; l < lv->top; l++)
+        index_bm_free(lv->set[l]);
+    lv->top = 0;
+}
+
+/* The matches (within) of term k split by placement, best first: for field i
+ * and class c, the products of class c or better in field i that no earlier
+ * (field, class) took. Stops once stop_after products are placed (0: never).
+ * Returns 0, or -1 out of memory. */
+static int term_levels(const struct index *ix, const struct request *req, size_t k,
+                       const roaring_bitmap_t *within, uint64_t stop_after, struct levels *lv)
+{
+    const unsigned char *p = (const unsigned char *)req->text + req->term_off[k];
+    size_t m = req->term_len[k];
+    uint64_t placed = 0, total = roaring_bitmap_get_cardinality(within);
+    roaring_bitmap_t *taken = roaring_bitmap_create();
+    struct set c[REQUEST_CLASSES] = {{NULL, NULL, NULL}};
+    int ret = -1;
+    memset(lv, 0, sizeof(*lv));
+    if (taken == NULL)
+        goto out;
+    for (unsigned i = 0; i < req->nfields && placed < total; i++) {
+        if (term_classes(ix, &ix->text[req->field[i]], p, m, c) != 0)
+            goto out;
+        for (unsigned cl = 0; cl < REQUEST_CLASSES && placed < total; cl++) {
+            roaring_bitmap_t *at = roaring_bitmap_and(c[cl].cur, within);
+            if (at == NULL)
+                goto out;
+            roaring_bitmap_andnot_inplace(at, taken);
+            lv->top = 4 * i + cl + 1;
+            if (roaring_bitmap_is_empty(at)) {
+                roaring_bitmap_free(at);
+                continue;
+            }
+            roaring_bitmap_or_inplace(taken, at);
+            placed += roaring_bitmap_get_cardinality(at);
+            lv->set[4 * i + cl] = at;
+            if (stop_after > 0 && placed >= stop_after)
+                goto done;
+        }
+        for (unsigned cl = 0; cl < REQUEST_CLASSES; cl++)
+            set_free(&c[cl]);
+    }
+done:
+    ret = 0;
+out:
+    for (unsigned cl = 0; cl < REQUEST_CLASSES; cl++)
+        set_free(&c[cl]);
+    index_bm_free(taken);
+    if (ret != 0)
+        levels_free(lv);
+    return ret;
+}
+
+/* Combines the levels of two sets of terms into the levels of their sums:
+ * a product is in exactly one level of each. Returns 0, or -1. */
+static int levels_add(const struct levels *a, const struct levels *b, struct levels *sum)
+{
+    memset(sum, 0, sizeof(*sum));
+    for (unsigned x = 0; x < a->top; x++) {
+        for (unsigned y = 0; a->set[x] != NULL && y < b->top; y++) {
+            if (b->set[y] == NULL || x + y >= MAX_SUMS)
+                continue;
+            roaring_bitmap_t *both = roaring_bitmap_and(a->set[x], b->set[y]);
+            if (both == NULL)
+                goto error;
+            if (x + y + 1 > sum->top)
+                sum->top = x + y + 1;
+            if (roaring_bitmap_is_empty(both)) {
+                roaring_bitmap_free(both);
+            } else if (sum->set[x + y] == NULL) {
+                sum->set[x + y] = both;
+            } else {
+                roaring_bitmap_or_inplace(sum->set[x + y], both);
+                roaring_bitmap_free(both);
+            }
+        }
+    }
+    return 0;
+error:
+    levels_free(sum);
+    return -1;
+}
+
+/* Lists the page of the matches s in relevance order: by level, then id. */
+static int list_by_relevance(const struct index *ix, const struct request *req,
+                             const roaring_bitmap_t *s, struct result *out)
+{
+    struct levels lv, next, sum;
+    uint64_t need = (uint64_t)req->offset + req->limit;
+    /* One term: its levels are the answer's, and the walk can stop early. */
+    if (term_levels(ix, req, 0, s, req->nterms == 1 ? need : 0, &lv) != 0)
+        return -1;
+    for (size_t k = 1; k < req->nterms; k++) {
+        if (term_levels(ix, req, k, s, 0, &next) != 0) {
+            levels_free(&lv);
+            return -1;
+        }
+        int bad = levels_add(&lv, &next, &sum);
+        levels_free(&lv);
+        levels_free(&next);
+        if (bad)
+            return -1;
+        lv = sum;
+    }
+    size_t skip = req->offset;
+    for (unsigned l = 0; l < lv.top && out->count < req->limit; l++) {
+        if (lv.set[l] == NULL)
+            continue;
+        uint64_t card = roaring_bitmap_get_cardinality(lv.set[l]);
+        if (skip >= card) {
+            skip -= card;
+            continue;
+        }
+        uint32_t first;
+        roaring_uint32_iterator_t it;
+        roaring_bitmap_select(lv.set[l], (uint32_t)skip, &first);
+        roaring_init_iterator(lv.set[l], &it);
+        roaring_move_uint32_iterator_equalorlarger(&it, first);
+        out->count += roaring_read_uint32_iterator(&it, out->item + out->count,
+                                                   (uint32_t)(req->limit - out->count));
+        skip = 0;
+    }
+    levels_free(&lv);
+    return 0;
+}
+
+/* ---- answering ------------------------------------------------------------ */
+
 /* Fills out's facet of field: the count of each value among s, taken from
  * the precomputed counts when s has them. */
-static int count_facet(const struct index *ix, int field, const struct set *s, size_t card,
-                       struct result *out)
+static int count_facet(const struct index *ix, enum request_field field, const struct set *s,
+                       size_t card, struct result *out)
 {
-    const struct tables_values *v = index_values(ix, field);
+    const struct tables_values *v = index_values(ix, request_catalog_field(field));
     uint32_t *counts = calloc(v->count ? v->count : 1, sizeof(*counts));
     if (counts == NULL)
         return -1;
@@ -407,62 +804,8 @@ static int count_facet(const struct index *ix, int field, const struct set *s, s
         memcpy(counts, s->counts + ix->foff[field], v->count * sizeof(*counts));
     else
         index_count_values(ix, field, s->cur, card, counts);
-    uint32_t (*pairs)[2] = malloc((v->count ? v->count : 1) * sizeof(*pairs));
-    if (pairs == NULL) {
-        free(counts);
-        return -1;
-    }
-    size_t np = 0;
-    for (uint32_t i = 0; i < v->count; i++)
-        if (counts[i] > 0) {
-            pairs[np][0] = i;
-            pairs[np++][1] = counts[i];
-        }
-    qsort(pairs, np, sizeof(*pairs), cmp_facet);
-    if (np > REQUEST_MAX_FACET_VALUES)
-        np = REQUEST_MAX_FACET_VALUES;
-    for (size_t i = 0; i < np; i++) {
-        out->facet[field][i].product = v->rep[pairs[i][0]];
-        out->facet[field][i].count = pairs[i][1];
-    }
-    out->nfacet[field] = np;
-    free(pairs);
+    int ret = request_facet_top(counts, v->rep, v->count, out->facet[field], &out->nfacet[field]);
     free(counts);
-    return 0;
-}
-
-static int cmp_card(const void *a, const void *b)
-{
-    const struct set *x = a, *y = b;
-    uint64_t p = roaring_bitmap_get_cardinality(x->cur), q = roaring_bitmap_get_cardinality(y->cur);
-    return (p > q) - (p < q);
-}
-
-/* The products passing the text test: one term's set, or the intersection
- * of every term's set with match=all. */
-static int text_set(const struct index *ix, const struct request *req, struct set *s)
-{
-    const unsigned char *q = (const unsigned char *)req->text;
-    if (req->match == REQUEST_MATCH_PHRASE || req->nterms <= 1)
-        return term_set(ix, q, req->text_len, s);
-    struct set terms[REQUEST_MAX_TERMS];
-    size_t nt = 0;
-    int ret = -1;
-    for (size_t t = 0; t < req->nterms; t++) {
-        if (term_set(ix, q + req->term_off[t], req->term_len[t], &terms[nt]) != 0)
-            goto out;
-        nt++;
-    }
-    qsort(terms, nt, sizeof(terms[0]), cmp_card);
-    *s = terms[0];
-    terms[0].own = NULL;
-    for (size_t t = 1; t < nt && roaring_bitmap_get_cardinality(s->cur) > 0; t++)
-        if (set_and(s, terms[t].cur) != 0)
-            goto out;
-    ret = 0;
-out:
-    for (size_t t = 0; t < nt; t++)
-        set_free(&terms[t]);
     return ret;
 }
 
@@ -487,7 +830,7 @@ int index_run(const struct index *ix, const struct request *req, struct result *
         if (req->filter[f].count == 0)
             continue;
         struct set fs = {NULL, NULL, NULL};
-        if (filter_set(ix, f, &req->filter[f], have ? &fs : &s) != 0)
+        if (filter_set(ix, (enum request_field)f, &req->filter[f], have ? &fs : &s) != 0)
             goto out;
         if (have) {
             int bad = set_and(&s, fs.cur);
@@ -512,7 +855,8 @@ int index_run(const struct index *ix, const struct request *req, struct result *
         price_window[0][1] = price_bound(ix, 0, req->max_price, 1);
         price_window[1][0] = price_bound(ix, 1, req->max_price, 0);
         price_window[1][1] = price_bound(ix, 1, req->min_price, 1);
-        uint32_t ra = price_window[0][0], rb = price_window[0][1] > ra ? price_window[0][1] : ra;
+        uint32_t ra = price_window[0][0];
+        uint32_t rb = price_window[0][1] > ra ? price_window[0][1] : ra;
         size_t card = roaring_bitmap_get_cardinality(s.cur);
         if (card <= ix->tune.small_set) {
             uint32_t *keep = malloc((card ? card : 1) * sizeof(*keep));
@@ -542,22 +886,28 @@ int index_run(const struct index *ix, const struct request *req, struct result *
     size_t card = roaring_bitmap_get_cardinality(s.cur);
     out->total_found = card;
     if (req->offset < card) {
-        if (req->sort == REQUEST_SORT_ID) {
+        if (req->sort == REQUEST_SORT_ID ||
+            (req->sort == REQUEST_SORT_RELEVANCE && !req->has_text)) {
             uint32_t first;
             roaring_uint32_iterator_t it;
             roaring_bitmap_select(s.cur, (uint32_t)req->offset, &first);
             roaring_init_iterator(s.cur, &it);
             roaring_move_uint32_iterator_equalorlarger(&it, first);
             out->count = roaring_read_uint32_iterator(&it, out->item, (uint32_t)req->limit);
+        } else if (req->sort == REQUEST_SORT_RELEVANCE) {
+            if (list_by_relevance(ix, req, s.cur, out) != 0)
+                goto out;
         } else {
             int dir = req->sort == REQUEST_SORT_PRICE ? 0 : 1;
-            uint32_t wb = price_window[dir][1] > price_window[dir][0] ? price_window[dir][1] : price_window[dir][0];
+            uint32_t wb = price_window[dir][1] > price_window[dir][0] ? price_window[dir][1]
+                                                                      : price_window[dir][0];
             if (list_by_price(ix, req, s.cur, card, dir, price_window[dir][0], wb, out) != 0)
                 goto out;
         }
     }
     for (int f = 0; f < REQUEST_FIELD_COUNT; f++)
-        if ((req->facets & (1u << f)) && card > 0 && count_facet(ix, f, &s, card, out) != 0)
+        if ((req->facets & (1u << f)) && card > 0 &&
+            count_facet(ix, (enum request_field)f, &s, card, out) != 0)
             goto out;
     ret = 0;
 out:
@@ -569,5 +919,7 @@ void index_stats(const struct index *ix, struct index_stats *st)
 {
     st->build_s = ix->build_s;
     st->bytes = ix->bytes;
-    st->heavy = ix->nheavy;
+    st->heavy = 0;
+    for (int f = 0; f < CATALOG_FIELD_COUNT; f++)
+        st->heavy += ix->text[f].nheavy;
 }

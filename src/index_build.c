@@ -1,6 +1,7 @@
 /* index_build: builds the whole-catalog index (index.c explains the design):
- * the text and its suffix array, the folded value groups, the precomputed
- * sets of broad substrings, and the price orders and tree. */
+ * per field, its text, suffix array, word starts and the precomputed sets of
+ * broad substrings; the folded value groups; the price orders and tree. */
+#define _GNU_SOURCE /* qsort_r */
 #include "index.h"
 
 #include <divsufsort.h>
@@ -13,6 +14,7 @@
 #include "base.h"
 #include "index_impl.h"
 #include "index_test.h"
+#include "text.h"
 
 /* The defaults index_build() uses. */
 static const struct index_tuning DEFAULT_TUNING = {
@@ -20,12 +22,6 @@ static const struct index_tuning DEFAULT_TUNING = {
     .heavy_depth = 24, /* longest query prefix a precomputed set can serve */
     .small_set = 2048, /* sets this small are price-filtered product by product */
 };
-
-/* The lower-cased category of product k inside the tables' text. */
-static const char *category_text(const struct index *ix, uint32_t k)
-{
-    return ix->tables->text + ix->tables->offs[k] + index_item(ix, k)->name.len + 1;
-}
 
 /* The facet counts of bm for the fields with exact bitmaps; NULL when there
  * are none (or memory runs out: *failed is then set). */
@@ -41,46 +37,261 @@ static uint32_t *precount(const struct index *ix, const roaring_bitmap_t *bm, in
     size_t card = roaring_bitmap_get_cardinality(bm);
     for (int f = 0; f < REQUEST_FIELD_COUNT; f++)
         if (ix->exact[f] != NULL)
-            index_count_values(ix, f, bm, card, counts + ix->foff[f]);
+            index_count_values(ix, (enum request_field)f, bm, card, counts + ix->foff[f]);
     return counts;
 }
 
-/* The heavy sets found while walking the suffix tree, before they go into
- * the index's hash table. */
+/* ---- folded values and facets -------------------------------------------- */
+
+/* Products grouped by folded value of field f, with a bitmap for the large
+ * groups. */
+static int build_folds(struct index *ix, enum catalog_field f)
+{
+    const struct tables_values *v = index_values(ix, f);
+    struct index_folds *fo = &ix->fold[f];
+    fo->start = calloc((size_t)v->nfolded + 1, sizeof(*fo->start));
+    fo->member = malloc((ix->n ? ix->n : 1) * sizeof(*fo->member));
+    fo->bm = calloc(v->nfolded ? v->nfolded : 1, sizeof(*fo->bm));
+    uint32_t *fill = malloc(((size_t)v->nfolded + 1) * sizeof(*fill));
+    int ret = -1;
+    if (fo->start == NULL || fo->member == NULL || fo->bm == NULL || fill == NULL)
+        goto out;
+    for (uint32_t k = 0; k < ix->n; k++)
+        fo->start[v->folded[v->of[k]] + 1]++;
+    for (uint32_t g = 0; g < v->nfolded; g++)
+        fo->start[g + 1] += fo->start[g];
+    memcpy(fill, fo->start, ((size_t)v->nfolded + 1) * sizeof(*fill));
+    for (uint32_t k = 0; k < ix->n; k++)
+        fo->member[fill[v->folded[v->of[k]]]++] = k;
+    ix->bytes += ((size_t)v->nfolded + 1) * sizeof(*fo->start) + ix->n * sizeof(*fo->member);
+    for (uint32_t g = 0; g < v->nfolded; g++) {
+        uint32_t cnt = fo->start[g + 1] - fo->start[g];
+        if (cnt < INDEX_FOLD_BITMAP_MIN)
+            continue;
+        fo->bm[g] = roaring_bitmap_of_ptr(cnt, fo->member + fo->start[g]);
+        if (fo->bm[g] == NULL)
+            goto out;
+        roaring_bitmap_run_optimize(fo->bm[g]);
+        ix->bytes += roaring_bitmap_size_in_bytes(fo->bm[g]);
+    }
+    ret = 0;
+out:
+    free(fill);
+    return ret;
+}
+
+/* One bitmap per exact value of a filter field with few values (facets). */
+static int build_exact(struct index *ix, enum request_field field)
+{
+    const struct tables_values *v = index_values(ix, request_catalog_field(field));
+    if (v->count > INDEX_FACET_BITMAPS)
+        return 0;
+    ix->exact[field] = calloc(v->count ? v->count : 1, sizeof(*ix->exact[field]));
+    if (ix->exact[field] == NULL)
+        return -1;
+    for (uint32_t i = 0; i < v->count; i++)
+        if ((ix->exact[field][i] = roaring_bitmap_create()) == NULL)
+            return -1;
+    for (uint32_t k = 0; k < ix->n; k++)
+        roaring_bitmap_add(ix->exact[field][v->of[k]], k);
+    for (uint32_t i = 0; i < v->count; i++) {
+        roaring_bitmap_run_optimize(ix->exact[field][i]);
+        roaring_bitmap_shrink_to_fit(ix->exact[field][i]);
+        ix->bytes += roaring_bitmap_size_in_bytes(ix->exact[field][i]);
+    }
+    ix->foff[field] = ix->fcount;
+    ix->fcount += v->count;
+    return 0;
+}
+
+/* Folded value groups of every field but the name, exact-value bitmaps of
+ * the filter fields, and the facet counts of the filter groups with a
+ * bitmap (filtering on one value, browsing a category, is common). */
+static int build_values(struct index *ix)
+{
+    if (build_folds(ix, CATALOG_CATEGORY) != 0 || build_folds(ix, CATALOG_BRAND) != 0 ||
+        build_folds(ix, CATALOG_DESCRIPTION) != 0 || build_exact(ix, REQUEST_CATEGORY) != 0 ||
+        build_exact(ix, REQUEST_BRAND) != 0)
+        return -1;
+    int failed = 0;
+    for (int field = 0; field < REQUEST_FIELD_COUNT && ix->fcount > 0; field++) {
+        enum catalog_field cf = request_catalog_field((enum request_field)field);
+        struct index_folds *fo = &ix->fold[cf];
+        uint32_t nf = index_values(ix, cf)->nfolded;
+        fo->counts = calloc(nf ? nf : 1, sizeof(*fo->counts));
+        if (fo->counts == NULL)
+            return -1;
+        for (uint32_t g = 0; g < nf && !failed; g++)
+            if (fo->bm[g] != NULL) {
+                fo->counts[g] = precount(ix, fo->bm[g], &failed);
+                ix->bytes += ix->fcount * sizeof(uint32_t);
+            }
+    }
+    return failed ? -1 : 0;
+}
+
+/* ---- a field's text and its suffix array ---------------------------------- */
+
+/* The bytes of piece j of field f, and their length. */
+static const char *piece(const struct index *ix, enum catalog_field f, bool per_product,
+                         uint32_t j, size_t *len)
+{
+    const struct catalog *cat = ix->tables->cat;
+    uint32_t k = per_product ? j : index_values(ix, f)->fold_rep[j];
+    struct catalog_str s = catalog_field(&cat->items[k], f);
+    *len = s.len;
+    return catalog_text(cat, s);
+}
+
+/* The piece holding each suffix array slot, from a table of one piece per
+ * 16 bytes of text and the pieces' starts (a sixteenth of the text's size,
+ * rather than a per-byte owner array four times its size). */
+static int build_owners(struct index_text *t)
+{
+    uint32_t *blk = malloc((t->tlen / 16 + 1) * sizeof(*blk));
+    if (blk == NULL)
+        return -1;
+    uint32_t j = 0;
+    for (uint32_t b = 0; (size_t)b * 16 < t->tlen; b++) {
+        while (j + 1 < t->npieces && t->start[j + 1] <= b * 16)
+            j++;
+        blk[b] = j;
+    }
+    for (uint32_t i = 0; i < t->tlen; i++) {
+        uint32_t pos = (uint32_t)t->sa[i];
+        j = blk[pos / 16];
+        while (j + 1 < t->npieces && t->start[j + 1] <= pos)
+            j++;
+        t->owner[i] = j; /* the leading NUL counts as piece 0's: never matched */
+    }
+    free(blk);
+    return 0;
+}
+
+/* Orders pieces by their text (ctx: the field's text), for whole-field matches. */
+static int piece_cmp(const void *a, const void *b, void *ctx)
+{
+    const struct index_text *t = ctx;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    const unsigned char *p = t->text + t->start[x], *q = t->text + t->start[y];
+    size_t pn = t->start[x + 1] - t->start[x] - 1, qn = t->start[y + 1] - t->start[y] - 1;
+    int c = memcmp(p, q, pn < qn ? pn : qn);
+    if (c != 0)
+        return c;
+    if (pn != qn)
+        return pn < qn ? -1 : 1;
+    return (x > y) - (x < y);
+}
+
+/* Field f's text: each piece lower-cased and NUL-terminated, after one NUL;
+ * its suffix array, owners, word-start bits and 2-byte prefix table. */
+static int build_text(struct index *ix, enum catalog_field f)
+{
+    struct index_text *t = &ix->text[f];
+    t->field = f;
+    t->per_product = f == CATALOG_NAME;
+    t->npieces = t->per_product ? ix->n : index_values(ix, f)->nfolded;
+    size_t tlen = 1;
+    for (uint32_t j = 0; j < t->npieces; j++) {
+        size_t len;
+        piece(ix, f, t->per_product, j, &len);
+        tlen += len + 1;
+    }
+    if (tlen > (size_t)INT32_MAX - INDEX_PAD)
+        return -1;
+    t->tlen = (uint32_t)tlen;
+    t->text = calloc(tlen + INDEX_PAD, 1);
+    t->start = malloc(((size_t)t->npieces + 1) * sizeof(*t->start));
+    t->sa = malloc(tlen * sizeof(*t->sa));
+    t->owner = malloc(tlen * sizeof(*t->owner));
+    t->wstart = calloc(tlen / 64 + 1, sizeof(*t->wstart));
+    t->bucket = calloc(65537, sizeof(*t->bucket));
+    if (t->text == NULL || t->start == NULL || t->sa == NULL || t->owner == NULL ||
+        t->wstart == NULL || t->bucket == NULL)
+        return -1;
+    size_t w = 1;
+    for (uint32_t j = 0; j < t->npieces; j++) {
+        size_t len;
+        const char *s = piece(ix, f, t->per_product, j, &len);
+        t->start[j] = (uint32_t)w;
+        text_lower_copy((char *)t->text + w, s, len);
+        w += len + 1; /* the NUL is already there */
+    }
+    t->start[t->npieces] = (uint32_t)w;
+    if (divsufsort(t->text, t->sa, (saidx_t)tlen) != 0 || build_owners(t) != 0)
+        return -1;
+    for (uint32_t i = 0; i < tlen; i++) {
+        uint32_t pos = (uint32_t)t->sa[i];
+        if (pos > 0 && !text_word_byte(t->text[pos - 1]))
+            t->wstart[i >> 6] |= (uint64_t)1 << (i & 63);
+    }
+    for (size_t i = 0; i < tlen; i++)
+        t->bucket[((unsigned)t->text[i] << 8 | t->text[i + 1]) + 1]++;
+    for (unsigned key = 0; key < 65536; key++)
+        t->bucket[key + 1] += t->bucket[key];
+    ix->bytes += tlen + INDEX_PAD + tlen * (sizeof(*t->sa) + sizeof(*t->owner)) +
+                 (tlen / 64 + 1) * sizeof(*t->wstart) + 65537 * sizeof(*t->bucket) +
+                 ((size_t)t->npieces + 1) * sizeof(*t->start);
+    if (t->per_product) {
+        t->sorted = malloc((t->npieces ? t->npieces : 1) * sizeof(*t->sorted));
+        if (t->sorted == NULL)
+            return -1;
+        for (uint32_t j = 0; j < t->npieces; j++)
+            t->sorted[j] = j;
+        qsort_r(t->sorted, t->npieces, sizeof(*t->sorted), piece_cmp, t);
+        ix->bytes += t->npieces * sizeof(*t->sorted);
+    }
+    return 0;
+}
+
+/* ---- broad substrings: the heavy nodes ------------------------------------ */
+
+/* The heavy nodes found while walking one field's suffix tree, before they
+ * go into its hash table. */
 struct heavy_builder {
-    struct index *ix;        /* the index being built */
-    uint64_t *keys;          /* each set's slots, (lo << 32 | hi) */
-    roaring_bitmap_t **bms;  /* each set's products */
-    size_t count;            /* sets found */
-    size_t cap;              /* room in keys and bms */
-    int failed;              /* memory ran out */
+    struct index *ix;          /* the index being built */
+    struct index_text *t;      /* the field walked */
+    uint64_t *keys;            /* each node's slots, (lo << 32 | hi) */
+    struct index_heavy *nodes; /* each node's sets */
+    size_t count;              /* nodes found */
+    size_t cap;                /* room in keys and nodes */
 };
 
-static int heavy_push(struct heavy_builder *b, uint32_t lo, uint32_t hi, roaring_bitmap_t *bm)
+static int heavy_push(struct heavy_builder *b, uint32_t lo, uint32_t hi,
+                      const struct index_heavy *node)
 {
     if (b->count == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 256;
         uint64_t *k = realloc(b->keys, cap * sizeof(*k));
         if (k != NULL)
             b->keys = k;
-        roaring_bitmap_t **m = realloc(b->bms, cap * sizeof(*m));
-        if (m != NULL)
-            b->bms = m;
-        if (k == NULL || m == NULL)
+        struct index_heavy *n = realloc(b->nodes, cap * sizeof(*n));
+        if (n != NULL)
+            b->nodes = n;
+        if (k == NULL || n == NULL)
             return -1;
         b->cap = cap;
     }
     b->keys[b->count] = (uint64_t)lo << 32 | hi;
-    b->bms[b->count++] = bm;
+    b->nodes[b->count++] = *node;
     return 0;
 }
 
+static void node_free(struct index_heavy *node)
+{
+    index_bm_free(node->any);
+    index_bm_free(node->prefix);
+    index_bm_free(node->word);
+    free(node->counts);
+    memset(node, 0, sizeof(*node));
+}
+
 /* First slot in (i, hi] whose suffix's byte at depth is above c (galloping). */
-static uint32_t run_end(const struct index *ix, uint32_t i, uint32_t hi, uint32_t depth,
+static uint32_t run_end(const struct index_text *t, uint32_t i, uint32_t hi, uint32_t depth,
                         unsigned c)
 {
     uint32_t lo = i + 1, step = 1;
-    while (lo < hi && ix->text[(uint32_t)ix->sa[lo] + depth] <= c) {
+    while (lo < hi && t->text[(uint32_t)t->sa[lo] + depth] <= c) {
         lo += step;
         step *= 2;
     }
@@ -90,7 +301,7 @@ static uint32_t run_end(const struct index *ix, uint32_t i, uint32_t hi, uint32_
         return lo;
     while (lo < top) {
         uint32_t mid = lo + (top - lo) / 2;
-        if (ix->text[(uint32_t)ix->sa[mid] + depth] <= c)
+        if (t->text[(uint32_t)t->sa[mid] + depth] <= c)
             lo = mid + 1;
         else
             top = mid;
@@ -98,215 +309,101 @@ static uint32_t run_end(const struct index *ix, uint32_t i, uint32_t hi, uint32_
     return lo;
 }
 
-/* Builds and stores the product set of the suffix tree node whose slots are
+/* Builds and stores the sets of the suffix tree node whose slots are
  * [lo, hi), its suffixes sharing more than parent_depth bytes, bottom-up:
- * heavy children first, then the loose slots. NULL when memory runs out. */
-static roaring_bitmap_t *build_node(struct heavy_builder *b, uint32_t lo, uint32_t hi,
-                                    uint32_t parent_depth)
+ * heavy children first, then the loose runs gathered. The word set takes
+ * the word-start occurrences of the children whose next byte (at the node's
+ * depth) is not a word byte. Returns 0 with *out set, or -1. */
+static int build_node(struct heavy_builder *b, uint32_t lo, uint32_t hi, uint32_t parent_depth,
+                      struct index_heavy *out)
 {
-    struct index *ix = b->ix;
-    const unsigned char *x = ix->text + ix->sa[lo], *y = ix->text + ix->sa[hi - 1];
+    const struct index_text *t = b->t;
+    const unsigned char *x = t->text + t->sa[lo], *y = t->text + t->sa[hi - 1];
     uint32_t depth = parent_depth + 1;
     while (x[depth] != 0 && x[depth] == y[depth])
         depth++;
-    roaring_bitmap_t *bm = roaring_bitmap_create();
-    if (bm == NULL)
-        return NULL;
+    struct index_heavy node = {depth, roaring_bitmap_create(), roaring_bitmap_create(),
+                               roaring_bitmap_create(), NULL};
+    if (node.any == NULL || node.prefix == NULL || node.word == NULL)
+        goto error;
     for (uint32_t i = lo; i < hi;) {
-        unsigned c = ix->text[(uint32_t)ix->sa[i] + depth];
-        uint32_t j = run_end(ix, i, hi, depth, c);
-        if (c != 0 && j - i >= ix->tune.heavy_min && depth < ix->tune.heavy_depth) {
-            roaring_bitmap_t *child = build_node(b, i, j, depth);
-            if (child == NULL) {
-                index_bm_free(bm);
-                return NULL;
-            }
-            roaring_bitmap_or_inplace(bm, child);
+        unsigned c = t->text[(uint32_t)t->sa[i] + depth];
+        uint32_t j = run_end(t, i, hi, depth, c);
+        bool ends = !text_word_byte((unsigned char)c);
+        if (c != 0 && j - i >= b->ix->tune.heavy_min && depth < b->ix->tune.heavy_depth) {
+            struct index_heavy child;
+            if (build_node(b, i, j, depth, &child) != 0)
+                goto error;
+            roaring_bitmap_or_inplace(node.any, child.any);
+            roaring_bitmap_or_inplace(node.prefix, child.prefix);
+            if (ends)
+                roaring_bitmap_or_inplace(node.word, child.prefix);
         } else {
-            index_add_slots(ix, bm, i, j);
+            index_gather(b->ix, t, i, j, depth, 0, node.any, node.prefix, ends ? node.word : NULL);
         }
         i = j;
     }
-    roaring_bitmap_shrink_to_fit(bm);
-    if (heavy_push(b, lo, hi, bm) != 0) {
-        index_bm_free(bm);
-        return NULL;
-    }
-    return bm;
+    roaring_bitmap_shrink_to_fit(node.any);
+    roaring_bitmap_shrink_to_fit(node.prefix);
+    roaring_bitmap_shrink_to_fit(node.word);
+    if (heavy_push(b, lo, hi, &node) != 0)
+        goto error;
+    *out = node;
+    return 0;
+error:
+    node_free(&node);
+    return -1;
 }
 
-static int build_heavy(struct index *ix)
+/* The heavy nodes of field f, in a hash table keyed by their slots. */
+static int build_heavy(struct index *ix, enum catalog_field f)
 {
-    struct heavy_builder b = {ix, NULL, NULL, 0, 0, 0};
-    int ret = -1;
+    struct index_text *t = &ix->text[f];
+    struct heavy_builder b = {ix, t, NULL, NULL, 0, 0};
+    int ret = -1, failed = 0;
     for (unsigned c = 1; c < 256; c++) {
-        uint32_t lo = ix->bucket[c << 8], hi = ix->bucket[(c + 1) << 8];
-        if (hi - lo >= ix->tune.heavy_min && build_node(&b, lo, hi, 0) == NULL)
+        uint32_t lo = t->bucket[c << 8], hi = t->bucket[(c + 1) << 8];
+        struct index_heavy node;
+        if (hi - lo >= ix->tune.heavy_min && build_node(&b, lo, hi, 0, &node) != 0)
             goto out;
     }
     size_t cap = 16;
     while (cap < b.count * 2)
         cap *= 2;
-    ix->heavy_key = calloc(cap, sizeof(*ix->heavy_key));
-    ix->heavy_set = calloc(cap, sizeof(*ix->heavy_set));
-    ix->heavy_counts = calloc(cap, sizeof(*ix->heavy_counts));
-    if (ix->heavy_key == NULL || ix->heavy_set == NULL || ix->heavy_counts == NULL)
+    t->heavy_key = calloc(cap, sizeof(*t->heavy_key));
+    t->heavy = calloc(cap, sizeof(*t->heavy));
+    if (t->heavy_key == NULL || t->heavy == NULL)
         goto out;
-    ix->heavy_mask = cap - 1;
+    t->heavy_mask = cap - 1;
     for (size_t i = 0; i < b.count; i++) {
         uint64_t key = b.keys[i];
-        size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull >> 20) & ix->heavy_mask;
-        while (ix->heavy_key[h] != 0)
-            h = (h + 1) & ix->heavy_mask;
-        ix->heavy_key[h] = key;
-        ix->heavy_set[h] = b.bms[i];
-        b.bms[i] = NULL;
-        ix->heavy_counts[h] = precount(ix, ix->heavy_set[h], &b.failed);
-        if (b.failed)
+        size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull >> 20) & t->heavy_mask;
+        while (t->heavy_key[h] != 0)
+            h = (h + 1) & t->heavy_mask;
+        t->heavy_key[h] = key;
+        t->heavy[h] = b.nodes[i];
+        memset(&b.nodes[i], 0, sizeof(b.nodes[i]));
+        t->heavy[h].counts = precount(ix, t->heavy[h].any, &failed);
+        if (failed)
             goto out;
-        ix->bytes += roaring_bitmap_size_in_bytes(ix->heavy_set[h]) + ix->fcount * sizeof(uint32_t);
+        ix->bytes += roaring_bitmap_size_in_bytes(t->heavy[h].any) +
+                     roaring_bitmap_size_in_bytes(t->heavy[h].prefix) +
+                     roaring_bitmap_size_in_bytes(t->heavy[h].word) +
+                     ix->fcount * sizeof(uint32_t);
     }
-    ix->nheavy = b.count;
-    ix->bytes += cap * (sizeof(*ix->heavy_key) + sizeof(*ix->heavy_set));
+    t->nheavy = b.count;
+    ix->bytes += cap * (sizeof(*t->heavy_key) + sizeof(*t->heavy));
     b.count = 0;
     ret = 0;
 out:
     for (size_t i = 0; i < b.count; i++)
-        index_bm_free(b.bms[i]);
+        node_free(&b.nodes[i]);
     free(b.keys);
-    free(b.bms);
+    free(b.nodes);
     return ret;
 }
 
-/* The lower-cased text, its suffix array and each slot's owner. */
-static int build_text(struct index *ix)
-{
-    const struct tables *t = ix->tables;
-    const struct tables_values *cv = index_values(ix, REQUEST_CATEGORY);
-    uint32_t nseg = ix->n + cv->nfolded; /* pieces of text: names, then categories */
-    size_t tlen = 0;
-    for (uint32_t k = 0; k < ix->n; k++)
-        tlen += index_item(ix, k)->name.len + 1;
-    for (uint32_t f = 0; f < cv->nfolded; f++)
-        tlen += index_item(ix, cv->fold_rep[f])->category.len + 1;
-    if (tlen > (size_t)INT32_MAX - INDEX_PAD)
-        return -1;
-    ix->tlen = (uint32_t)tlen;
-    ix->text = calloc(tlen + INDEX_PAD, 1);
-    ix->sa = malloc((tlen ? tlen : 1) * sizeof(*ix->sa));
-    ix->owner = malloc((tlen ? tlen : 1) * sizeof(*ix->owner));
-    ix->bucket = calloc(65537, sizeof(*ix->bucket));
-    /* Piece j (its owner in owner[]: product j, or n + folded category) starts
-     * at start[j]; blk[b] is the piece holding byte b * 16. */
-    uint32_t *start = malloc(((size_t)nseg + 1) * sizeof(*start));
-    uint32_t *blk = malloc((tlen / 16 + 1) * sizeof(*blk));
-    int ret = -1;
-    if (ix->text == NULL || ix->sa == NULL || ix->owner == NULL || ix->bucket == NULL ||
-        start == NULL || blk == NULL)
-        goto out;
-    size_t w = 0;
-    for (uint32_t j = 0; j < nseg; j++) {
-        uint32_t k = j < ix->n ? j : cv->fold_rep[j - ix->n];
-        size_t len = j < ix->n ? index_item(ix, k)->name.len : index_item(ix, k)->category.len;
-        memcpy(ix->text + w, j < ix->n ? t->text + t->offs[k] : category_text(ix, k), len);
-        start[j] = (uint32_t)w;
-        for (size_t b = (w + 15) / 16; b * 16 <= w + len; b++)
-            blk[b] = j;
-        w += len + 1; /* the NUL is already there */
-    }
-    start[nseg] = (uint32_t)w;
-    if (tlen > 0 && divsufsort(ix->text, ix->sa, (saidx_t)tlen) != 0)
-        goto out;
-    /* The owner of each slot, from blk[] and start[] (a sixteenth of the
-     * text's size) rather than a per-byte owner array (four times its size),
-     * which also made the build faster (docs/performance.md). */
-    for (size_t i = 0; i < tlen; i++) {
-        uint32_t pos = (uint32_t)ix->sa[i], j = blk[pos / 16];
-        while (start[j + 1] <= pos)
-            j++;
-        ix->owner[i] = j;
-    }
-    for (size_t i = 0; i < tlen; i++)
-        ix->bucket[((unsigned)ix->text[i] << 8 | ix->text[i + 1]) + 1]++;
-    for (unsigned key = 0; key < 65536; key++)
-        ix->bucket[key + 1] += ix->bucket[key];
-    ix->bytes += tlen + INDEX_PAD + tlen * (sizeof(*ix->sa) + sizeof(*ix->owner)) +
-                 65537 * sizeof(*ix->bucket);
-    ret = 0;
-out:
-    free(start);
-    free(blk);
-    return ret;
-}
-
-/* Products grouped by folded value (filters, category matches) and, for
- * fields with few values, one bitmap per exact value (facets). */
-static int build_values(struct index *ix)
-{
-    for (int field = 0; field < REQUEST_FIELD_COUNT; field++) {
-        const struct tables_values *v = index_values(ix, field);
-        struct index_folds *fo = &ix->fold[field];
-        fo->start = calloc((size_t)v->nfolded + 1, sizeof(*fo->start));
-        fo->member = malloc((ix->n ? ix->n : 1) * sizeof(*fo->member));
-        fo->bm = calloc(v->nfolded ? v->nfolded : 1, sizeof(*fo->bm));
-        if (fo->start == NULL || fo->member == NULL || fo->bm == NULL)
-            return -1;
-        for (uint32_t k = 0; k < ix->n; k++)
-            fo->start[v->folded[v->of[k]] + 1]++;
-        for (uint32_t f = 0; f < v->nfolded; f++)
-            fo->start[f + 1] += fo->start[f];
-        uint32_t *fill = malloc(((size_t)v->nfolded + 1) * sizeof(*fill));
-        if (fill == NULL)
-            return -1;
-        memcpy(fill, fo->start, ((size_t)v->nfolded + 1) * sizeof(*fill));
-        for (uint32_t k = 0; k < ix->n; k++)
-            fo->member[fill[v->folded[v->of[k]]]++] = k;
-        free(fill);
-        ix->bytes += ((size_t)v->nfolded + 1) * sizeof(*fo->start) + ix->n * sizeof(*fo->member);
-        for (uint32_t f = 0; f < v->nfolded; f++) {
-            uint32_t cnt = fo->start[f + 1] - fo->start[f];
-            if (cnt < INDEX_FOLD_BITMAP_MIN)
-                continue;
-            fo->bm[f] = roaring_bitmap_of_ptr(cnt, fo->member + fo->start[f]);
-            if (fo->bm[f] == NULL)
-                return -1;
-            roaring_bitmap_run_optimize(fo->bm[f]);
-            ix->bytes += roaring_bitmap_size_in_bytes(fo->bm[f]);
-        }
-        if (v->count > INDEX_FACET_BITMAPS)
-            continue;
-        ix->exact[field] = calloc(v->count ? v->count : 1, sizeof(*ix->exact[field]));
-        if (ix->exact[field] == NULL)
-            return -1;
-        for (uint32_t i = 0; i < v->count; i++)
-            if ((ix->exact[field][i] = roaring_bitmap_create()) == NULL)
-                return -1;
-        for (uint32_t k = 0; k < ix->n; k++)
-            roaring_bitmap_add(ix->exact[field][v->of[k]], k);
-        for (uint32_t i = 0; i < v->count; i++) {
-            roaring_bitmap_run_optimize(ix->exact[field][i]);
-            roaring_bitmap_shrink_to_fit(ix->exact[field][i]);
-            ix->bytes += roaring_bitmap_size_in_bytes(ix->exact[field][i]);
-        }
-        ix->foff[field] = ix->fcount;
-        ix->fcount += v->count;
-    }
-    /* Filtering on one value is common (browsing a category): its facets are counted here. */
-    int failed = 0;
-    for (int field = 0; field < REQUEST_FIELD_COUNT && ix->fcount > 0; field++) {
-        struct index_folds *fo = &ix->fold[field];
-        uint32_t nf = index_values(ix, field)->nfolded;
-        fo->counts = calloc(nf ? nf : 1, sizeof(*fo->counts));
-        if (fo->counts == NULL)
-            return -1;
-        for (uint32_t f = 0; f < nf && !failed; f++)
-            if (fo->bm[f] != NULL) {
-                fo->counts[f] = precount(ix, fo->bm[f], &failed);
-                ix->bytes += ix->fcount * sizeof(uint32_t);
-            }
-    }
-    return failed ? -1 : 0;
-}
+/* ---- price ------------------------------------------------------------------ */
 
 /* A product and its price, sorted by price, then id (ties by id, as the
  * contract says), then position. */
@@ -371,7 +468,8 @@ static int build_prices(struct index *ix)
         ix->nlevels = l + 1;
         for (uint32_t j = 0; j < nodes; j++) {
             if (l == 0) {
-                uint32_t a = j * INDEX_PRICE_BLOCK, b = a + INDEX_PRICE_BLOCK < n ? a + INDEX_PRICE_BLOCK : n;
+                uint32_t a = j * INDEX_PRICE_BLOCK;
+                uint32_t b = a + INDEX_PRICE_BLOCK < n ? a + INDEX_PRICE_BLOCK : n;
                 uint32_t buf[INDEX_PRICE_BLOCK];
                 memcpy(buf, ix->order[0] + a, (b - a) * sizeof(*buf));
                 qsort(buf, b - a, sizeof(*buf), index_cmp_u32);
@@ -393,6 +491,8 @@ static int build_prices(struct index *ix)
     return 0;
 }
 
+/* ---- the whole build --------------------------------------------------------- */
+
 struct index *index_build(const struct tables *t, const atomic_bool *stop)
 {
     return index_build_tuned(t, &DEFAULT_TUNING, stop);
@@ -407,8 +507,8 @@ struct index *index_build_tuned(const struct tables *t, const struct index_tunin
                                 const atomic_bool *stop)
 {
     uint64_t t0 = clock_ns();
-    if (t->count > UINT32_MAX / 2 || t->scanned < t->count)
-        return NULL; /* the index reads every product's scan text */
+    if (t->count > UINT32_MAX / 2)
+        return NULL;
     struct index *ix = calloc(1, sizeof(*ix));
     if (ix == NULL)
         return NULL;
@@ -419,47 +519,61 @@ struct index *index_build_tuned(const struct tables *t, const struct index_tunin
     ix->n = (uint32_t)t->count;
     ix->bytes = sizeof(*ix);
     /* Each step is checked against stop, so a shutdown waits for one step
-     * at most (the suffix array sort is the longest). */
-    if (stopped(stop) || build_text(ix) != 0 || stopped(stop) || build_values(ix) != 0 ||
-        stopped(stop) || build_heavy(ix) != 0 || stopped(stop) || build_prices(ix) != 0) {
-        index_destroy(ix);
-        return NULL;
-    }
+     * at most (a field's suffix array sort is the longest). */
+    if (stopped(stop) || build_values(ix) != 0)
+        goto error;
+    for (int f = 0; f < CATALOG_FIELD_COUNT; f++)
+        if (stopped(stop) || build_text(ix, (enum catalog_field)f) != 0 || stopped(stop) ||
+            build_heavy(ix, (enum catalog_field)f) != 0)
+            goto error;
+    if (stopped(stop) || build_prices(ix) != 0)
+        goto error;
     ix->build_s = (double)(clock_ns() - t0) / 1e9;
     return ix;
+error:
+    index_destroy(ix);
+    return NULL;
+}
+
+static void text_free(struct index_text *t)
+{
+    free(t->text);
+    free(t->start);
+    free(t->sorted);
+    free(t->sa);
+    free(t->owner);
+    free(t->wstart);
+    free(t->bucket);
+    if (t->heavy != NULL)
+        for (size_t h = 0; h <= t->heavy_mask; h++)
+            node_free(&t->heavy[h]);
+    free(t->heavy_key);
+    free(t->heavy);
 }
 
 void index_destroy(struct index *ix)
 {
     if (ix == NULL)
         return;
-    free(ix->text);
-    free(ix->sa);
-    free(ix->owner);
-    free(ix->bucket);
-    if (ix->heavy_set != NULL)
-        for (size_t h = 0; h <= ix->heavy_mask; h++)
-            index_bm_free(ix->heavy_set[h]);
-    if (ix->heavy_counts != NULL)
-        for (size_t h = 0; h <= ix->heavy_mask; h++)
-            free(ix->heavy_counts[h]);
-    free(ix->heavy_key);
-    free(ix->heavy_set);
-    free(ix->heavy_counts);
-    for (int field = 0; field < REQUEST_FIELD_COUNT; field++) {
-        struct index_folds *fo = &ix->fold[field];
-        for (uint32_t f = 0; f < index_values(ix, field)->nfolded; f++) {
+    for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
+        text_free(&ix->text[f]);
+        struct index_folds *fo = &ix->fold[f];
+        uint32_t nf = f == CATALOG_NAME ? 0 : index_values(ix, (enum catalog_field)f)->nfolded;
+        for (uint32_t g = 0; g < nf; g++) {
             if (fo->bm != NULL)
-                index_bm_free(fo->bm[f]);
+                index_bm_free(fo->bm[g]);
             if (fo->counts != NULL)
-                free(fo->counts[f]);
+                free(fo->counts[g]);
         }
         free(fo->bm);
         free(fo->counts);
         free(fo->start);
         free(fo->member);
+    }
+    for (int field = 0; field < REQUEST_FIELD_COUNT; field++) {
         if (ix->exact[field] != NULL)
-            for (uint32_t i = 0; i < index_values(ix, field)->count; i++)
+            for (uint32_t i = 0;
+                 i < index_values(ix, request_catalog_field((enum request_field)field))->count; i++)
                 index_bm_free(ix->exact[field][i]);
         free(ix->exact[field]);
     }

@@ -22,11 +22,22 @@ enum param {
     P_MAX_PRICE,
     P_MATCH,
     P_FACETS,
+    P_FIELDS,
+    P_HIGHLIGHT,
     P_COUNT,
 };
 
 static const char *const PARAM_NAME[P_COUNT] = {
-    "q", "limit", "offset", "sort", "category", "brand", "min_price", "max_price", "match", "facets",
+    "q",         "limit",     "offset", "sort",   "category", "brand",
+    "min_price", "max_price", "match",  "facets", "fields",   "highlight",
+};
+
+/* The names of the catalog's fields as the fields parameter spells them. */
+static const char *const FIELD_NAME[CATALOG_FIELD_COUNT] = {
+    [CATALOG_NAME] = "name",
+    [CATALOG_CATEGORY] = "category",
+    [CATALOG_DESCRIPTION] = "description",
+    [CATALOG_BRAND] = "brand",
 };
 
 /* Writes code and a message built from fmt into err; returns -1, so that a
@@ -213,6 +224,27 @@ static bool is(const char *s, size_t len, const char *word)
     return s != NULL && strlen(word) == len && memcmp(s, word, len) == 0;
 }
 
+/* fields: 1..4 distinct field names, comma-separated, heaviest first. */
+static int parse_fields(const char *s, size_t len, struct request *req)
+{
+    unsigned seen = 0;
+    req->nfields = 0;
+    if (s == NULL)
+        return -1;
+    const char *item;
+    size_t pos = 0, n;
+    while (next_item(s, len, &pos, &item, &n)) {
+        int f = 0;
+        while (f < CATALOG_FIELD_COUNT && !is(item, n, FIELD_NAME[f]))
+            f++;
+        if (f == CATALOG_FIELD_COUNT || (seen & (1u << f)))
+            return -1;
+        seen |= 1u << f;
+        req->field[req->nfields++] = (enum catalog_field)f;
+    }
+    return 0;
+}
+
 int query_parse(const struct query_param *params, size_t n, unsigned default_limit,
                 struct request *req, struct query_error *err)
 {
@@ -263,8 +295,10 @@ int query_parse(const struct query_param *params, size_t n, unsigned default_lim
             req->sort = REQUEST_SORT_PRICE;
         else if (is(VAL(P_SORT), "-price"))
             req->sort = REQUEST_SORT_PRICE_DESC;
+        else if (is(VAL(P_SORT), "relevance"))
+            req->sort = REQUEST_SORT_RELEVANCE;
         else
-            return fail(err, "invalid_sort", "sort must be one of id, price, -price");
+            return fail(err, "invalid_sort", "sort must be one of id, price, -price, relevance");
     }
 
     for (int f = 0; f < REQUEST_FIELD_COUNT; f++) {
@@ -306,6 +340,17 @@ int query_parse(const struct query_param *params, size_t n, unsigned default_lim
     if (p[P_FACETS] && parse_facets(VAL(P_FACETS), &req->facets) != 0)
         return fail(err, "invalid_facets",
                     "facets must be a comma-separated subset of category, brand, each at most once");
+    if (p[P_FIELDS] && parse_fields(VAL(P_FIELDS), req) != 0)
+        return fail(err, "invalid_fields",
+                    "fields must be 1 to 4 distinct of name, brand, category, description, "
+                    "comma-separated");
+
+    if (p[P_HIGHLIGHT]) {
+        if (is(VAL(P_HIGHLIGHT), "true"))
+            req->highlight = true;
+        else if (!is(VAL(P_HIGHLIGHT), "false"))
+            return fail(err, "invalid_highlight", "highlight must be true or false");
+    }
 #undef VAL
     return 0;
 }

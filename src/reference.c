@@ -1,6 +1,6 @@
 /* reference: the contract, read literally. Slow and obviously right; the
- * scan and the index are held to it by the differential tests and the fuzz
- * targets. */
+ * scan, the index and the highlighter are held to it by the differential
+ * tests and the fuzz targets. */
 #define _GNU_SOURCE /* qsort_r */
 #include "reference.h"
 
@@ -10,31 +10,94 @@
 #include "base.h"
 #include "text.h"
 
-/* Whether term (lower-cased) occurs in s, ASCII case ignored: every start tried. */
-static bool contains(const char *s, size_t n, const char *term, size_t m)
+/* One field of p as bytes. */
+struct bytes {
+    const char *s; /* the field as stored */
+    size_t n;      /* its length */
+};
+
+static struct bytes field_of(const struct catalog *cat, const struct product *p,
+                             enum catalog_field f)
 {
-    for (size_t i = 0; i + m <= n; i++) {
-        size_t j = 0;
-        while (j < m && text_lower(s[i + j]) == term[j])
-            j++;
-        if (j == m)
-            return true;
-    }
-    return false;
+    struct catalog_str s = catalog_field(p, f);
+    return (struct bytes){catalog_text(cat, s), s.len};
 }
 
-static bool text_test(const struct catalog *cat, const struct product *p,
-                      const struct request *req)
+/* Whether term t (m bytes, lower-cased) occurs in s at i, ASCII case ignored. */
+static bool occurs_at(struct bytes s, size_t i, const char *t, size_t m)
 {
+    if (i + m > s.n)
+        return false;
+    for (size_t j = 0; j < m; j++)
+        if (text_lower(s.s[i + j]) != t[j])
+            return false;
+    return true;
+}
+
+static bool word_byte(const char *s, size_t i)
+{
+    return text_word_byte((unsigned char)s[i]);
+}
+
+/* The class of the occurrence of t (m bytes) at i in s, as the contract
+ * words it: whole, word, prefix or infix. */
+static enum request_class class_at(struct bytes s, size_t i, const char *t, size_t m)
+{
+    bool starts = i == 0 || !word_byte(s.s, i - 1) || !word_byte(t, 0);
+    bool ends = i + m == s.n || !word_byte(s.s, i + m) || !word_byte(t, m - 1);
+    if (i == 0 && m == s.n)
+        return REQUEST_WHOLE;
+    if (starts && ends)
+        return REQUEST_WORD;
+    if (starts)
+        return REQUEST_PREFIX;
+    return REQUEST_INFIX;
+}
+
+/* Term k of req. */
+static const char *term(const struct request *req, size_t k, size_t *m)
+{
+    *m = req->term_len[k];
+    return req->text + req->term_off[k];
+}
+
+/* The best placement of term k in p over the listed fields: the least
+ * 4 * i + class over every occurrence in field i (overlapping ones too);
+ * UINT32_MAX when the term is in no listed field. */
+static uint32_t placement(const struct catalog *cat, const struct product *p,
+                          const struct request *req, size_t k)
+{
+    size_t m;
+    const char *t = term(req, k, &m);
+    uint32_t best = UINT32_MAX;
+    for (unsigned i = 0; i < req->nfields; i++) {
+        struct bytes s = field_of(cat, p, req->field[i]);
+        for (size_t at = 0; at + m <= s.n; at++) {
+            if (!occurs_at(s, at, t, m))
+                continue;
+            uint32_t place = 4 * i + class_at(s, at, t, m);
+            if (place < best)
+                best = place;
+        }
+    }
+    return best;
+}
+
+/* The text test over the listed fields; *key gets the relevance key. */
+static bool text_test(const struct catalog *cat, const struct product *p,
+                      const struct request *req, uint32_t *key)
+{
+    *key = 0;
     if (!req->has_text)
         return true;
-    for (size_t i = 0; i < req->nterms; i++) {
-        const char *t = req->text + req->term_off[i];
-        size_t m = req->term_len[i];
-        if (!contains(catalog_text(cat, p->name), p->name.len, t, m) &&
-            !contains(catalog_text(cat, p->category), p->category.len, t, m))
+    unsigned score = 0;
+    for (size_t k = 0; k < req->nterms; k++) {
+        uint32_t place = placement(cat, p, req, k);
+        if (place == UINT32_MAX)
             return false;
+        score += place;
     }
+    *key = request_key(0, score);
     return true;
 }
 
@@ -107,25 +170,76 @@ int reference_run(const struct catalog *cat, const struct request *req, size_t s
     uint64_t start = clock_ns();
     size_t checked = (scan_limit == 0 || scan_limit > cat->count) ? cat->count : scan_limit;
     uint32_t *m = malloc((checked ? checked : 1) * sizeof(*m));
-    if (m == NULL)
-        return -1;
+    uint32_t *key = malloc((checked ? checked : 1) * sizeof(*key));
+    int ret = -1;
+    if (m == NULL || key == NULL)
+        goto out;
     size_t n = 0;
     for (size_t k = 0; k < checked; k++) {
         const struct product *p = &cat->items[k];
-        if (text_test(cat, p, req) && filters(cat, p, req))
+        if (text_test(cat, p, req, &key[n]) && filters(cat, p, req))
             m[n++] = (uint32_t)k;
     }
     out->total_found = n;
     out->checked = checked;
     out->facets = req->facets;
-    int ret = 0;
+    ret = 0;
     for (int f = 0; f < REQUEST_FIELD_COUNT; f++) {
         out->nfacet[f] = 0;
         if ((req->facets & (1u << f)) && ret == 0)
             ret = facet(cat, (enum request_field)f, m, n, out->facet[f], &out->nfacet[f]);
     }
-    request_page(cat, req, m, n, out);
+    if (ret == 0)
+        ret = request_page(cat, req, m, key, n, out);
+out:
     free(m);
+    free(key);
     out->elapsed_ns = clock_ns() - start;
     return ret;
+}
+
+/* Marks [a, b) in the byte map of a field. */
+static void mark(unsigned char *on, size_t a, size_t b)
+{
+    for (size_t i = a; i < b; i++)
+        on[i] = 1;
+}
+
+void reference_highlight(const struct catalog *cat, const struct product *p,
+                         const struct request *req, struct highlight *out)
+{
+    unsigned char on[CATALOG_MAX_STRING + 1];
+    for (unsigned i = 0; i < req->nfields; i++) {
+        struct bytes s = field_of(cat, p, req->field[i]);
+        memset(on, 0, s.n);
+        for (size_t k = 0; req->has_text && k < req->nterms; k++) {
+            size_t m;
+            const char *t = term(req, k, &m);
+            /* left to right without overlap: after a match at at, the next
+             * search starts at at + m */
+            for (size_t at = 0; at + m <= s.n;) {
+                if (occurs_at(s, at, t, m)) {
+                    mark(on, at, at + m);
+                    at += m;
+                } else {
+                    at++;
+                }
+            }
+        }
+        /* the marked bytes as ranges: touching and overlapping ones merge */
+        out->n[i] = 0;
+        for (size_t a = 0; a < s.n;) {
+            if (!on[a]) {
+                a++;
+                continue;
+            }
+            size_t b = a;
+            while (b < s.n && on[b])
+                b++;
+            out->range[i][out->n[i]][0] = (uint16_t)a;
+            out->range[i][out->n[i]][1] = (uint16_t)b;
+            out->n[i]++;
+            a = b;
+        }
+    }
 }

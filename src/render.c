@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "highlight.h"
 #include "text.h"
 
 /* Formats v / 10^prec with the fraction's trailing zeros dropped, as Go's
@@ -168,20 +169,102 @@ static char *put_facets(char *w, const struct catalog *cat, const struct result 
     return w;
 }
 
-char *render_search(const struct catalog *cat, const struct result *res, size_t *len)
+static const char *const FIELD_KEY[CATALOG_FIELD_COUNT] = {
+    [CATALOG_NAME] = "name",
+    [CATALOG_CATEGORY] = "category",
+    [CATALOG_DESCRIPTION] = "description",
+    [CATALOG_BRAND] = "brand",
+};
+
+/* Upper bound of put_highlight()'s output for h. */
+static size_t highlight_max(const struct request *req, const struct highlight *h)
 {
-    size_t cap = 256; /* the envelope: keys, three integers, a duration */
+    size_t cap = 16;
+    for (unsigned i = 0; i < req->nfields; i++)
+        cap += 20 + (size_t)h->n[i] * 14; /* "description":[ ... ], and [4096,4096], each */
+    return cap;
+}
+
+/* ,"highlight":{"name":[[0,7]],...} with the fields that hold a range. */
+static char *put_highlight(char *w, const struct request *req, const struct highlight *h)
+{
+    w = put_lit(w, KEY(",\"highlight\":{"));
+    bool first_key = true;
+    for (unsigned i = 0; i < req->nfields; i++) {
+        if (h->n[i] == 0)
+            continue;
+        if (!first_key)
+            *w++ = ',';
+        first_key = false;
+        *w++ = '"';
+        w = stpcpy(w, FIELD_KEY[req->field[i]]);
+        w = put_lit(w, KEY("\":["));
+        for (unsigned r = 0; r < h->n[i]; r++) {
+            if (r > 0)
+                *w++ = ',';
+            *w++ = '[';
+            w = text_put_u64(w, h->range[i][r][0]);
+            *w++ = ',';
+            w = text_put_u64(w, h->range[i][r][1]);
+            *w++ = ']';
+        }
+        *w++ = ']';
+    }
+    *w++ = '}';
+    return w;
+}
+
+/* A buffer that grows: the answer with highlights has no tight bound before
+ * the highlights are computed. */
+struct out {
+    char *buf;  /* the answer so far */
+    size_t len; /* bytes used */
+    size_t cap; /* bytes allocated */
+};
+
+/* Room for more bytes after what is written; false when memory runs out. */
+static bool reserve(struct out *o, size_t more)
+{
+    if (o->len + more <= o->cap)
+        return true;
+    size_t cap = 2 * o->cap > o->len + more ? 2 * o->cap : o->len + more;
+    char *b = realloc(o->buf, cap);
+    if (b == NULL)
+        return false;
+    o->buf = b;
+    o->cap = cap;
+    return true;
+}
+
+char *render_search(const struct catalog *cat, const struct request *req,
+                    const struct result *res, size_t *len)
+{
+    struct out o = {NULL, 0, 256}; /* the envelope: keys, three integers, a duration */
     for (size_t i = 0; i < res->count; i++)
-        cap += product_max(&cat->items[res->item[i]]) + 1;
-    cap += facets_max(cat, res);
-    char *buf = malloc(cap);
-    if (buf == NULL)
-        return NULL;
-    char *w = stpcpy(buf, "{\"products\":[");
+        o.cap += product_max(&cat->items[res->item[i]]) + 1;
+    o.cap += facets_max(cat, res);
+    struct highlight *h = req->highlight ? malloc(sizeof(*h)) : NULL;
+    if ((req->highlight && h == NULL) || (o.buf = malloc(o.cap)) == NULL)
+        goto error;
+    char *w = stpcpy(o.buf, "{\"products\":[");
     for (size_t i = 0; i < res->count; i++) {
+        const struct product *p = &cat->items[res->item[i]];
         if (i > 0)
             *w++ = ',';
-        w = put_product(w, cat, &cat->items[res->item[i]]);
+        w = put_product(w, cat, p);
+        if (h != NULL) {
+            if (highlight_product(cat, p, req, h) != 0)
+                goto error;
+            o.len = (size_t)(w - o.buf) - 1; /* the highlight goes before the product's '}' */
+            /* room for the highlight and for the products still to come */
+            size_t rest = 256 + facets_max(cat, res);
+            for (size_t j = i + 1; j < res->count; j++)
+                rest += product_max(&cat->items[res->item[j]]) + 1;
+            if (!reserve(&o, highlight_max(req, h) + rest))
+                goto error;
+            w = put_highlight(o.buf + o.len, req, h);
+            *w++ = '}';
+        }
     }
     w = text_put_u64(put_lit(w, KEY("],\"total_found\":")), res->total_found);
     w = text_put_u64(put_lit(w, KEY(",\"checked\":")), res->checked);
@@ -191,8 +274,13 @@ char *render_search(const struct catalog *cat, const struct result *res, size_t 
     w = put_facets(w, cat, res);
     *w++ = '}';
     *w = '\0';
-    *len = (size_t)(w - buf);
-    return buf;
+    *len = (size_t)(w - o.buf);
+    free(h);
+    return o.buf;
+error:
+    free(h);
+    free(o.buf);
+    return NULL;
 }
 
 char *render_product(const struct catalog *cat, const struct product *p, size_t *len)

@@ -23,6 +23,20 @@ void request_init(struct request *req, size_t limit)
     req->offset = 0;
     req->limit = limit;
     req->facets = 0;
+    req->nfields = 2;
+    req->field[0] = CATALOG_NAME;
+    req->field[1] = CATALOG_CATEGORY;
+    req->highlight = false;
+    req->typos = 0;
+}
+
+unsigned request_allowance(const struct request *req, const char *term, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (term[i] >= '0' && term[i] <= '9')
+            return 0;
+    unsigned most = len >= 8 ? 2 : len >= 4 ? 1 : 0;
+    return req->typos < most ? req->typos : most;
 }
 
 int request_set_phrase(struct request *req, const char *q, size_t qlen)
@@ -65,16 +79,42 @@ static int order_cmp(const void *a, const void *b, void *ctx)
     return p->id < q->id ? -1 : p->id > q->id;
 }
 
-void request_page(const struct catalog *cat, const struct request *req, uint32_t *m, size_t n,
-                  struct result *out)
+/* A match and its relevance key, ordered by key then position (the
+ * catalog is in id order, so position order is id order). */
+struct keyed {
+    uint32_t key; /* request_key() */
+    uint32_t pos; /* catalog position */
+};
+
+static int keyed_cmp(const void *a, const void *b)
 {
-    if (req->sort != REQUEST_SORT_ID) {
+    const struct keyed *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+int request_page(const struct catalog *cat, const struct request *req, uint32_t *m,
+                 const uint32_t *key, size_t n, struct result *out)
+{
+    out->count = 0;
+    if (req->sort == REQUEST_SORT_RELEVANCE && key != NULL) {
+        struct keyed *k = malloc((n ? n : 1) * sizeof(*k));
+        if (k == NULL)
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            k[i] = (struct keyed){key[i], m[i]};
+        qsort(k, n, sizeof(*k), keyed_cmp);
+        for (size_t i = 0; i < n; i++)
+            m[i] = k[i].pos;
+        free(k);
+    } else if (req->sort == REQUEST_SORT_PRICE || req->sort == REQUEST_SORT_PRICE_DESC) {
         struct order o = {cat, req->sort};
         qsort_r(m, n, sizeof(*m), order_cmp, &o);
     }
-    out->count = 0;
     for (size_t i = req->offset; i < n && out->count < req->limit; i++)
         out->item[out->count++] = m[i];
+    return 0;
 }
 
 static int facet_cmp(const void *a, const void *b)

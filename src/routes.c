@@ -45,7 +45,7 @@ static enum MHD_Result search(const struct routes *r, const struct exchange *ex)
         return http_reply_canned(ex, HTTP_CANNED_INTERNAL);
     }
     size_t len;
-    char *body = render_search(r->cat, &res, &len);
+    char *body = render_search(r->cat, &req, &res, &len);
     if (body == NULL)
         log_error("response", "out of memory building a search answer");
     return http_reply_body(ex, MHD_HTTP_OK, body, len, JSON_TYPE);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "scan_test.h"
+#include "text.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -126,6 +127,86 @@ static bool other_terms(const struct tables *t, const struct request *req, size_
     return true;
 }
 
+/* The best placement of term (m bytes, lower-cased) in field i of req for
+ * product k: the least 4 * i + class over its occurrences in the listed
+ * fields, UINT32_MAX when it has none. Each field is searched with the
+ * finder from one past the previous hit, so overlapping occurrences count. */
+static uint32_t placement(const struct tables *t, const struct request *req, size_t k,
+                          const char *term, size_t m)
+{
+    bool starts_any = !text_word_byte((unsigned char)term[0]);
+    bool ends_any = !text_word_byte((unsigned char)term[m - 1]);
+    for (unsigned i = 0; i < req->nfields; i++) {
+        size_t n;
+        const char *s = tables_field(t, k, req->field[i], &n);
+        unsigned best = REQUEST_CLASSES;
+        for (const char *at = s; best > REQUEST_WHOLE && (size_t)(s + n - at) >= m; at++) {
+            at = scan_find(at, (size_t)(s + n - at), term, m);
+            if (at == NULL)
+                break;
+            size_t pos = (size_t)(at - s);
+            bool starts = starts_any || pos == 0 || !text_word_byte((unsigned char)s[pos - 1]);
+            bool ends = ends_any || pos + m == n || !text_word_byte((unsigned char)s[pos + m]);
+            unsigned c = (pos == 0 && m == n) ? REQUEST_WHOLE
+                         : starts && ends     ? REQUEST_WORD
+                         : starts             ? REQUEST_PREFIX
+                                              : REQUEST_INFIX;
+            if (c < best)
+                best = c;
+        }
+        /* fields are listed heaviest first: any class here beats the next field */
+        if (best < REQUEST_CLASSES)
+            return 4 * i + best;
+    }
+    return UINT32_MAX;
+}
+
+/* The scan for requests beyond the default fields and order: product by
+ * product over the window, each term placed in the listed fields. */
+static int scan_rich(const struct tables *t, const struct request *req, size_t checked,
+                     const struct accept acc[REQUEST_FIELD_COUNT],
+                     const struct tables_values *values[REQUEST_FIELD_COUNT],
+                     struct result *out)
+{
+    const struct catalog *cat = t->cat;
+    uint32_t *m = malloc((checked ? checked : 1) * sizeof(*m));
+    uint32_t *key = malloc((checked ? checked : 1) * sizeof(*key));
+    int ret = -1;
+    if (m == NULL || key == NULL)
+        goto out;
+    size_t found = 0;
+    for (size_t k = 0; k < checked; k++) {
+        const struct product *p = &cat->items[k];
+        if (p->price_cents < req->min_price || p->price_cents > req->max_price ||
+            !accepts(&acc[0], values[0], (uint32_t)k) || !accepts(&acc[1], values[1], (uint32_t)k))
+            continue;
+        unsigned score = 0;
+        size_t i = 0;
+        for (; req->has_text && i < req->nterms; i++) {
+            uint32_t place = placement(t, req, k, req->text + req->term_off[i], req->term_len[i]);
+            if (place == UINT32_MAX)
+                break;
+            score += place;
+        }
+        if (req->has_text && i < req->nterms)
+            continue;
+        key[found] = request_key(0, score);
+        m[found++] = (uint32_t)k;
+    }
+    out->total_found = found;
+    out->checked = checked;
+    ret = 0;
+    for (int f = 0; f < REQUEST_FIELD_COUNT && ret == 0; f++)
+        if (req->facets & (1u << f))
+            ret = facet_count(values[f], m, found, out->facet[f], &out->nfacet[f]);
+    if (ret == 0)
+        ret = request_page(cat, req, m, key, found, out);
+out:
+    free(m);
+    free(key);
+    return ret;
+}
+
 /* A request in id order without facets needs no list of matches: it is
  * counted and paged as it goes, which keeps the seed's search as fast as it
  * was. */
@@ -139,6 +220,11 @@ int scan_run(const struct tables *t, const struct request *req, size_t checked,
         values[f] = &t->values[request_catalog_field((enum request_field)f)];
         accept_init(&acc[f], t, (enum request_field)f, &req->filter[f]);
     }
+    out->count = 0;
+    out->facets = req->facets;
+    out->nfacet[0] = out->nfacet[1] = 0;
+    if (!request_default_fields(req) || req->sort == REQUEST_SORT_RELEVANCE)
+        return scan_rich(t, req, checked, acc, values, out);
     bool filtered = acc[0].on || acc[1].on || req->min_price > 0 || req->max_price != UINT64_MAX;
     bool stream = req->sort == REQUEST_SORT_ID && req->facets == 0;
     uint32_t *m = NULL;
@@ -192,7 +278,8 @@ int scan_run(const struct tables *t, const struct request *req, size_t checked,
         for (int f = 0; f < REQUEST_FIELD_COUNT && ret == 0; f++)
             if (req->facets & (1u << f))
                 ret = facet_count(values[f], m, found, out->facet[f], &out->nfacet[f]);
-        request_page(cat, req, m, found, out);
+        if (ret == 0)
+            ret = request_page(cat, req, m, NULL, found, out);
         free(m);
         return ret;
     }

@@ -14,7 +14,7 @@ int search_init(struct search *s, const struct catalog *cat, size_t window)
     s->cat = cat;
     atomic_init(&s->index, NULL);
     atomic_init(&s->stop, false);
-    return tables_init(&s->tables, cat, window);
+    return tables_init(&s->tables, cat, window == 0 ? cat->count : window);
 }
 
 void search_init_whole(struct search *s, const struct catalog *cat)
@@ -30,8 +30,7 @@ void search_init_whole(struct search *s, const struct catalog *cat)
 
 int search_build_index(struct search *s)
 {
-    if (s->whole && s->tables.scanned < s->cat->count &&
-        tables_init(&s->tables, s->cat, 0) != 0)
+    if (s->whole && tables_init(&s->tables, s->cat, 0) != 0) /* value tables only */
         return -1;
     struct index *ix = index_build(&s->tables, &s->stop);
     if (ix == NULL)

@@ -152,34 +152,49 @@ error:
     return -1;
 }
 
-int tables_init(struct tables *t, const struct catalog *cat, size_t window)
+/* For each of the first scanned products its fields a and b lower-cased, each
+ * followed by a NUL, into *text, with scanned + 1 offsets into *offs.
+ * Returns 0, or -1 when memory runs out or the text would pass 4 GiB. */
+static int texts(char **text, uint32_t **offs, const struct catalog *cat, size_t scanned,
+                 enum catalog_field a, enum catalog_field b)
+{
+    size_t total = 0;
+    for (size_t k = 0; k < scanned; k++)
+        total += catalog_field(&cat->items[k], a).len + catalog_field(&cat->items[k], b).len + 2;
+    if (total > UINT32_MAX)
+        return -1;
+    *text = malloc(total ? total : 1);
+    *offs = malloc((scanned + 1) * sizeof(**offs));
+    if (*text == NULL || *offs == NULL)
+        return -1;
+    catalog_huge_pages(*text, total);
+    char *w = *text;
+    for (size_t k = 0; k < scanned; k++) {
+        struct catalog_str x = catalog_field(&cat->items[k], a);
+        struct catalog_str y = catalog_field(&cat->items[k], b);
+        (*offs)[k] = (uint32_t)(w - *text);
+        w = text_lower_copy(w, catalog_text(cat, x), x.len);
+        *w++ = '\0';
+        w = text_lower_copy(w, catalog_text(cat, y), y.len);
+        *w++ = '\0';
+    }
+    (*offs)[scanned] = (uint32_t)(w - *text);
+    return 0;
+}
+
+int tables_init(struct tables *t, const struct catalog *cat, size_t scanned)
 {
     memset(t, 0, sizeof(*t));
     t->cat = cat;
     t->count = cat->count;
-    size_t scanned = (window == 0 || window > cat->count) ? cat->count : window;
-    size_t total = 0;
-    for (size_t k = 0; k < scanned; k++)
-        total += cat->items[k].name.len + cat->items[k].category.len + 2;
-    if (total > UINT32_MAX)
+    if (scanned > cat->count)
+        scanned = cat->count;
+    if (texts(&t->text, &t->offs, cat, scanned, CATALOG_NAME, CATALOG_CATEGORY) != 0 ||
+        texts(&t->more, &t->more_offs, cat, scanned, CATALOG_DESCRIPTION, CATALOG_BRAND) != 0)
         goto error;
-    t->text = malloc(total ? total : 1);
-    t->offs = malloc((scanned + 1) * sizeof(*t->offs));
-    if (t->text == NULL || t->offs == NULL)
-        goto error;
-    catalog_huge_pages(t->text, total);
-    char *w = t->text;
-    for (size_t k = 0; k < scanned; k++) {
-        const struct product *p = &cat->items[k];
-        t->offs[k] = (uint32_t)(w - t->text);
-        w = text_lower_copy(w, catalog_text(cat, p->name), p->name.len);
-        *w++ = '\0';
-        w = text_lower_copy(w, catalog_text(cat, p->category), p->category.len);
-        *w++ = '\0';
-    }
-    t->offs[scanned] = (uint32_t)(w - t->text);
     if (values_init(&t->values[CATALOG_CATEGORY], cat, CATALOG_CATEGORY) != 0 ||
-        values_init(&t->values[CATALOG_BRAND], cat, CATALOG_BRAND) != 0)
+        values_init(&t->values[CATALOG_BRAND], cat, CATALOG_BRAND) != 0 ||
+        values_init(&t->values[CATALOG_DESCRIPTION], cat, CATALOG_DESCRIPTION) != 0)
         goto error;
     t->scanned = scanned;
     return 0;
@@ -192,9 +207,27 @@ void tables_deinit(struct tables *t)
 {
     free(t->text);
     free(t->offs);
+    free(t->more);
+    free(t->more_offs);
     for (int f = 0; f < CATALOG_FIELD_COUNT; f++)
         values_deinit(&t->values[f]);
     memset(t, 0, sizeof(*t));
+}
+
+const char *tables_field(const struct tables *t, size_t k, enum catalog_field f, size_t *len)
+{
+    const struct product *p = &t->cat->items[k];
+    *len = catalog_field(p, f).len;
+    switch (f) {
+    case CATALOG_NAME:
+        return t->text + t->offs[k];
+    case CATALOG_CATEGORY:
+        return t->text + t->offs[k] + p->name.len + 1;
+    case CATALOG_DESCRIPTION:
+        return t->more + t->more_offs[k];
+    default:
+        return t->more + t->more_offs[k] + p->description.len + 1;
+    }
 }
 
 uint32_t tables_fold_find(const struct tables *t, enum catalog_field f, const char *v, size_t vn)

@@ -272,7 +272,7 @@ START_TEST(export_round_trip_answers_identically)
             ck_assert_int_eq(search_run(&gi, &req, scan, &ra), 0);
             ck_assert_int_eq(search_run(&fi, &req, scan, &rb), 0);
             ra.elapsed_ns = rb.elapsed_ns = 1; /* the only field allowed to differ */
-            char *a = render_search(&gen, &ra, &la), *b = render_search(&file, &rb, &lb);
+            char *a = render_search(&gen, &req, &ra, &la), *b = render_search(&file, &req, &rb, &lb);
             size_t d = 0;
             while (d < la && d < lb && a[d] == b[d])
                 d++;

@@ -3,9 +3,12 @@
  * generated catalog and an awkward one, under three windows each: the seed's
  * SCAN_LIMIT=100, the whole catalog, and a window smaller than the catalog.
  * The first difference fails the test and prints the request. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "base.h"
 #include "catalog.h"
 #include "reference.h"
 #include "reqgen.h"
@@ -103,12 +106,139 @@ START_TEST(reference_gives_the_contract_answers)
 }
 END_TEST
 
+/* The relevance order, fields and highlight as docs/api.md words them, on a
+ * catalog a shopper would search: the reference must give these answers
+ * (so that it is the right judge), and so must every fast path. */
+static void shop(struct catalog *cat)
+{
+    static const struct {
+        const char *name, *category, *description, *brand;
+    } P[] = {
+        {"Headphone Stand", "Audio", "A stand for your phone and headphones.", "Deskly"},  /* 1 */
+        {"iPhone 15 Pro Max", "Phones", "The big one.", "Apple"},                          /* 2 */
+        {"Phone", "Phones", "Just a phone.", "Generic"},                                   /* 3 */
+        {"iPhone 15 Pro", "Phones", "Pro camera, USB-C.", "Apple"},                        /* 4 */
+        {"Phone Case", "Accessories", "Fits every phone.", "Casey"},                       /* 5 */
+        {"Smartphones Guide", "Books", "All about phones", "Readers"},                     /* 6 */
+        {"Stand", "Audio", "iPhone 15 Pro dock", "Deskly"},                                /* 7 */
+        {"Cable usb-c", "Cables", "usb-c to usb-c, 1 m", "Wired"},                         /* 8 */
+    };
+    catalog_init(cat);
+    for (size_t i = 0; i < COUNT_OF(P); i++)
+        ck_assert_int_eq(catalog_add(cat, i + 1, 100 * (i + 1), P[i].name, strlen(P[i].name),
+                                     P[i].category, strlen(P[i].category), P[i].description,
+                                     strlen(P[i].description), P[i].brand, strlen(P[i].brand)),
+                         0);
+}
+
+/* The ids listed for url by the reference and by the scan and the index
+ * (which must agree), as "3,5,2". */
+static void listed(const struct catalog *cat, const char *url, char *ids, size_t len)
+{
+    struct request req;
+    struct result want;
+    ck_assert_msg(reqgen_parse(url, &req) == 0, "%s refused", url);
+    ck_assert_int_eq(reference_run(cat, &req, 0, &want), 0);
+    struct search scan, whole;
+    ck_assert_int_eq(search_init(&scan, cat, 0), 0);
+    ck_assert_int_eq(search_init(&whole, cat, 0), 0);
+    ck_assert_int_eq(search_build_index(&whole), 0);
+    struct reqgen_report rep = {0};
+    ck_assert_msg(reqgen_check(cat, 0, reqgen_answer_search, &scan, &req, &rep) == 0,
+                  "scan differs on %s", url);
+    ck_assert_msg(reqgen_check(cat, 0, reqgen_answer_search, &whole, &req, &rep) == 0,
+                  "index differs on %s", url);
+    search_deinit(&scan);
+    search_deinit(&whole);
+    ids[0] = '\0';
+    for (size_t i = 0; i < want.count; i++)
+        snprintf(ids + strlen(ids), len - strlen(ids), "%s%" PRIu64, i ? "," : "",
+                 cat->items[want.item[i]].id);
+}
+
+static const struct {
+    const char *url;  /* the request */
+    const char *want; /* the ids listed, in order */
+} RANKED[] = {
+    /* the whole name, then a word of the name; the infixes ("headphone",
+     * "iphone", "smartphones") tie at 3 and beat 2's prefix in the category
+     * (4 + 2), so they come by id */
+    {"q=phone&sort=relevance", "3,5,1,2,4,6"},
+    /* without sort=relevance: id order, the seed's */
+    {"q=phone", "1,2,3,4,5,6"},
+    /* the exact name first, then names that begin with it */
+    {"q=iphone 15 pro&sort=relevance", "4,2"},
+    {"q=iphone 15 pro&sort=relevance&fields=name,description", "4,2,7"},
+    /* the brand is searched only when listed */
+    {"q=apple", ""},
+    {"q=apple&fields=brand&sort=relevance", "2,4"},
+    /* heaviest field first: a word in the description (1, 3, 5) beats its
+     * prefix (6, "phones") and its infix (7, "iphone"), and all of them an
+     * infix in the name (2, 4) */
+    {"q=phone&fields=description,name&sort=relevance", "1,3,5,6,7,2,4"},
+    /* terms add up: "stand" whole in 7's name, a word in 1's */
+    {"q=stand audio&match=all&sort=relevance", "7,1"},
+    /* a term with non-word bytes starts and ends anywhere: "usb-c" is a word */
+    {"q=usb-c&fields=name,description&sort=relevance", "8,4"},
+    /* relevance with offset and limit */
+    {"q=phone&sort=relevance&offset=2&limit=2", "1,2"},
+    /* no q: every product ties, id order */
+    {"category=phones&sort=relevance", "2,3,4"},
+};
+
+START_TEST(relevance_orders_as_documented)
+{
+    struct catalog cat;
+    char ids[256];
+    shop(&cat);
+    listed(&cat, RANKED[_i].url, ids, sizeof(ids));
+    ck_assert_msg(strcmp(ids, RANKED[_i].want) == 0, "%s: listed %s, want %s", RANKED[_i].url,
+                  ids, RANKED[_i].want);
+    catalog_deinit(&cat);
+}
+END_TEST
+
+/* Highlight ranges: every occurrence of every term, left to right without
+ * overlap, merged where they touch; per listed field, empty fields left out. */
+START_TEST(highlight_ranges_as_documented)
+{
+    struct catalog cat;
+    struct request req;
+    struct highlight h;
+    catalog_init(&cat);
+    ck_assert_int_eq(
+        catalog_add(&cat, 1, 100, "aaaa Phone-phonephone", 21, "Phones", 6, "", 0, "Zz", 2), 0);
+    ck_assert_int_eq(reqgen_parse("q=aa phone&match=all&fields=name,category,brand&highlight=true",
+                                  &req),
+                     0);
+    reference_highlight(&cat, &cat.items[0], &req, &h);
+    /* "aaaa" is aa + aa, touching: merged; "Phone" alone; "phonephone" two
+     * touching occurrences, merged */
+    ck_assert_uint_eq(h.n[0], 3);
+    static const uint16_t WANT[3][2] = {{0, 4}, {5, 10}, {11, 21}};
+    ck_assert_int_eq(memcmp(h.range[0], WANT, sizeof(WANT)), 0);
+    ck_assert_uint_eq(h.n[1], 1); /* "Phone" of "Phones" */
+    ck_assert_uint_eq(h.range[1][0][1], 5);
+    ck_assert_uint_eq(h.n[2], 0); /* no range in the brand */
+    ck_assert_int_eq(reqgen_parse("q=aaa&highlight=true", &req), 0);
+    reference_highlight(&cat, &cat.items[0], &req, &h);
+    ck_assert_uint_eq(h.n[0], 1); /* at 0, then from 3: one occurrence, not two */
+    ck_assert_uint_eq(h.range[0][0][1], 3);
+    struct result res = {.count = 1};
+    res.item[0] = 0;
+    ck_assert_int_eq(reqgen_highlights_equal(&cat, &req, &res), 0);
+    catalog_deinit(&cat);
+}
+END_TEST
+
 Suite *differential_suite(void)
 {
     Suite *s = suite_create("differential");
     TCase *tc = tcase_create("search_vs_reference");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, reference_gives_the_contract_answers);
+    tcase_add_loop_test(tc, relevance_orders_as_documented, 0, (int)COUNT_OF(RANKED));
+    tcase_add_test(tc, highlight_ranges_as_documented);
     tcase_add_loop_test(tc, search_equals_reference, 0, (int)(sizeof(CASES) / sizeof(CASES[0])));
     suite_add_tcase(s, tc);
     return s;

@@ -161,6 +161,20 @@ static const struct {
     {"q=a&facets=category,", "invalid_facets", "facets"},
     {"q=1 2 3 4 5 6 7 8 9&match=all", "invalid_query", "q"},
     {"category=Books&q=", "invalid_query", "q"},
+    {"q=a&sort=Relevance", "invalid_sort", "sort"},
+    {"q=a&fields=", "invalid_fields", "fields"},
+    {"q=a&fields=Name", "invalid_fields", "fields"},
+    {"q=a&fields=name,name", "invalid_fields", "fields"},
+    {"q=a&fields=name,", "invalid_fields", "fields"},
+    {"q=a&fields=,name", "invalid_fields", "fields"},
+    {"q=a&fields=price", "invalid_fields", "fields"},
+    {"q=a&fields=name,brand,category,description,name", "invalid_fields", "fields"},
+    {"q=a&fields", "invalid_fields", "fields"},
+    {"q=a&highlight=yes", "invalid_highlight", "highlight"},
+    {"q=a&highlight=True", "invalid_highlight", "highlight"},
+    {"q=a&highlight=", "invalid_highlight", "highlight"},
+    {"q=a&highlight=1", "invalid_highlight", "highlight"},
+    {"q=a&fields=name&fields=brand", "duplicate_parameter", "fields"},
 };
 
 START_TEST(bad_parameters_get_their_code)
@@ -195,6 +209,29 @@ START_TEST(defaults_are_the_seed_search)
     ck_assert_uint_eq(req.max_price, UINT64_MAX);
     ck_assert_uint_eq(req.facets, 0);
     ck_assert_uint_eq(want.max_price, UINT64_MAX);
+    ck_assert(request_default_fields(&req)); /* name, then category */
+    ck_assert(!req.highlight);
+    ck_assert_uint_eq(req.typos, 0);
+}
+END_TEST
+
+START_TEST(relevance_parameters_land_in_the_request)
+{
+    struct request req;
+    struct query_error err;
+    ck_assert_int_eq(parse("q=usb-c&sort=relevance&fields=description,brand,name&highlight=true",
+                           &req, &err),
+                     0);
+    ck_assert_int_eq(req.sort, REQUEST_SORT_RELEVANCE);
+    ck_assert_uint_eq(req.nfields, 3);
+    ck_assert_int_eq(req.field[0], CATALOG_DESCRIPTION);
+    ck_assert_int_eq(req.field[1], CATALOG_BRAND);
+    ck_assert_int_eq(req.field[2], CATALOG_NAME);
+    ck_assert(req.highlight);
+    ck_assert_int_eq(parse("q=a&fields=category&highlight=false", &req, &err), 0);
+    ck_assert_uint_eq(req.nfields, 1);
+    ck_assert(!req.highlight);
+    ck_assert(!request_default_fields(&req));
 }
 END_TEST
 
@@ -262,6 +299,7 @@ Suite *query_suite(void)
     TCase *tp = tcase_create("parse");
     tcase_add_loop_test(tp, bad_parameters_get_their_code, 0, (int)(sizeof(BAD) / sizeof(BAD[0])));
     tcase_add_test(tp, defaults_are_the_seed_search);
+    tcase_add_test(tp, relevance_parameters_land_in_the_request);
     tcase_add_test(tp, every_parameter_lands_in_the_request);
     tcase_add_test(tp, browse_without_q_needs_a_filter);
     tcase_add_test(tp, phrase_keeps_inner_white_space);

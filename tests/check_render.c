@@ -6,6 +6,7 @@
 
 #include "catalog.h"
 #include "render.h"
+#include "reqgen.h"
 #include "search.h"
 #include "suites.h"
 
@@ -49,7 +50,7 @@ START_TEST(search_answer_shape)
     ck_assert_int_eq((request_phrase(&req, "alpha", 5, 2) || search_run(&engine, &req, 100, &res)), 0);
     res.elapsed_ns = 3200;
     size_t len;
-    char *body = render_search(&cat, &res, &len);
+    char *body = render_search(&cat, &req, &res, &len);
     ck_assert_ptr_nonnull(body);
     ck_assert_uint_eq(len, strlen(body));
     const char *want =
@@ -63,7 +64,7 @@ START_TEST(search_answer_shape)
     free(body);
 
     ck_assert_int_eq((request_phrase(&req, "zzz", 3, 20) || search_run(&engine, &req, 100, &res)), 0);
-    body = render_search(&cat, &res, &len);
+    body = render_search(&cat, &req, &res, &len);
     cJSON *j = cJSON_Parse(body);
     ck_assert(cJSON_IsArray(cJSON_GetObjectItem(j, "products"))); /* [] never null */
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "products")), 0);
@@ -100,12 +101,55 @@ START_TEST(error_body)
 }
 END_TEST
 
+/* With highlight=true each product gains "highlight": per listed field
+ * holding a range, its [start, end) byte ranges in the field as stored; {}
+ * when none. */
+START_TEST(highlight_in_each_product)
+{
+    struct catalog cat;
+    struct search engine;
+    struct request req;
+    struct query_error err;
+    struct result res;
+    catalog_init(&cat);
+    ck_assert_int_eq(catalog_add(&cat, 7, 1999, "Caf\xC3\xA9 Phone", 11, "Phones", 6,
+                                 "A phone, phone.", 15, "Ph", 2), 0);
+    ck_assert_int_eq(catalog_add(&cat, 8, 5, "Stand", 5, "Audio", 5, "x", 1, "Phonic", 6), 0);
+    ck_assert_int_eq(search_init(&engine, &cat, 0), 0);
+    ck_assert_int_eq(reqgen_parse_err("q=ph&fields=description,brand,name&highlight=true",
+                                      &req, &err), 0);
+    ck_assert_int_eq(search_run(&engine, &req, 0, &res), 0);
+    res.elapsed_ns = 1000;
+    size_t len;
+    char *body = render_search(&cat, &req, &res, &len);
+    const char *want =
+        "{\"products\":[{\"id\":7,\"name\":\"Caf\xC3\xA9 Phone\",\"category\":\"Phones\","
+        "\"description\":\"A phone, phone.\",\"brand\":\"Ph\",\"price\":19.99,"
+        "\"highlight\":{\"description\":[[2,4],[9,11]],\"brand\":[[0,2]],\"name\":[[6,8]]}},"
+        "{\"id\":8,\"name\":\"Stand\",\"category\":\"Audio\",\"description\":\"x\","
+        "\"brand\":\"Phonic\",\"price\":0.05,\"highlight\":{\"brand\":[[0,2]]}}],"
+        "\"total_found\":2,\"checked\":2,\"search_time\":\"1\xC2\xB5s\",\"search_time_ns\":1000}";
+    ck_assert_str_eq(body, want);
+    ck_assert_uint_eq(len, strlen(want));
+    free(body);
+    /* a browse lists products whose highlight is empty */
+    ck_assert_int_eq(reqgen_parse_err("category=audio&highlight=true", &req, &err), 0);
+    ck_assert_int_eq(search_run(&engine, &req, 0, &res), 0);
+    body = render_search(&cat, &req, &res, &len);
+    ck_assert_ptr_nonnull(strstr(body, "\"price\":0.05,\"highlight\":{}}"));
+    free(body);
+    search_deinit(&engine);
+    catalog_deinit(&cat);
+}
+END_TEST
+
 Suite *render_suite(void)
 {
     Suite *s = suite_create("render");
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, duration_like_go, 0, (int)(sizeof(DURATIONS) / sizeof(DURATIONS[0])));
     tcase_add_test(tc, search_answer_shape);
+    tcase_add_test(tc, highlight_in_each_product);
     tcase_add_test(tc, awkward_product_escaped_and_prices_have_two_decimals);
     tcase_add_test(tc, error_body);
     suite_add_tcase(s, tc);

@@ -162,7 +162,7 @@ START_TEST(deferred_index_answers_with_the_reference)
     ck_assert(request_results_equal(&cat, &a, &b));
     ck_assert_uint_eq(a.checked, cat.count);
     ck_assert_int_eq(search_build_index(&d), 0);
-    ck_assert_uint_eq(d.tables.scanned, cat.count);
+    ck_assert_uint_eq(d.tables.scanned, 0); /* the index reads the catalog, not a scan text */
     ck_assert_ptr_nonnull(atomic_load(&d.index));
     ck_assert_int_eq(search_run(&d, &req, 0, &a), 0);
     ck_assert(request_results_equal(&cat, &a, &b));

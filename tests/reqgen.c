@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "highlight.h"
 #include "query.h"
 #include "reference.h"
 #include "search.h"
@@ -19,7 +20,8 @@ static const char *const AWK_BRANDS[] = {
 };
 static const char *const AWK_WORDS[] = {
     "Product", "book", "BOOK", "aaaa", "aa", "Caf\xC3\xA9", "CAF\xC3\x89", "\"q\"", "o'b",
-    "x y", "123", "1", "Alpha", "office", "\\", "\xC3\xA9l", "tab\tbed",
+    "x y", "123", "1", "Alpha", "office", "\\", "\xC3\xA9l", "tab\tbed", "usb-c", "USB", "c",
+    "phone", "headphone", "Phones", "a.b", "-x-", "15", "15 Pro", "Pro", "b\xC3\xBC" "cher",
 };
 
 static unsigned pick(unsigned *seed, unsigned n)
@@ -42,22 +44,34 @@ int reqgen_awkward_catalog(struct catalog *cat, size_t n, unsigned seed)
         unsigned words = 1 + pick(&seed, 4);
         for (unsigned w = 0; w < words; w++)
             len += snprintf(name + len, sizeof(name) - (size_t)len, "%s%s", w ? " " : "",
-                            pick(&seed, 5) == 0 ? category : AWK_WORDS[pick(&seed, 17)]);
-        len += snprintf(name + len, sizeof(name) - (size_t)len, " %u", pick(&seed, 1000));
+                            pick(&seed, 5) == 0 ? category : AWK_WORDS[pick(&seed, 29)]);
+        if (pick(&seed, 5) != 0) /* a fifth of the names are words only, some a whole category */
+            len += snprintf(name + len, sizeof(name) - (size_t)len, " %u", pick(&seed, 1000));
+        char description[512];
+        int dlen = 0;
+        for (unsigned w = 0, dwords = pick(&seed, 8); w < dwords; w++)
+            dlen += snprintf(description + dlen, sizeof(description) - (size_t)dlen, "%s%s",
+                             w ? (pick(&seed, 4) == 0 ? ", " : " ") : "",
+                             pick(&seed, 6) == 0 ? brand : AWK_WORDS[pick(&seed, 29)]);
         uint64_t price = pick(&seed, 4) == 0 ? pick(&seed, 5) : pick(&seed, 50000);
-        if (catalog_add(cat, id, price, name, (size_t)len, category, strlen(category), "d", 1,
-                        brand, strlen(brand)) != 0)
+        if (catalog_add(cat, id, price, name, (size_t)len, category, strlen(category),
+                        description, (size_t)dlen, brand, strlen(brand)) != 0)
             return -1;
     }
     catalog_shrink(cat);
     return 0;
 }
 
-/* Some bytes of a random product's name or category, in random letter case. */
+/* Some bytes of a random product's field (mostly its name), in random
+ * letter case. */
 static size_t piece(char *w, const struct catalog *cat, unsigned *seed)
 {
     const struct product *p = &cat->items[pick(seed, (unsigned)cat->count)];
-    struct catalog_str s = pick(seed, 4) == 0 ? p->category : p->name;
+    unsigned which = pick(seed, 8);
+    struct catalog_str s = which == 0   ? p->category
+                           : which == 1 ? p->description
+                           : which == 2 ? p->brand
+                                        : p->name;
     const char *t = catalog_text(cat, s);
     size_t a = s.len ? pick(seed, (unsigned)s.len) : 0;
     size_t n = 1 + pick(seed, 12);
@@ -136,9 +150,20 @@ void reqgen_url(char *url, const struct catalog *cat, unsigned *seed)
         w += sprintf(w, "&max_price=%u", 200 + pick(seed, 400));
     if (browse && w == url)
         w += sprintf(w, "&min_price=0");
-    static const char *const SORTS[] = {"id", "price", "-price"};
+    static const char *const SORTS[] = {"id", "price", "-price", "relevance", "relevance"};
     if (pick(seed, 2) == 0)
-        w += sprintf(w, "&sort=%s", SORTS[pick(seed, 3)]);
+        w += sprintf(w, "&sort=%s", SORTS[pick(seed, 5)]);
+    static const char *const FIELDS[] = {"name", "brand", "category", "description"};
+    if (pick(seed, 3) == 0) { /* 1 to 4 distinct fields in a random order */
+        unsigned order[4] = {0, 1, 2, 3}, n = 1 + pick(seed, 4);
+        for (unsigned i = 0; i < n; i++) {
+            unsigned j = i + pick(seed, 4 - i), x = order[i];
+            order[i] = order[j], order[j] = x;
+            w += sprintf(w, "%s%s", i ? "," : "&fields=", FIELDS[order[i]]);
+        }
+    }
+    if (pick(seed, 4) == 0)
+        w += sprintf(w, "&highlight=%s", pick(seed, 4) ? "true" : "false");
     if (pick(seed, 3) == 0)
         w += sprintf(w, "&offset=%u", pick(seed, 4) == 0 ? pick(seed, 5000) : pick(seed, 40));
     if (pick(seed, 2) == 0)
@@ -274,6 +299,27 @@ int reqgen_check(const struct catalog *cat, size_t window, reqgen_answer fast, c
     if (!request_results_equal(cat, &got, &want)) {
         rep->failed = true;
         return -1;
+    }
+    if (req->highlight && reqgen_highlights_equal(cat, req, &got) != 0) {
+        rep->failed = true;
+        rep->highlight = true;
+        return -1;
+    }
+    return 0;
+}
+
+int reqgen_highlights_equal(const struct catalog *cat, const struct request *req,
+                            const struct result *res)
+{
+    static struct highlight a, b; /* 32 KB each: not on the stack */
+    for (size_t i = 0; i < res->count; i++) {
+        const struct product *p = &cat->items[res->item[i]];
+        if (highlight_product(cat, p, req, &a) != 0)
+            return -1;
+        reference_highlight(cat, p, req, &b);
+        for (unsigned f = 0; f < req->nfields; f++)
+            if (a.n[f] != b.n[f] || memcmp(a.range[f], b.range[f], a.n[f] * sizeof(a.range[f][0])))
+                return -1;
     }
     return 0;
 }

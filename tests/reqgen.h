@@ -53,6 +53,7 @@ struct reqgen_report {
     size_t compared;         /* requests accepted and compared */
     size_t matched;          /* of them, requests with at least one match */
     bool failed;             /* a difference (or an error) was found */
+    bool highlight;          /* the difference was in a listed product's highlight */
     char url[REQGEN_URL_MAX]; /* the last request drawn: the failing one when failed */
     size_t got_total, want_total; /* total_found of the fast path and the reference */
     size_t got_count, want_count; /* products listed by each */
@@ -63,6 +64,11 @@ struct reqgen_report {
  * they differ or either failed; counts into rep. */
 int reqgen_check(const struct catalog *cat, size_t window, reqgen_answer fast, const void *ctx,
                  const struct request *req, struct reqgen_report *rep);
+
+/* 0 when highlight_product() gives every product res lists the ranges
+ * reference_highlight() gives, -1 otherwise. */
+int reqgen_highlights_equal(const struct catalog *cat, const struct request *req,
+                            const struct result *res);
 
 /* The differential test: draws requests with draw from seed until n have
  * been accepted by the parser and compared (reqgen_check()), stopping at the

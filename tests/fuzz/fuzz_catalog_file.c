@@ -70,7 +70,7 @@ static void check_catalog(const struct catalog *cat)
             res.count != 1 || res.item[0] != 0 || res.checked != cat->count)
             abort();
         size_t len;
-        char *body = render_search(cat, &res, &len);
+        char *body = render_search(cat, &req, &res, &len);
         cJSON *j = body ? cJSON_ParseWithLength(body, len) : NULL;
         if (j == NULL)
             abort();

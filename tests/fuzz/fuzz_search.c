@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
 
     size_t len;
-    char *body = render_search(&cat, &got, &len);
+    char *body = render_search(&cat, &req, &got, &len);
     if (body == NULL)
         abort();
     cJSON *j = cJSON_ParseWithLength(body, len);
