@@ -6,7 +6,7 @@
  *   make && cc -O2 -Iinclude $(pkg-config --cflags libdivsufsort) -o build/index_bench \
  *       bench/index_bench.c $(find build/obj -maxdepth 1 -name '*.o' ! -name main.o) \
  *       $(pkg-config --libs libmicrohttpd libcjson libdivsufsort) -lroaring -lpthread -lm
- *   build/index_bench [products] [passes]
+ *   build/index_bench [products] [passes] [mixes]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +107,13 @@ static size_t text_query(char *w, size_t n, int depth)
     return len;
 }
 
+/* The mixes measured: the text and features mixes, and the text mix ranked
+ * by relevance, alone and over the four fields with highlights. */
+enum mix { MIX_TEXT, MIX_FEATURES, MIX_RELEVANCE, MIX_FIELDS4, MIXES };
+static const char *const MIX_NAME[MIXES] = {"text", "features", "relevance", "4 fields+highlight"};
+static const char *const MIX_TAIL[MIXES] = {
+    "", "", "&sort=relevance", "&sort=relevance&fields=name,brand,category,description&highlight=true"};
+
 /* One request of the text or the features mix, as a raw query string. */
 static void mix_url(char *url, size_t n, int features)
 {
@@ -192,6 +199,7 @@ int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
     int passes = argc > 2 ? atoi(argv[2]) : 3;
+    int mixes = argc > 3 ? atoi(argv[3]) : MIXES; /* the first this many mixes */
     static struct catalog cat;
     static struct search engine;
     if (catalog_generate(&cat, n) != 0 || search_init(&engine, &cat, 0) != 0)
@@ -209,10 +217,11 @@ int main(int argc, char **argv)
     static char urls[QUERIES][URL_MAX];
     static struct request reqs[QUERIES];
     static double lat[QUERIES];
-    for (int features = 0; features < 2; features++) {
+    for (int mix = 0; mix < mixes && mix < MIXES; mix++) {
         int m = 0;
         while (m < QUERIES) {
-            mix_url(urls[m], n, features);
+            mix_url(urls[m], n, mix == MIX_FEATURES);
+            strncat(urls[m], MIX_TAIL[mix], URL_MAX - strlen(urls[m]) - 1);
             if (parse(urls[m], &reqs[m]) == 0)
                 m++;
         }
@@ -245,7 +254,7 @@ int main(int argc, char **argv)
         qsort(lat, QUERIES, sizeof(double), cmp_double);
         printf("%s mix: search+render mean %.2f us (best of %d passes), p50 %.2f us, p99 %.1f us, "
                "max %.1f us\n",
-               features ? "features" : "text", best_mean * 1e6, passes, lat[QUERIES / 2] * 1e6,
+               MIX_NAME[mix], best_mean * 1e6, passes, lat[QUERIES / 2] * 1e6,
                lat[QUERIES * 99 / 100] * 1e6, lat[QUERIES - 1] * 1e6);
     }
     static const char *const BROAD[] = {"q=product", "q=a", "q=1", "q=zzz-none",

@@ -33,7 +33,11 @@ struct index_folds {
  * occurrences by the class they can take (request.h). */
 struct index_heavy {
     uint32_t depth;          /* the node's string depth: the longest term it serves */
-    roaring_bitmap_t *any;   /* products with an occurrence of the node's label */
+    roaring_bitmap_t *all;   /* products with an occurrence in any piece, the extra ones
+                              * included; NULL when the text has none (then any) */
+    uint32_t *all_counts;    /* facet counts of all, or NULL */
+    roaring_bitmap_t *any;   /* products with an occurrence of the node's label in one of
+                              * the field's own pieces */
     roaring_bitmap_t *prefix; /* ... with one that starts at a word start */
     roaring_bitmap_t *word;  /* ... with one of all depth bytes that starts at a word
                               * start and ends at a word end */
@@ -42,11 +46,15 @@ struct index_heavy {
 
 /* One field's text index: the field's pieces of text (a product's name, or
  * one distinct lower-cased value of another field), their suffix array, and
- * the broad nodes' precomputed sets. */
+ * the broad nodes' precomputed sets. The name's text also holds each
+ * distinct lower-cased category, as extra pieces: the default fields, name
+ * and category, then take one lookup. */
 struct index_text {
     enum catalog_field field; /* which field */
-    bool per_product;         /* pieces are products; else folded value ids of the field */
-    uint32_t npieces;         /* pieces */
+    bool per_product;         /* own pieces are products; else folded value ids of the field */
+    uint32_t own;             /* the field's own pieces: [0, own) */
+    uint32_t npieces;         /* pieces: [own, npieces) are the extra ones, category folded
+                               * value ids plus own */
     uint32_t tlen;            /* bytes of text (without the padding) */
     unsigned char *text;      /* the pieces lower-cased, each followed by a NUL; a NUL
                                * before the first, and INDEX_PAD zeros after the last */
@@ -116,14 +124,18 @@ enum {
     INDEX_ENDS_ANY = 2,   /* its last byte is not a word byte: it ends at a word end */
 };
 
-/* The products of the slots [lo, hi) of t gathered slot by slot into any,
- * prefix and word (each may be NULL: not wanted): prefix takes the slots
- * whose suffix starts at a word start, word those of them whose byte at
- * depth is not a word byte; vacuous (INDEX_STARTS_ANY, INDEX_ENDS_ANY) waives
- * either condition. */
+/* Where index_gather() puts what it finds; NULL members are not wanted. */
+struct index_sets {
+    roaring_bitmap_t *all;    /* every slot's products, extra pieces included */
+    roaring_bitmap_t *any;    /* the slots of the field's own pieces */
+    roaring_bitmap_t *prefix; /* ... whose suffix starts at a word start */
+    roaring_bitmap_t *word;   /* ... and whose byte at depth is not a word byte */
+};
+
+/* The products of the slots [lo, hi) of t gathered slot by slot into out;
+ * vacuous (INDEX_STARTS_ANY, INDEX_ENDS_ANY) waives either class condition. */
 void index_gather(const struct index *ix, const struct index_text *t, uint32_t lo, uint32_t hi,
-                  uint32_t depth, unsigned vacuous, roaring_bitmap_t *any,
-                  roaring_bitmap_t *prefix, roaring_bitmap_t *word);
+                  uint32_t depth, unsigned vacuous, const struct index_sets *out);
 
 /* Counts each value of filter field f among the products of bm (card of them). */
 void index_count_values(const struct index *ix, enum request_field f, const roaring_bitmap_t *bm,

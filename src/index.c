@@ -197,7 +197,12 @@ static void gather_add(const struct index *ix, const struct index_text *t, struc
 {
     if (g->bm == NULL)
         return;
-    if (t->per_product) {
+    if (piece >= t->own) { /* an extra piece: a category's folded value */
+        if (piece != g->last) {
+            g->last = piece;
+            add_folded(ix, g->bm, CATALOG_CATEGORY, piece - t->own);
+        }
+    } else if (t->per_product) {
         g->buf[g->n++] = piece;
         if (g->n == INDEX_CHUNK)
             gather_flush(g);
@@ -208,24 +213,28 @@ static void gather_add(const struct index *ix, const struct index_text *t, struc
 }
 
 void index_gather(const struct index *ix, const struct index_text *t, uint32_t lo, uint32_t hi,
-                  uint32_t depth, unsigned vacuous, roaring_bitmap_t *any,
-                  roaring_bitmap_t *prefix, roaring_bitmap_t *word)
+                  uint32_t depth, unsigned vacuous, const struct index_sets *out)
 {
-    struct gather ga, gp, gw;
-    gather_init(&ga, any);
-    gather_init(&gp, prefix);
-    gather_init(&gw, word);
+    struct gather gl, ga, gp, gw;
+    gather_init(&gl, out->all);
+    gather_init(&ga, out->any);
+    gather_init(&gp, out->prefix);
+    gather_init(&gw, out->word);
     bool starts_any = vacuous & INDEX_STARTS_ANY, ends_any = vacuous & INDEX_ENDS_ANY;
+    bool classes = out->prefix != NULL || out->word != NULL;
     for (uint32_t i = lo; i < hi; i++) {
         uint32_t piece = t->owner[i];
+        gather_add(ix, t, &gl, piece);
+        if (piece >= t->own)
+            continue;
         gather_add(ix, t, &ga, piece);
-        if ((prefix != NULL || word != NULL) && (starts_any || index_word_start(t, i))) {
+        if (classes && (starts_any || index_word_start(t, i))) {
             gather_add(ix, t, &gp, piece);
-            if (word != NULL &&
-                (ends_any || !text_word_byte(t->text[(uint32_t)t->sa[i] + depth])))
+            if (ends_any || !text_word_byte(t->text[(uint32_t)t->sa[i] + depth]))
                 gather_add(ix, t, &gw, piece);
         }
     }
+    gather_flush(&gl);
     gather_flush(&ga);
     gather_flush(&gp);
     gather_flush(&gw);
@@ -287,7 +296,7 @@ static const struct index_heavy *heavy_find(const struct index *ix, const struct
  * UINT32_MAX ("beauty" is only in one category). */
 static uint32_t single_owner(const struct index_text *t, uint32_t lo, uint32_t hi)
 {
-    if (t->per_product || lo == hi)
+    if (t->per_product || t->own < t->npieces || lo == hi)
         return UINT32_MAX;
     for (uint32_t i = lo + 1; i < hi; i++)
         if (t->owner[i] != t->owner[lo])
@@ -295,15 +304,19 @@ static uint32_t single_owner(const struct index_text *t, uint32_t lo, uint32_t h
     return t->owner[lo];
 }
 
-/* The products of field t whose text holds p (m bytes, lower-cased). */
+/* The products of field t whose text holds p (m bytes, lower-cased); with
+ * all, those of its extra pieces too (the name's: the categories). */
 static int term_any(const struct index *ix, const struct index_text *t, const unsigned char *p,
-                    size_t m, struct set *s)
+                    size_t m, bool all, struct set *s)
 {
     uint32_t lo, hi;
     find_range(t, p, m, &lo, &hi);
     const struct index_heavy *node = heavy_find(ix, t, lo, hi);
     if (node != NULL) {
-        set_borrow(s, node->any, node->counts);
+        if (all && node->all != NULL)
+            set_borrow(s, node->all, node->all_counts);
+        else
+            set_borrow(s, node->any, node->counts);
         return 0;
     }
     uint32_t g = single_owner(t, lo, hi);
@@ -314,7 +327,8 @@ static int term_any(const struct index *ix, const struct index_text *t, const un
     }
     if (set_empty(s) != 0)
         return -1;
-    index_gather(ix, t, lo, hi, 0, 0, s->own, NULL, NULL);
+    struct index_sets out = {all ? s->own : NULL, all ? NULL : s->own, NULL, NULL};
+    index_gather(ix, t, lo, hi, 0, 0, &out);
     return 0;
 }
 
@@ -323,7 +337,7 @@ static int term_any(const struct index *ix, const struct index_text *t, const un
 static void whole_pieces(const struct index_text *t, const unsigned char *p, size_t m,
                          uint32_t *first, uint32_t *count)
 {
-    uint32_t lo = 0, hi = t->npieces;
+    uint32_t lo = 0, hi = t->own;
     /* first piece whose text is >= p */
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -337,7 +351,7 @@ static void whole_pieces(const struct index_text *t, const unsigned char *p, siz
             hi = mid;
     }
     uint32_t a = lo;
-    while (lo < t->npieces) {
+    while (lo < t->own) {
         uint32_t j = t->sorted ? t->sorted[lo] : lo;
         if (t->start[j + 1] - t->start[j] - 1 != m || memcmp(t->text + t->start[j], p, m) != 0)
             break;
@@ -385,8 +399,9 @@ static int term_classes(const struct index *ix, const struct index_text *t,
         if (set_empty(&c[REQUEST_INFIX]) != 0 || set_empty(&c[REQUEST_PREFIX]) != 0 ||
             set_empty(&c[REQUEST_WORD]) != 0)
             return -1;
-        index_gather(ix, t, lo, hi, (uint32_t)m, vacuous, c[REQUEST_INFIX].own,
-                     c[REQUEST_PREFIX].own, c[REQUEST_WORD].own);
+        struct index_sets out = {NULL, c[REQUEST_INFIX].own, c[REQUEST_PREFIX].own,
+                                 c[REQUEST_WORD].own};
+        index_gather(ix, t, lo, hi, (uint32_t)m, vacuous, &out);
         return 0;
     }
     /* The range is a precomputed node's: m is at most its depth. */
@@ -406,7 +421,8 @@ static int term_classes(const struct index *ix, const struct index_text *t,
     /* The node's word set counts word starts only; this term starts at any. */
     if (set_empty(&c[REQUEST_WORD]) != 0)
         return -1;
-    index_gather(ix, t, lo, hi, (uint32_t)m, vacuous, NULL, NULL, c[REQUEST_WORD].own);
+    struct index_sets out = {NULL, NULL, NULL, c[REQUEST_WORD].own};
+    index_gather(ix, t, lo, hi, (uint32_t)m, vacuous, &out);
     return 0;
 }
 
@@ -421,9 +437,16 @@ static int term_match(const struct index *ix, const struct request *req, size_t 
     size_t m = req->term_len[k];
     struct set f = {NULL, NULL, NULL};
     int ret = -1;
+    unsigned listed = 0;
+    for (unsigned i = 0; i < req->nfields; i++)
+        listed |= 1u << req->field[i];
+    /* the name's text holds the categories too: both in one lookup */
+    bool both = (listed & (1u << CATALOG_NAME)) && (listed & (1u << CATALOG_CATEGORY));
     *s = (struct set){NULL, NULL, NULL};
     for (unsigned i = 0; i < req->nfields; i++) {
-        if (term_any(ix, &ix->text[req->field[i]], p, m, &f) != 0)
+        if (both && req->field[i] == CATALOG_CATEGORY)
+            continue;
+        if (term_any(ix, &ix->text[req->field[i]], p, m, both, &f) != 0)
             goto out;
         if (set_is_empty(&f))
             continue;

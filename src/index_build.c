@@ -132,12 +132,15 @@ static int build_values(struct index *ix)
 
 /* ---- a field's text and its suffix array ---------------------------------- */
 
-/* The bytes of piece j of field f, and their length. */
-static const char *piece(const struct index *ix, enum catalog_field f, bool per_product,
-                         uint32_t j, size_t *len)
+/* The bytes of piece j of t, and their length: an own piece of t's field,
+ * or an extra one, a category. */
+static const char *piece(const struct index *ix, const struct index_text *t, uint32_t j,
+                         size_t *len)
 {
     const struct catalog *cat = ix->tables->cat;
-    uint32_t k = per_product ? j : index_values(ix, f)->fold_rep[j];
+    enum catalog_field f = j < t->own ? t->field : CATALOG_CATEGORY;
+    uint32_t k = j < t->own ? (t->per_product ? j : index_values(ix, f)->fold_rep[j])
+                            : index_values(ix, CATALOG_CATEGORY)->fold_rep[j - t->own];
     struct catalog_str s = catalog_field(&cat->items[k], f);
     *len = s.len;
     return catalog_text(cat, s);
@@ -183,18 +186,20 @@ static int piece_cmp(const void *a, const void *b, void *ctx)
     return (x > y) - (x < y);
 }
 
-/* Field f's text: each piece lower-cased and NUL-terminated, after one NUL;
- * its suffix array, owners, word-start bits and 2-byte prefix table. */
+/* Field f's text: each piece lower-cased and NUL-terminated, after one NUL
+ * (the name's followed by the categories); its suffix array, owners,
+ * word-start bits and 2-byte prefix table. */
 static int build_text(struct index *ix, enum catalog_field f)
 {
     struct index_text *t = &ix->text[f];
     t->field = f;
     t->per_product = f == CATALOG_NAME;
-    t->npieces = t->per_product ? ix->n : index_values(ix, f)->nfolded;
+    t->own = t->per_product ? ix->n : index_values(ix, f)->nfolded;
+    t->npieces = t->own + (t->per_product ? index_values(ix, CATALOG_CATEGORY)->nfolded : 0);
     size_t tlen = 1;
     for (uint32_t j = 0; j < t->npieces; j++) {
         size_t len;
-        piece(ix, f, t->per_product, j, &len);
+        piece(ix, t, j, &len);
         tlen += len + 1;
     }
     if (tlen > (size_t)INT32_MAX - INDEX_PAD)
@@ -212,7 +217,7 @@ static int build_text(struct index *ix, enum catalog_field f)
     size_t w = 1;
     for (uint32_t j = 0; j < t->npieces; j++) {
         size_t len;
-        const char *s = piece(ix, f, t->per_product, j, &len);
+        const char *s = piece(ix, t, j, &len);
         t->start[j] = (uint32_t)w;
         text_lower_copy((char *)t->text + w, s, len);
         w += len + 1; /* the NUL is already there */
@@ -233,13 +238,13 @@ static int build_text(struct index *ix, enum catalog_field f)
                  (tlen / 64 + 1) * sizeof(*t->wstart) + 65537 * sizeof(*t->bucket) +
                  ((size_t)t->npieces + 1) * sizeof(*t->start);
     if (t->per_product) {
-        t->sorted = malloc((t->npieces ? t->npieces : 1) * sizeof(*t->sorted));
+        t->sorted = malloc((t->own ? t->own : 1) * sizeof(*t->sorted));
         if (t->sorted == NULL)
             return -1;
-        for (uint32_t j = 0; j < t->npieces; j++)
+        for (uint32_t j = 0; j < t->own; j++)
             t->sorted[j] = j;
-        qsort_r(t->sorted, t->npieces, sizeof(*t->sorted), piece_cmp, t);
-        ix->bytes += t->npieces * sizeof(*t->sorted);
+        qsort_r(t->sorted, t->own, sizeof(*t->sorted), piece_cmp, t);
+        ix->bytes += t->own * sizeof(*t->sorted);
     }
     return 0;
 }
@@ -279,6 +284,8 @@ static int heavy_push(struct heavy_builder *b, uint32_t lo, uint32_t hi,
 
 static void node_free(struct index_heavy *node)
 {
+    index_bm_free(node->all);
+    free(node->all_counts);
     index_bm_free(node->any);
     index_bm_free(node->prefix);
     index_bm_free(node->word);
@@ -322,9 +329,12 @@ static int build_node(struct heavy_builder *b, uint32_t lo, uint32_t hi, uint32_
     uint32_t depth = parent_depth + 1;
     while (x[depth] != 0 && x[depth] == y[depth])
         depth++;
-    struct index_heavy node = {depth, roaring_bitmap_create(), roaring_bitmap_create(),
+    bool extra = t->own < t->npieces;
+    struct index_heavy node = {depth, extra ? roaring_bitmap_create() : NULL, NULL,
+                               roaring_bitmap_create(), roaring_bitmap_create(),
                                roaring_bitmap_create(), NULL};
-    if (node.any == NULL || node.prefix == NULL || node.word == NULL)
+    if ((extra && node.all == NULL) || node.any == NULL || node.prefix == NULL ||
+        node.word == NULL)
         goto error;
     for (uint32_t i = lo; i < hi;) {
         unsigned c = t->text[(uint32_t)t->sa[i] + depth];
@@ -334,15 +344,20 @@ static int build_node(struct heavy_builder *b, uint32_t lo, uint32_t hi, uint32_
             struct index_heavy child;
             if (build_node(b, i, j, depth, &child) != 0)
                 goto error;
+            if (extra)
+                roaring_bitmap_or_inplace(node.all, child.all);
             roaring_bitmap_or_inplace(node.any, child.any);
             roaring_bitmap_or_inplace(node.prefix, child.prefix);
             if (ends)
                 roaring_bitmap_or_inplace(node.word, child.prefix);
         } else {
-            index_gather(b->ix, t, i, j, depth, 0, node.any, node.prefix, ends ? node.word : NULL);
+            struct index_sets sets = {node.all, node.any, node.prefix, ends ? node.word : NULL};
+            index_gather(b->ix, t, i, j, depth, 0, &sets);
         }
         i = j;
     }
+    if (extra)
+        roaring_bitmap_shrink_to_fit(node.all);
     roaring_bitmap_shrink_to_fit(node.any);
     roaring_bitmap_shrink_to_fit(node.prefix);
     roaring_bitmap_shrink_to_fit(node.word);
@@ -383,7 +398,12 @@ static int build_heavy(struct index *ix, enum catalog_field f)
         t->heavy_key[h] = key;
         t->heavy[h] = b.nodes[i];
         memset(&b.nodes[i], 0, sizeof(b.nodes[i]));
-        t->heavy[h].counts = precount(ix, t->heavy[h].any, &failed);
+        struct index_heavy *node = &t->heavy[h];
+        node->counts = precount(ix, node->any, &failed);
+        if (node->all != NULL && !failed) {
+            node->all_counts = precount(ix, node->all, &failed);
+            ix->bytes += roaring_bitmap_size_in_bytes(node->all) + ix->fcount * sizeof(uint32_t);
+        }
         if (failed)
             goto out;
         ix->bytes += roaring_bitmap_size_in_bytes(t->heavy[h].any) +
