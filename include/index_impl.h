@@ -133,8 +133,9 @@ struct index_sets {
 };
 
 /* The products of the slots [lo, hi) of t gathered slot by slot into out;
- * vacuous (INDEX_STARTS_ANY, INDEX_ENDS_ANY) waives either class condition. */
-void index_gather(const struct index *ix, const struct index_text *t, uint32_t lo, uint32_t hi,
+ * vacuous (INDEX_STARTS_ANY, INDEX_ENDS_ANY) waives either class condition.
+ * Returns 0, or -1 when memory runs out. */
+int index_gather(const struct index *ix, const struct index_text *t, uint32_t lo, uint32_t hi,
                   uint32_t depth, unsigned vacuous, const struct index_sets *out);
 
 /* Counts each value of filter field f among the products of bm (card of them). */

@@ -169,13 +169,18 @@ static void add_folded(const struct index *ix, roaring_bitmap_t *bm, enum catalo
         roaring_bitmap_add_many(bm, fo->start[g + 1] - fo->start[g], fo->member + fo->start[g]);
 }
 
-/* Products gathered piece by piece into a bitmap: per-product pieces in
- * batches, folded values each once in a run of the same owner. */
+/* Products gathered piece by piece into a bitmap: products in batches, and
+ * each folded value with a bitmap of its own OR'ed once however many of the
+ * range's slots it owns (a description of the generated catalog holds "a"
+ * at several places, and 120 descriptions are shared by 100,000 products). */
 struct gather {
-    roaring_bitmap_t *bm;     /* the destination, or NULL: not wanted */
+    roaring_bitmap_t *bm;      /* the destination, or NULL: not wanted */
     uint32_t buf[INDEX_CHUNK]; /* products not yet added */
-    size_t n;                 /* entries in buf */
-    uint32_t last;            /* the last folded value added */
+    size_t n;                  /* entries in buf */
+    uint32_t last;             /* the last piece seen */
+    roaring_bitmap_t *big[2];  /* folded values with a bitmap seen, of the field and of
+                                * the extra pieces (categories); NULL until one is */
+    bool failed;               /* memory ran out */
 };
 
 static void gather_init(struct gather *g, roaring_bitmap_t *bm)
@@ -183,13 +188,40 @@ static void gather_init(struct gather *g, roaring_bitmap_t *bm)
     g->bm = bm;
     g->n = 0;
     g->last = UINT32_MAX;
+    g->big[0] = g->big[1] = NULL;
+    g->failed = false;
 }
 
-static void gather_flush(struct gather *g)
+static void gather_push(struct gather *g, uint32_t k)
 {
-    if (g->bm != NULL && g->n > 0)
+    g->buf[g->n++] = k;
+    if (g->n == INDEX_CHUNK) {
+        roaring_bitmap_add_many(g->bm, g->n, g->buf);
+        g->n = 0;
+    }
+}
+
+/* Adds the products gathered, and frees the bookkeeping. Returns 0, or -1
+ * when memory ran out on the way. */
+static int gather_flush(const struct index *ix, const struct index_text *t, struct gather *g)
+{
+    if (g->bm == NULL)
+        return 0;
+    if (g->n > 0)
         roaring_bitmap_add_many(g->bm, g->n, g->buf);
     g->n = 0;
+    for (int e = 0; e < 2; e++) {
+        if (g->big[e] == NULL)
+            continue;
+        enum catalog_field f = e ? CATALOG_CATEGORY : t->field;
+        roaring_uint32_iterator_t it;
+        roaring_init_iterator(g->big[e], &it);
+        for (; it.has_value; roaring_advance_uint32_iterator(&it))
+            roaring_bitmap_or_inplace(g->bm, ix->fold[f].bm[it.current_value]);
+        roaring_bitmap_free(g->big[e]);
+        g->big[e] = NULL;
+    }
+    return g->failed ? -1 : 0;
 }
 
 static void gather_add(const struct index *ix, const struct index_text *t, struct gather *g,
@@ -197,23 +229,31 @@ static void gather_add(const struct index *ix, const struct index_text *t, struc
 {
     if (g->bm == NULL)
         return;
-    if (piece >= t->own) { /* an extra piece: a category's folded value */
-        if (piece != g->last) {
-            g->last = piece;
-            add_folded(ix, g->bm, CATALOG_CATEGORY, piece - t->own);
-        }
-    } else if (t->per_product) {
-        g->buf[g->n++] = piece;
-        if (g->n == INDEX_CHUNK)
-            gather_flush(g);
-    } else if (piece != g->last) {
-        g->last = piece;
-        add_folded(ix, g->bm, t->field, piece);
+    if (t->per_product && piece < t->own) {
+        gather_push(g, piece);
+        return;
     }
+    if (piece == g->last)
+        return;
+    g->last = piece;
+    int extra = piece >= t->own; /* a category's folded value, in the name's text */
+    enum catalog_field f = extra ? CATALOG_CATEGORY : t->field;
+    uint32_t v = extra ? piece - t->own : piece;
+    const struct index_folds *fo = &ix->fold[f];
+    if (fo->bm[v] == NULL) {
+        for (uint32_t i = fo->start[v]; i < fo->start[v + 1]; i++)
+            gather_push(g, fo->member[i]);
+        return;
+    }
+    if (g->big[extra] == NULL && (g->big[extra] = roaring_bitmap_create()) == NULL) {
+        g->failed = true;
+        return;
+    }
+    roaring_bitmap_add(g->big[extra], v);
 }
 
-void index_gather(const struct index *ix, const struct index_text *t, uint32_t lo, uint32_t hi,
-                  uint32_t depth, unsigned vacuous, const struct index_sets *out)
+int index_gather(const struct index *ix, const struct index_text *t, uint32_t lo, uint32_t hi,
+                 uint32_t depth, unsigned vacuous, const struct index_sets *out)
 {
     struct gather gl, ga, gp, gw;
     gather_init(&gl, out->all);
@@ -234,10 +274,9 @@ void index_gather(const struct index *ix, const struct index_text *t, uint32_t l
                 gather_add(ix, t, &gw, piece);
         }
     }
-    gather_flush(&gl);
-    gather_flush(&ga);
-    gather_flush(&gp);
-    gather_flush(&gw);
+    int a = gather_flush(ix, t, &gl), b = gather_flush(ix, t, &ga);
+    int c = gather_flush(ix, t, &gp), d = gather_flush(ix, t, &gw);
+    return a | b | c | d;
 }
 
 /* Suffix array slots [*lo, *hi) of t's suffixes starting with p (m >= 1 bytes). */
@@ -328,8 +367,7 @@ static int term_any(const struct index *ix, const struct index_text *t, const un
     if (set_empty(s) != 0)
         return -1;
     struct index_sets out = {all ? s->own : NULL, all ? NULL : s->own, NULL, NULL};
-    index_gather(ix, t, lo, hi, 0, 0, &out);
-    return 0;
+    return index_gather(ix, t, lo, hi, 0, 0, &out);
 }
 
 /* The pieces of t whose whole text is p: *first and *count in sorted order
@@ -401,8 +439,7 @@ static int term_classes(const struct index *ix, const struct index_text *t,
             return -1;
         struct index_sets out = {NULL, c[REQUEST_INFIX].own, c[REQUEST_PREFIX].own,
                                  c[REQUEST_WORD].own};
-        index_gather(ix, t, lo, hi, (uint32_t)m, vacuous, &out);
-        return 0;
+        return index_gather(ix, t, lo, hi, (uint32_t)m, vacuous, &out);
     }
     /* The range is a precomputed node's: m is at most its depth. */
     set_borrow(&c[REQUEST_INFIX], node->any, node->counts);
@@ -422,8 +459,7 @@ static int term_classes(const struct index *ix, const struct index_text *t,
     if (set_empty(&c[REQUEST_WORD]) != 0)
         return -1;
     struct index_sets out = {NULL, NULL, NULL, c[REQUEST_WORD].own};
-    index_gather(ix, t, lo, hi, (uint32_t)m, vacuous, &out);
-    return 0;
+    return index_gather(ix, t, lo, hi, (uint32_t)m, vacuous, &out);
 }
 
 /* ---- the text test --------------------------------------------------------- */

@@ -352,7 +352,8 @@ static int build_node(struct heavy_builder *b, uint32_t lo, uint32_t hi, uint32_
                 roaring_bitmap_or_inplace(node.word, child.prefix);
         } else {
             struct index_sets sets = {node.all, node.any, node.prefix, ends ? node.word : NULL};
-            index_gather(b->ix, t, i, j, depth, 0, &sets);
+            if (index_gather(b->ix, t, i, j, depth, 0, &sets) != 0)
+                goto error;
         }
         i = j;
     }

@@ -159,7 +159,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     struct config cfg;
-    char err[CONFIG_ERROR_MAX];
+    char err[CATALOG_FILE_ERROR_MAX]; /* the longest error line of any module used here */
+    _Static_assert((int)CATALOG_FILE_ERROR_MAX >= (int)CONFIG_ERROR_MAX, "err too small");
     if (config_parse(&cfg, argc, argv, err) != 0) {
         fprintf(stderr, "product-search: %s\n", err);
         return EXIT_CONFIG;
