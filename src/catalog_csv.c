@@ -400,14 +400,18 @@ static int read_header(struct parse *ps, const struct catalog_csv_map *map, bool
             }
             if (col < ps->ncols)
                 snprintf(list + used, sizeof(list) - used, ", ...");
-            /* one column holding the other separator: the usual mistake */
-            const char *other = ps->delim != ';' && strchr(ps->names, ';') ? ";"
-                                : ps->delim != '\t' && strchr(ps->names, '\t') ? "tab"
-                                                                                : NULL;
-            if (ps->ncols == 1 && other != NULL)
+            /* one column holding another separator: the usual mistake */
+            static const char *const OTHER[][3] = {
+                {",", "','", ","}, {";", "';'", ";"}, {"\t", "tabs", "tab"}};
+            int other = -1;
+            for (int k = 0; k < 3 && other < 0 && ps->ncols == 1; k++) {
+                if (OTHER[k][0][0] != ps->delim && strchr(ps->names, OTHER[k][0][0]))
+                    other = k;
+            }
+            if (other >= 0)
                 fail_row(ps, "no \"%s\" column (the header has %s); is the file separated "
                              "by %s? (--csv-delimiter %s)",
-                         shown, list, other[0] == ';' ? "';'" : "tabs", other);
+                         shown, list, OTHER[other][1], OTHER[other][2]);
             else
                 fail_row(ps, "no \"%s\" column (the header has %s); name it with --csv-%s",
                          shown, list, FIELD_NAME[f]);

@@ -235,6 +235,9 @@ static const struct {
     {"id\tname\tcategory\tdescription\tbrand\tprice\n", 0, {0},
      "header: no \"name\" column (the header has \"id?name?category?descrip...\"); is the "
      "file separated by tabs? (--csv-delimiter tab)"},
+    {HEADER, 0, {NULL, NULL, NULL, NULL, NULL, NULL, ';'},
+     "header: no \"name\" column (the header has \"id,name,category,descrip...\"); is the "
+     "file separated by ','? (--csv-delimiter ,)"},
     {"a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,aa,bb,cc,dd,ee,ff,gg\n", 0, {0},
      "header: no \"name\" column (the header has \"a\", \"b\", \"c\", \"d\", \"e\", \"f\", "
      "\"g\", \"h\", \"i\", \"j\", \"k\", \"l\", \"m\", \"n\", \"o\", \"p\", \"q\", \"r\", "
