@@ -8,6 +8,7 @@
 
 enum {
     CONFIG_ERROR_MAX = 256, /* room for one error line */
+    CONFIG_CSV_COLUMN_MAX = 256, /* room for a --csv-* column name and its NUL */
 };
 
 /* What the command line asks the program to do. */
@@ -17,6 +18,7 @@ enum config_action {
     CONFIG_VERSION,        /* print the version, exit 0 */
     CONFIG_HEALTHCHECK,    /* GET /health on the configured port, exit 0 or 1 */
     CONFIG_EXPORT_CATALOG, /* write the catalog as JSON Lines to stdout */
+    CONFIG_IMPORT_CSV,     /* write the CSV file import_csv as JSON Lines to stdout */
 };
 
 /* The effective settings; README.md describes each. */
@@ -33,6 +35,15 @@ struct config {
     unsigned drain_s;          /* DRAIN_S: seconds of 503 health before closing */
     bool access_log;           /* ACCESS_LOG: one JSON line per request */
     char products_file[4096];  /* PRODUCTS_FILE: catalog file, "" = generate */
+    /* --import-csv and its column mapping (catalog_csv.h): flags only, no variables */
+    char import_csv[4096];                        /* --import-csv: the CSV file */
+    char csv_id[CONFIG_CSV_COLUMN_MAX];           /* --csv-id: id column ("id") */
+    char csv_name[CONFIG_CSV_COLUMN_MAX];         /* --csv-name: name column ("name") */
+    char csv_category[CONFIG_CSV_COLUMN_MAX];     /* --csv-category ("category") */
+    char csv_description[CONFIG_CSV_COLUMN_MAX];  /* --csv-description ("description") */
+    char csv_brand[CONFIG_CSV_COLUMN_MAX];        /* --csv-brand ("brand") */
+    char csv_price[CONFIG_CSV_COLUMN_MAX];        /* --csv-price ("price") */
+    char csv_delimiter;                           /* --csv-delimiter: ',', ';' or '\t' */
 };
 
 /* Fills cfg from the defaults, argv and the environment. A flag wins over its

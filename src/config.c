@@ -64,6 +64,14 @@ const char *config_usage(void)
            "                                       Lines file instead of generating it\n"
            "\n"
            "  --export-catalog     write the catalog as JSON Lines to stdout and exit\n"
+           "  --import-csv FILE    read a CSV file with a header row and write it to stdout\n"
+           "                       as JSON Lines, as --export-catalog does, and exit\n"
+           "  --csv-id COL, --csv-name COL, --csv-category COL, --csv-description COL,\n"
+           "  --csv-brand COL, --csv-price COL\n"
+           "                       the header names of the columns to read (id, name,\n"
+           "                       category, description, brand, price); without an id\n"
+           "                       column, ids are 1..N in file order\n"
+           "  --csv-delimiter D    the separator: , (default), ; or tab\n"
            "  --healthcheck        GET /health on the configured port; exit 0 when 200\n"
            "  --version            print the version and exit\n"
            "  --help               print this text and exit\n";
@@ -173,6 +181,75 @@ invalid:
     return -1;
 }
 
+/* --import-csv and the --csv-* column mapping: flags without environment
+ * variables, read only by catalog_csv_import(). */
+static const struct {
+    const char *flag; /* command-line flag */
+    size_t offset;    /* char array in struct config */
+    size_t size;      /* its size */
+} CSV_FLAGS[] = {
+    {"--import-csv", FIELD(import_csv), sizeof(((struct config *)0)->import_csv)},
+    {"--csv-id", FIELD(csv_id), CONFIG_CSV_COLUMN_MAX},
+    {"--csv-name", FIELD(csv_name), CONFIG_CSV_COLUMN_MAX},
+    {"--csv-category", FIELD(csv_category), CONFIG_CSV_COLUMN_MAX},
+    {"--csv-description", FIELD(csv_description), CONFIG_CSV_COLUMN_MAX},
+    {"--csv-brand", FIELD(csv_brand), CONFIG_CSV_COLUMN_MAX},
+    {"--csv-price", FIELD(csv_price), CONFIG_CSV_COLUMN_MAX},
+    {"--csv-delimiter", 0, 0},
+};
+
+/* When argv[*a] is one of CSV_FLAGS (as "--flag value" or "--flag=value"),
+ * stores its value, steps *a past it and returns 1; returns 0 for any other
+ * argument, -1 with err set for a missing or invalid value. */
+static int parse_csv_flag(struct config *cfg, int argc, char **argv, int *a, char *err)
+{
+    const char *arg = argv[*a], *value = NULL;
+    size_t f = COUNT_OF(CSV_FLAGS);
+    for (size_t i = 0; i < COUNT_OF(CSV_FLAGS) && f == COUNT_OF(CSV_FLAGS); i++) {
+        size_t n = strlen(CSV_FLAGS[i].flag);
+        if (strncmp(arg, CSV_FLAGS[i].flag, n) == 0 && (arg[n] == '=' || arg[n] == '\0'))
+            f = i, value = arg[n] == '=' ? arg + n + 1 : NULL;
+    }
+    if (f == COUNT_OF(CSV_FLAGS))
+        return 0;
+    const char *flag = CSV_FLAGS[f].flag;
+    if (value == NULL) {
+        if (*a + 1 >= argc) {
+            snprintf(err, CONFIG_ERROR_MAX, "missing value for %s", flag);
+            return -1;
+        }
+        value = argv[++*a];
+    }
+    char show[48];
+    shown(show, value);
+    if (CSV_FLAGS[f].size == 0) { /* --csv-delimiter */
+        if (strcmp(value, ",") == 0 || strcmp(value, ";") == 0 || strcmp(value, "\t") == 0)
+            cfg->csv_delimiter = value[0];
+        else if (strcmp(value, "tab") == 0)
+            cfg->csv_delimiter = '\t';
+        else {
+            snprintf(err, CONFIG_ERROR_MAX, "invalid %s \"%s\": expected , or ; or tab", flag,
+                     show);
+            return -1;
+        }
+        return 1;
+    }
+    if (*value == '\0' || strlen(value) >= CSV_FLAGS[f].size) {
+        if (f == 0)
+            snprintf(err, CONFIG_ERROR_MAX, "invalid %s \"%s\": expected a file path", flag,
+                     show);
+        else
+            snprintf(err, CONFIG_ERROR_MAX,
+                     "invalid %s \"%s\": expected a column name of 1 to %d bytes", flag, show,
+                     CONFIG_CSV_COLUMN_MAX - 1);
+        return -1;
+    }
+    strcpy((char *)cfg + CSV_FLAGS[f].offset, value);
+    if (f == 0)
+        cfg->action = CONFIG_IMPORT_CSV;
+    return 1;
+}
+
 static void set_defaults(struct config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -188,6 +265,14 @@ static void set_defaults(struct config *cfg)
     cfg->conn_timeout_s = 30;
     cfg->drain_s = 0;
     cfg->access_log = false;
+    /* --import-csv: the columns catalog_csv_map_init() names */
+    strcpy(cfg->csv_id, "id");
+    strcpy(cfg->csv_name, "name");
+    strcpy(cfg->csv_category, "category");
+    strcpy(cfg->csv_description, "description");
+    strcpy(cfg->csv_brand, "brand");
+    strcpy(cfg->csv_price, "price");
+    cfg->csv_delimiter = ',';
 }
 
 /* Flags first, then the environment for the settings no flag gave: a flag
@@ -212,6 +297,12 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err)
         }
         if (strcmp(arg, "--export-catalog") == 0) {
             cfg->action = CONFIG_EXPORT_CATALOG;
+            continue;
+        }
+        int csv = parse_csv_flag(cfg, argc, argv, &a, err); /* --import-csv, --csv-* */
+        if (csv != 0) {
+            if (csv < 0)
+                return -1;
             continue;
         }
         size_t s = COUNT_OF(SETTINGS);

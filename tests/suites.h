@@ -6,6 +6,7 @@
 
 Suite *abuse_suite(void);
 Suite *catalog_suite(void);
+Suite *catalog_csv_suite(void);
 Suite *compat_suite(void);
 Suite *catalog_file_suite(void);
 Suite *config_suite(void);
