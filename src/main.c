@@ -17,6 +17,7 @@
 
 #include "base.h"
 #include "catalog.h"
+#include "catalog_csv.h"
 #include "catalog_file.h"
 #include "config.h"
 #include "healthcheck.h"
@@ -175,6 +176,8 @@ int main(int argc, char **argv)
         return 0;
     case CONFIG_HEALTHCHECK:
         return healthcheck_run(&cfg);
+    case CONFIG_IMPORT_CSV:
+        return catalog_csv_import(&cfg, stdout, stderr);
     default:
         break;
     }
