@@ -6,7 +6,8 @@
  *   make && cc -O2 -Iinclude $(pkg-config --cflags libdivsufsort) -o build/index_bench \
  *       bench/index_bench.c $(find build/obj -maxdepth 1 -name '*.o' ! -name main.o) \
  *       $(pkg-config --libs libmicrohttpd libcjson libdivsufsort) -lroaring -lpthread -lm
- *   build/index_bench [products] [passes] [mixes]
+ *   build/index_bench [products] [passes] [mixes: "0,1,2,3" = text, features,
+ *                                              relevance, 4 fields+highlight]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,7 +200,7 @@ int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
     int passes = argc > 2 ? atoi(argv[2]) : 3;
-    int mixes = argc > 3 ? atoi(argv[3]) : MIXES; /* the first this many mixes */
+    const char *which = argc > 3 ? argv[3] : "0,1,2,3"; /* the mixes run, by number */
     static struct catalog cat;
     static struct search engine;
     if (catalog_generate(&cat, n) != 0 || search_init(&engine, &cat, 0) != 0)
@@ -217,7 +218,9 @@ int main(int argc, char **argv)
     static char urls[QUERIES][URL_MAX];
     static struct request reqs[QUERIES];
     static double lat[QUERIES];
-    for (int mix = 0; mix < mixes && mix < MIXES; mix++) {
+    for (int mix = 0; mix < MIXES; mix++) {
+        if (strchr(which, '0' + mix) == NULL)
+            continue;
         int m = 0;
         while (m < QUERIES) {
             mix_url(urls[m], n, mix == MIX_FEATURES);

@@ -16,6 +16,9 @@ Text mix, by share of the requests:
    5 %  a single letter or digit
    5 %  one of product, prod, duct, uct
    5 %  two of the above joined by a space
+Relevance mixes: the text mix with sort=relevance (the relevance mix), and
+with sort=relevance&fields=name,brand,category,description&highlight=true
+(the 4-field mix).
 Features mix: the text mix, where half of the requests also carry 1 to 3 of:
 category (1-2 values), brand, a price range, sort=price or -price, an offset
 0..200, facets (one or both), match=all (then q has two terms), or no q with
@@ -33,8 +36,9 @@ e.g. `product-search --export-catalog`). Same seed and catalog, same files.
 
 Usage: mixes.py (--products N | --catalog FILE) [--seed S] [--count 10000]
                 OUT_PREFIX
-writes OUT_PREFIX.text.paths, OUT_PREFIX.features.paths, OUT_PREFIX.text.queries
-and prints one JSON summary line. Standard library only.
+writes OUT_PREFIX.text.paths, OUT_PREFIX.features.paths, OUT_PREFIX.text.queries,
+OUT_PREFIX.relevance.paths and OUT_PREFIX.fields4.paths, and prints one JSON
+summary line. Standard library only.
 """
 
 import argparse
@@ -277,9 +281,14 @@ def main():
     text, gen = text_mix(catalog, rng, args.count)
     features, counts = features_mix(text, gen, catalog, rng)
     text_paths = ["/products/search?q=" + quote(q) for _, q in text]
+    relevance = [p + "&sort=relevance" for p in text_paths]
+    fields4 = [p + "&sort=relevance&fields=name,brand,category,description&highlight=true"
+               for p in text_paths]
     for suffix, lines in ((".text.paths", text_paths),
                           (".features.paths", features),
-                          (".text.queries", [q for _, q in text])):
+                          (".text.queries", [q for _, q in text]),
+                          (".relevance.paths", relevance),
+                          (".fields4.paths", fields4)):
         with open(args.out_prefix + suffix, "w", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
     json.dump({"products": catalog.count, "seed": args.seed,

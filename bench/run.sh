@@ -15,6 +15,8 @@
 #   whole     SCAN_LIMIT=0: text and features mixes at 100,000 products, text
 #             mix at 1,000,000; requests/s vs the ceiling, p50, p99, errors
 #             and non-2xx, peak memory, time to ready and to index ready
+#   relevance SCAN_LIMIT=0: the text mix ranked (sort=relevance), and ranked over
+#             the four fields with highlights, at 100,000 and 1,000,000 products
 #   worst     search_time_ns medians of `product`, `a`, `1` and a miss, at
 #             100,000 and 1,000,000 products (SCAN_LIMIT=0)
 #   fts5      the text mix in-process on SQLite FTS5 trigram (bench/fts5.c)
@@ -42,7 +44,7 @@
 #   CATALOG_RUNS=3      loads of each catalog file, for the median load time
 #   RESULTS_DIR=bench/results
 #   BENCH_NETNS=off     stay on the host's loopback (no private namespace)
-#   PHASES="main ready scan catalog features whole worst fts5 scale"
+#   PHASES="main ready scan catalog features whole relevance worst fts5 scale"
 #                       the phases to run, a subset of these
 #   MIX_SEED=7          seed of the whole-catalog query mixes
 #   FTS5_QUERIES=10000  queries of the text mix in the FTS5 comparison
@@ -76,7 +78,7 @@ fi
 : "${CONNECTIONS:=50}" "${SCALE_CONNECTIONS:=50 500 2000}"
 : "${CONTENDERS:=product-search ceiling nginx}"
 : "${MIX_SEED:=7}" "${INDEX_TIMEOUT:=120}" "${BENCH_10M:=0}" "${TENM_QUERIES:=1000}"
-ALL_PHASES="main ready scan catalog features whole worst fts5 scale"
+ALL_PHASES="main ready scan catalog features whole relevance worst fts5 scale"
 if [[ $BENCH_10M == 1 ]]; then
     PHASES=10m REPORT_NAME=results-10m
 else
@@ -118,7 +120,8 @@ for p in "${PHASE_LIST[@]}"; do
 done
 has_phase() { [[ " $PHASES " == *" $1 "* ]]; }
 # The whole-catalog phases measure product-search against the ceiling.
-if has_phase features || has_phase whole || has_phase worst || has_phase fts5 ||
+if has_phase features || has_phase whole || has_phase relevance || has_phase worst ||
+    has_phase fts5 ||
     has_phase 10m; then
     has_contender product-search ||
         die "PHASES '$PHASES' measure product-search: add it to CONTENDERS"
@@ -377,10 +380,10 @@ echo "bench: constant body for the yardsticks: $(wc -c <"$WORK/body.json") bytes
 # and $WORK/mix-N.text.queries (bench/mixes.py, seeded).
 MIXES="{}"
 mix_sizes=()
-if has_phase features || has_phase whole || has_phase fts5; then
+if has_phase features || has_phase whole || has_phase relevance || has_phase fts5; then
     mix_sizes+=(100000)
 fi
-if has_phase whole; then mix_sizes+=(1000000); fi
+if has_phase whole || has_phase relevance; then mix_sizes+=(1000000); fi
 if has_phase 10m; then mix_sizes+=(10000000); fi
 for size in "${mix_sizes[@]}"; do
     echo "bench: whole-catalog query mixes for $size products (seed $MIX_SEED)"
@@ -463,6 +466,23 @@ if has_phase whole; then
             SCAN_LIMIT=0 PRODUCT_COUNT="$size" PORT="$port" BIND=127.0.0.1 "$SERVER") ||
             ready='{"error":"failed"}'
         READY_WHOLE=$(json_put "$READY_WHOLE" "$size" "$ready")
+    done
+fi
+
+# relevance_scenarios: phase, products, mix (bench/mixes.py)
+relevance_scenarios=("relevance-100k 100000 relevance" "fields4-100k 100000 fields4"
+    "relevance-1m 1000000 relevance" "fields4-1m 1000000 fields4")
+if has_phase relevance; then
+    for ((round = 1; round <= ROUNDS; round++)); do
+        for scenario in "${relevance_scenarios[@]}"; do
+            read -r phase size mix <<<"$scenario"
+            bench_one "$phase" "$round" product-search 1 yes "$CONNECTIONS" \
+                "$WORK/mix-$size.$mix.paths" SCAN_LIMIT=0 PRODUCT_COUNT="$size"
+            if has_contender ceiling; then
+                bench_one "$phase" "$round" ceiling 1 yes "$CONNECTIONS" \
+                    "$WORK/mix-$size.$mix.paths"
+            fi
+        done
     done
 fi
 

@@ -41,7 +41,12 @@
  *   shorter term that lands on the same node shares its first two sets, and
  *   its word set is either its prefix set or empty, decided by the one byte
  *   that follows it in every suffix of the range. A broad query then costs a
- *   hash lookup, and a facet of one a copy of its stored counts.
+ *   hash lookup, and a facet of one a copy of its stored counts. A range of
+ *   a field of few values (the generated descriptions: 120) stays short
+ *   while many products stand behind it; it is gathered by OR'ing each
+ *   value's set once, lazily. Precomputing such ranges by the products
+ *   behind them was tried: it saved microseconds a query and cost a quarter
+ *   of the index's memory (docs/performance.md).
  * - Relevance: each term's matches split into levels (4 x field + class,
  *   best first) by walking its class sets from the first listed field down,
  *   each minus what an earlier level took, within the request's matches.
@@ -118,18 +123,6 @@ static void set_borrow(struct set *s, const roaring_bitmap_t *bm, const uint32_t
 static int set_empty(struct set *s)
 {
     roaring_bitmap_t *bm = roaring_bitmap_create();
-    if (bm == NULL)
-        return -1;
-    set_take(s, bm);
-    return 0;
-}
-
-/* Makes s own its products (copying them when borrowed). Returns 0, or -1. */
-static int set_own(struct set *s)
-{
-    if (s->own != NULL)
-        return 0;
-    roaring_bitmap_t *bm = roaring_bitmap_copy(s->cur);
     if (bm == NULL)
         return -1;
     set_take(s, bm);
@@ -216,8 +209,10 @@ static int gather_flush(const struct index *ix, const struct index_text *t, stru
         enum catalog_field f = e ? CATALOG_CATEGORY : t->field;
         roaring_uint32_iterator_t it;
         roaring_init_iterator(g->big[e], &it);
+        /* many unions: lazily (bitsets, no cardinality kept), repaired once */
         for (; it.has_value; roaring_advance_uint32_iterator(&it))
-            roaring_bitmap_or_inplace(g->bm, ix->fold[f].bm[it.current_value]);
+            roaring_bitmap_lazy_or_inplace(g->bm, ix->fold[f].bm[it.current_value], true);
+        roaring_bitmap_repair_after_lazy(g->bm);
         roaring_bitmap_free(g->big[e]);
         g->big[e] = NULL;
     }
@@ -465,13 +460,16 @@ static int term_classes(const struct index *ix, const struct index_text *t,
 /* ---- the text test --------------------------------------------------------- */
 
 /* The products where term k of req occurs in at least one listed field: a
- * field's set borrowed as it is when the others add nothing. */
+ * field's set borrowed as it is when the others add nothing, else the union
+ * of the fields' sets in one pass. */
 static int term_match(const struct index *ix, const struct request *req, size_t k,
                       struct set *s)
 {
     const unsigned char *p = (const unsigned char *)req->text + req->term_off[k];
     size_t m = req->term_len[k];
-    struct set f = {NULL, NULL, NULL};
+    struct set f[CATALOG_FIELD_COUNT];
+    const roaring_bitmap_t *parts[CATALOG_FIELD_COUNT];
+    size_t nf = 0, nparts = 0;
     int ret = -1;
     unsigned listed = 0;
     for (unsigned i = 0; i < req->nfields; i++)
@@ -482,25 +480,32 @@ static int term_match(const struct index *ix, const struct request *req, size_t 
     for (unsigned i = 0; i < req->nfields; i++) {
         if (both && req->field[i] == CATALOG_CATEGORY)
             continue;
-        if (term_any(ix, &ix->text[req->field[i]], p, m, both, &f) != 0)
+        f[nf] = (struct set){NULL, NULL, NULL};
+        if (term_any(ix, &ix->text[req->field[i]], p, m, both, &f[nf]) != 0)
             goto out;
-        if (set_is_empty(&f))
-            continue;
-        if (s->cur == NULL || set_is_empty(s)) {
-            set_free(s);
-            *s = f;
-            f = (struct set){NULL, NULL, NULL};
-            continue;
-        }
-        if (set_own(s) != 0)
-            goto out;
-        roaring_bitmap_or_inplace(s->own, f.cur);
-        s->counts = NULL;
-        set_free(&f);
+        if (!set_is_empty(&f[nf]))
+            parts[nparts++] = f[nf].cur;
+        nf++;
     }
-    ret = s->cur == NULL ? set_empty(s) : 0;
+    if (nparts == 1) {
+        for (size_t i = 0; i < nf; i++)
+            if (f[i].cur == parts[0]) {
+                *s = f[i];
+                f[i] = (struct set){NULL, NULL, NULL};
+            }
+        ret = 0;
+    } else if (nparts == 0) {
+        ret = set_empty(s);
+    } else {
+        roaring_bitmap_t *u = roaring_bitmap_or_many(nparts, parts);
+        if (u != NULL) {
+            set_take(s, u);
+            ret = 0;
+        }
+    }
 out:
-    set_free(&f);
+    for (size_t i = 0; i < nf; i++)
+        set_free(&f[i]);
     return ret;
 }
 
@@ -715,54 +720,78 @@ enum {
 /* Products split by level (a placement, or a sum of them): set[l] holds the
  * products at level l, NULL when none. */
 struct levels {
-    roaring_bitmap_t *set[MAX_SUMS]; /* owned */
-    unsigned top;                    /* levels in use: 0..top-1 */
+    const roaring_bitmap_t *set[MAX_SUMS]; /* the products of each level */
+    roaring_bitmap_t *own[MAX_SUMS];       /* set[l] when owned, NULL when borrowed */
+    unsigned top;                          /* levels in use: 0..top-1 */
 };
 
 static void levels_free(struct levels *lv)
 {
     for (unsigned l = 0; l < lv->top; l++)
-        index_bm_free(lv->set[l]);
-    lv->top = 0;
+        index_bm_free(lv->own[l]);
+    memset(lv, 0, sizeof(*lv));
 }
 
-/* The matches (within) of term k split by placement, best first: for field i
- * and class c, the products of class c or better in field i that no earlier
- * (field, class) took. Stops once stop_after products are placed (0: never).
- * Returns 0, or -1 out of memory. */
+/* The matches of term k split by placement, best first: for field i and
+ * class c, the products of class c or better in field i that no earlier
+ * (field, class) took, within the request's matches (within; NULL: the
+ * term's own matches, which a class set never leaves, so nothing is
+ * intersected). total is how many matches there are: the walk ends when all
+ * are placed, or once stop_after are (0: never). Returns 0, or -1 out of
+ * memory. */
 static int term_levels(const struct index *ix, const struct request *req, size_t k,
-                       const roaring_bitmap_t *within, uint64_t stop_after, struct levels *lv)
+                       const roaring_bitmap_t *within, uint64_t total, uint64_t stop_after,
+                       struct levels *lv)
 {
     const unsigned char *p = (const unsigned char *)req->text + req->term_off[k];
     size_t m = req->term_len[k];
-    uint64_t placed = 0, total = roaring_bitmap_get_cardinality(within);
-    roaring_bitmap_t *taken = roaring_bitmap_create();
+    uint64_t placed = 0;
+    roaring_bitmap_t *taken = NULL; /* every level's products so far; NULL: none yet */
     struct set c[REQUEST_CLASSES] = {{NULL, NULL, NULL}};
     int ret = -1;
     memset(lv, 0, sizeof(*lv));
-    if (taken == NULL)
-        goto out;
     for (unsigned i = 0; i < req->nfields && placed < total; i++) {
         if (term_classes(ix, &ix->text[req->field[i]], p, m, c) != 0)
             goto out;
         for (unsigned cl = 0; cl < REQUEST_CLASSES && placed < total; cl++) {
-            roaring_bitmap_t *at = roaring_bitmap_and(c[cl].cur, within);
-            if (at == NULL)
+            unsigned l = 4 * i + cl;
+            lv->top = l + 1;
+            if (set_is_empty(&c[cl]))
+                continue;
+            roaring_bitmap_t *at = NULL;
+            if (within != NULL) {
+                if ((at = roaring_bitmap_and(c[cl].cur, within)) == NULL)
+                    goto out;
+                if (taken != NULL)
+                    roaring_bitmap_andnot_inplace(at, taken);
+            } else if (taken != NULL && (at = roaring_bitmap_andnot(c[cl].cur, taken)) == NULL) {
                 goto out;
-            roaring_bitmap_andnot_inplace(at, taken);
-            lv->top = 4 * i + cl + 1;
-            if (roaring_bitmap_is_empty(at)) {
-                roaring_bitmap_free(at);
+            }
+            const roaring_bitmap_t *here = at != NULL ? at : c[cl].cur;
+            uint64_t card = roaring_bitmap_get_cardinality(here);
+            if (card == 0) {
+                index_bm_free(at);
                 continue;
             }
-            roaring_bitmap_or_inplace(taken, at);
-            placed += roaring_bitmap_get_cardinality(at);
-            lv->set[4 * i + cl] = at;
-            if (stop_after > 0 && placed >= stop_after)
+            if (at == NULL && c[cl].own != NULL) { /* keep what the class set owned */
+                at = c[cl].own;
+                c[cl].own = NULL;
+            }
+            lv->set[l] = here;
+            lv->own[l] = at;
+            placed += card;
+            if ((stop_after > 0 && placed >= stop_after) || placed >= total)
                 goto done;
+            /* another level follows: it must not take these again */
+            if (taken == NULL)
+                taken = roaring_bitmap_copy(here);
+            else
+                roaring_bitmap_or_inplace(taken, here);
+            if (taken == NULL)
+                goto out;
         }
         for (unsigned cl = 0; cl < REQUEST_CLASSES; cl++)
-            set_free(&c[cl]);
+            set_free(&c[cl]); /* a level keeps what it took (index memory, or own[]) */
     }
 done:
     ret = 0;
@@ -791,10 +820,10 @@ static int levels_add(const struct levels *a, const struct levels *b, struct lev
                 sum->top = x + y + 1;
             if (roaring_bitmap_is_empty(both)) {
                 roaring_bitmap_free(both);
-            } else if (sum->set[x + y] == NULL) {
-                sum->set[x + y] = both;
+            } else if (sum->own[x + y] == NULL) {
+                sum->set[x + y] = sum->own[x + y] = both;
             } else {
-                roaring_bitmap_or_inplace(sum->set[x + y], both);
+                roaring_bitmap_or_inplace(sum->own[x + y], both);
                 roaring_bitmap_free(both);
             }
         }
@@ -805,17 +834,21 @@ error:
     return -1;
 }
 
-/* Lists the page of the matches s in relevance order: by level, then id. */
+/* Lists the page of the matches s (card of them) in relevance order: by
+ * level, then id. unrestricted: s is the one term's own matches (no filter
+ * narrowed them). */
 static int list_by_relevance(const struct index *ix, const struct request *req,
-                             const roaring_bitmap_t *s, struct result *out)
+                             const roaring_bitmap_t *s, uint64_t card, bool unrestricted,
+                             struct result *out)
 {
     struct levels lv, next, sum;
     uint64_t need = (uint64_t)req->offset + req->limit;
     /* One term: its levels are the answer's, and the walk can stop early. */
-    if (term_levels(ix, req, 0, s, req->nterms == 1 ? need : 0, &lv) != 0)
+    if (term_levels(ix, req, 0, unrestricted ? NULL : s, card, req->nterms == 1 ? need : 0,
+                    &lv) != 0)
         return -1;
     for (size_t k = 1; k < req->nterms; k++) {
-        if (term_levels(ix, req, k, s, 0, &next) != 0) {
+        if (term_levels(ix, req, k, s, card, 0, &next) != 0) {
             levels_free(&lv);
             return -1;
         }
@@ -830,9 +863,9 @@ static int list_by_relevance(const struct index *ix, const struct request *req,
     for (unsigned l = 0; l < lv.top && out->count < req->limit; l++) {
         if (lv.set[l] == NULL)
             continue;
-        uint64_t card = roaring_bitmap_get_cardinality(lv.set[l]);
-        if (skip >= card) {
-            skip -= card;
+        uint64_t n = roaring_bitmap_get_cardinality(lv.set[l]);
+        if (skip >= n) {
+            skip -= n;
             continue;
         }
         uint32_t first;
@@ -954,7 +987,10 @@ int index_run(const struct index *ix, const struct request *req, struct result *
             roaring_move_uint32_iterator_equalorlarger(&it, first);
             out->count = roaring_read_uint32_iterator(&it, out->item, (uint32_t)req->limit);
         } else if (req->sort == REQUEST_SORT_RELEVANCE) {
-            if (list_by_relevance(ix, req, s.cur, out) != 0)
+            bool unrestricted = req->nterms == 1 && req->filter[0].count == 0 &&
+                                req->filter[1].count == 0 && req->min_price == 0 &&
+                                req->max_price == UINT64_MAX;
+            if (list_by_relevance(ix, req, s.cur, card, unrestricted, out) != 0)
                 goto out;
         } else {
             int dir = req->sort == REQUEST_SORT_PRICE ? 0 : 1;
