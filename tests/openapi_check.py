@@ -50,7 +50,8 @@ DOC_PATH = os.path.join(ROOT, "docs", "openapi.json")
 PRODUCT_COUNT = 1000  # the generated catalog of the main server
 ERROR_CODES = [
     "missing_query", "invalid_query", "invalid_limit", "invalid_offset", "invalid_sort",
-    "invalid_filter", "invalid_price", "invalid_match", "invalid_facets", "duplicate_parameter",
+    "invalid_filter", "invalid_price", "invalid_match", "invalid_facets", "invalid_fields",
+    "invalid_highlight", "duplicate_parameter",
     "invalid_id", "product_not_found", "not_found", "method_not_allowed", "body_too_large",
     "bad_request", "header_too_large", "internal_error",
 ]
@@ -392,6 +393,51 @@ def cents_of(text):
     return int(whole) * 100 + int((frac + "00")[:2])
 
 
+_BLOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") | \
+    frozenset(range(0x80, 0x100))
+
+
+def placement(p, fields, term):
+    """A term's best placement in product p: the least 4 * field index + class
+    (whole 0, word 1, prefix 2, infix 3) over every occurrence, or None."""
+    best = None
+    for i, field in enumerate(fields):
+        s = p[field].encode("utf-8").translate(_BLOWER)
+        for at in range(len(s) - len(term) + 1):
+            if s[at:at + len(term)] != term:
+                continue
+            end = at + len(term)
+            starts = at == 0 or s[at - 1] not in WORD_BYTES or term[0] not in WORD_BYTES
+            ends = end == len(s) or s[end] not in WORD_BYTES or term[-1] not in WORD_BYTES
+            cls = 0 if at == 0 and end == len(s) else 1 if starts and ends else 2 if starts else 3
+            best = 4 * i + cls if best is None else min(best, 4 * i + cls)
+    return best
+
+
+def highlight(p, fields, terms):
+    """docs/api.md's highlight of p: per field, each term's occurrences left to
+    right without overlap, merged where they touch or overlap."""
+    out = {}
+    for field in fields:
+        s = p[field].encode("utf-8").translate(_BLOWER)
+        spans = []
+        for t in terms or []:
+            at = s.find(t)
+            while at >= 0:
+                spans.append([at, at + len(t)])
+                at = s.find(t, at + len(t))
+        merged = []
+        for a, b in sorted(spans):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        if merged:
+            out[field] = merged
+    return out
+
+
 def reference(catalog, scan_limit, params):
     """The answer (without timings) a request must get, evaluated in the
     documented order: window, text test, filters, sort, offset, limit."""
@@ -402,16 +448,18 @@ def reference(catalog, scan_limit, params):
         q = q.strip(ASCII_WS)
         terms = ([t for t in re.split(r"[ \t\n\v\f\r]+", q) if t]
                  if params.get("match") == "all" else [q])
-        terms = [alower(t) for t in terms]
+        terms = [alower(t).encode("utf-8") for t in terms]
+    fields = params.get("fields", "name,category").split(",")
     cats = [alower(v) for v in params["category"].split(",")] if "category" in params else None
     brands = [alower(v) for v in params["brand"].split(",")] if "brand" in params else None
     lo = cents_of(params["min_price"]) if "min_price" in params else None
     hi = cents_of(params["max_price"]) if "max_price" in params else None
-    found = []
+    found, score = [], {}
     for p in window:
-        if terms is not None and not all(t in alower(p["name"]) or t in alower(p["category"])
-                                         for t in terms):
+        places = [placement(p, fields, t) for t in terms or []]
+        if None in places:
             continue
+        score[p["id"]] = sum(places)
         if cats is not None and alower(p["category"]) not in cats:
             continue
         if brands is not None and alower(p["brand"]) not in brands:
@@ -424,9 +472,15 @@ def reference(catalog, scan_limit, params):
         found.sort(key=lambda p: (p["cents"], p["id"]))
     elif sort == "-price":
         found.sort(key=lambda p: (-p["cents"], p["id"]))
+    elif sort == "relevance":
+        found.sort(key=lambda p: (score[p["id"]], p["id"]))
     offset = int(params.get("offset", 0))
     limit = int(params.get("limit", 20))
-    ans = {"products": [public(p) for p in found[offset:offset + limit]],
+    listed = [public(p) for p in found[offset:offset + limit]]
+    if params.get("highlight") == "true":
+        for shown, p in zip(listed, found[offset:offset + limit]):
+            shown["highlight"] = highlight(p, fields, terms)
+    ans = {"products": listed,
            "total_found": len(found), "checked": len(window)}
     if "facets" in params:
         ans["facets"] = {}
@@ -480,7 +534,8 @@ def search_matches(doc, name, port, catalog, scan_limit, params, seed=False):
                 problems.append(f"{k}: got {str(got[k])[:300]}, want {str(want[k])[:300]}")
     if "facets" not in params and "facets" in body:
         problems.append("facets present but not asked for")
-    orders = [list(p) for p in body["products"] if list(p) != PRODUCT_FIELDS]
+    fields_written = PRODUCT_FIELDS + (["highlight"] if params.get("highlight") == "true" else [])
+    orders = [list(p) for p in body["products"] if list(p) != fields_written]
     if orders:
         problems.append(f"product fields out of order: {orders[0]}")
     text = ans.body.decode("utf-8")
@@ -620,6 +675,15 @@ def check_search(doc, port, catalog):
         dict(q="product", match="all", category="books,home", brand="beta,gamma,delta",
              min_price="50", max_price="900", sort="price", offset="1", limit="3",
              facets="brand,category"),
+        dict(q="alpha", sort="relevance"), dict(q="1", sort="relevance", limit="100"),
+        dict(q="alpha", fields="brand", highlight="true"),
+        dict(q="a", fields="description,name", sort="relevance", highlight="true", limit="30"),
+        dict(q="item alpha", match="all", fields="description", sort="relevance",
+             highlight="true"),
+        dict(q="product", sort="relevance", highlight="false", offset="40"),
+        dict(q="e", fields="name,brand,category,description", sort="relevance", highlight="true",
+             facets="category", category="books,toys", limit="50"),
+        dict(category="books", sort="relevance", highlight="true"),
     ]
     for p in features:
         body = search_matches(doc, f"search {query(**p)}", port, catalog, 100, p)
@@ -662,8 +726,13 @@ def check_errors(doc, port):
         bad(dict(q="alpha", limit=v), "invalid_limit")
     for v in ["-1", "1000001", "abc", "", "1.5", "+1", "1e3"]:
         bad(dict(q="alpha", offset=v), "invalid_offset")
-    for v in ["name", "+price", "price,id", "", "id,price", "desc"]:
+    for v in ["name", "+price", "price,id", "", "id,price", "desc", "Relevance", "score"]:
         bad(dict(q="alpha", sort=v), "invalid_sort")
+    for v in ["", "Name", "name,name", "name,", ",name", "price", "name brand",
+              "name,brand,category,description,name"]:
+        bad(dict(q="alpha", fields=v), "invalid_fields")
+    for v in ["", "True", "yes", "1", "on"]:
+        bad(dict(q="alpha", highlight=v), "invalid_highlight")
     long_list = ",".join(f"c{i}" for i in range(17))
     for key in ("category", "brand"):
         for v in ["", ",", "books,", ",books", "books,,home", long_list, "x" * 65, b"\xff",
@@ -685,7 +754,9 @@ def check_errors(doc, port):
                 dict(q="alpha", sort=["id", "price"]), dict(category=["books", "home"]),
                 dict(brand=["alpha", "beta"]), dict(min_price=["1", "2"]),
                 dict(max_price=["1", "2"]), dict(q="alpha", match=["all", "all"]),
-                dict(q="alpha", facets=["brand", "category"])]:
+                dict(q="alpha", facets=["brand", "category"]),
+                dict(q="alpha", fields=["name", "brand"]),
+                dict(q="alpha", highlight=["true", "true"])]:
         bad(dup, "duplicate_parameter")
     # the edges of every rule are accepted
     for params in [dict(q="x" * 256), dict(q=" " + "x" * 256 + " "), dict(q="alpha", limit="1"),
