@@ -51,8 +51,11 @@
  *   best first) by walking its class sets from the first listed field down,
  *   each minus what an earlier level took, within the request's matches.
  *   One term: the levels are walked until the page is full. Several: the
- *   terms' levels are combined pairwise into levels of their sums (a
- *   product is in exactly one level of each term), then walked.
+ *   terms' levels are summed pairwise (a product is in exactly one level of
+ *   each) while that takes few intersections; past that (eight broad terms
+ *   over four fields have levels whose pairs multiply) each match is scored
+ *   by the sum of its levels, galloping through the matches level by level,
+ *   and the page taken from a counting sort by score.
  * - match=all: the terms' sets intersected, smallest first.
  * - Filters: per lower-cased value its products, and a bitmap when it has 64
  *   or more (borrowed as is for a one-value filter, with its facet counts).
@@ -163,16 +166,19 @@ static void add_folded(const struct index *ix, roaring_bitmap_t *bm, enum catalo
 }
 
 /* Products gathered piece by piece into a bitmap: products in batches, and
- * each folded value with a bitmap of its own OR'ed once however many of the
- * range's slots it owns (a description of the generated catalog holds "a"
- * at several places, and 120 descriptions are shared by 100,000 products). */
+ * a field of folded values by the set of its values seen, each value's
+ * products added once however many of the range's slots it owns (a
+ * description of the generated catalog holds "a" at several places, and 120
+ * descriptions are shared by 100,000 products). A value stands for all its
+ * products and every product has one value, so when most values are seen it
+ * is cheaper to take every product but those of the values not seen. */
 struct gather {
     roaring_bitmap_t *bm;      /* the destination, or NULL: not wanted */
     uint32_t buf[INDEX_CHUNK]; /* products not yet added */
     size_t n;                  /* entries in buf */
     uint32_t last;             /* the last piece seen */
-    roaring_bitmap_t *big[2];  /* folded values with a bitmap seen, of the field and of
-                                * the extra pieces (categories); NULL until one is */
+    roaring_bitmap_t *seen[2]; /* folded values seen, of the field and of the extra pieces
+                                * (categories); NULL until one is */
     bool failed;               /* memory ran out */
 };
 
@@ -181,7 +187,7 @@ static void gather_init(struct gather *g, roaring_bitmap_t *bm)
     g->bm = bm;
     g->n = 0;
     g->last = UINT32_MAX;
-    g->big[0] = g->big[1] = NULL;
+    g->seen[0] = g->seen[1] = NULL;
     g->failed = false;
 }
 
@@ -194,34 +200,79 @@ static void gather_push(struct gather *g, uint32_t k)
     }
 }
 
+/* Adds the products of folded value v of field f to bm: its bitmap lazily
+ * (repaired by the caller), or its few members. */
+static void add_value(const struct index *ix, struct gather *g, enum catalog_field f, uint32_t v)
+{
+    const struct index_folds *fo = &ix->fold[f];
+    if (fo->bm[v] != NULL)
+        roaring_bitmap_lazy_or_inplace(g->bm, fo->bm[v], true);
+    else
+        for (uint32_t i = fo->start[v]; i < fo->start[v + 1]; i++)
+            gather_push(g, fo->member[i]);
+}
+
+/* Adds the products of the folded values of field f in seen. */
+static void add_values(const struct index *ix, struct gather *g, enum catalog_field f,
+                       const roaring_bitmap_t *seen)
+{
+    uint32_t nv = index_values(ix, f)->nfolded;
+    uint64_t card = roaring_bitmap_get_cardinality(seen);
+    roaring_uint32_iterator_t it;
+    if (2 * card <= nv) {
+        roaring_init_iterator(seen, &it);
+        for (; it.has_value; roaring_advance_uint32_iterator(&it))
+            add_value(ix, g, f, it.current_value);
+        return;
+    }
+    /* every product, less the values not seen */
+    roaring_bitmap_t *all = roaring_bitmap_from_range(0, ix->n, 1);
+    struct gather rest;
+    if (all == NULL || (rest.bm = roaring_bitmap_create()) == NULL) {
+        index_bm_free(all);
+        g->failed = true;
+        return;
+    }
+    gather_init(&rest, rest.bm);
+    for (uint32_t v = 0; v < nv; v++)
+        if (!roaring_bitmap_contains(seen, v))
+            add_value(ix, &rest, f, v);
+    if (rest.n > 0)
+        roaring_bitmap_add_many(rest.bm, rest.n, rest.buf);
+    roaring_bitmap_repair_after_lazy(rest.bm);
+    roaring_bitmap_andnot_inplace(all, rest.bm);
+    roaring_bitmap_lazy_or_inplace(g->bm, all, true);
+    roaring_bitmap_free(rest.bm);
+    roaring_bitmap_free(all);
+}
+
 /* Adds the products gathered, and frees the bookkeeping. Returns 0, or -1
  * when memory ran out on the way. */
 static int gather_flush(const struct index *ix, const struct index_text *t, struct gather *g)
 {
     if (g->bm == NULL)
         return 0;
+    bool lazy = false;
+    for (int e = 0; e < 2; e++) {
+        if (g->seen[e] == NULL)
+            continue;
+        add_values(ix, g, e ? CATALOG_CATEGORY : t->field, g->seen[e]);
+        roaring_bitmap_free(g->seen[e]);
+        g->seen[e] = NULL;
+        lazy = true;
+    }
     if (g->n > 0)
         roaring_bitmap_add_many(g->bm, g->n, g->buf);
     g->n = 0;
-    for (int e = 0; e < 2; e++) {
-        if (g->big[e] == NULL)
-            continue;
-        enum catalog_field f = e ? CATALOG_CATEGORY : t->field;
-        roaring_uint32_iterator_t it;
-        roaring_init_iterator(g->big[e], &it);
-        /* many unions: lazily (bitsets, no cardinality kept), repaired once */
-        for (; it.has_value; roaring_advance_uint32_iterator(&it))
-            roaring_bitmap_lazy_or_inplace(g->bm, ix->fold[f].bm[it.current_value], true);
+    if (lazy) /* many unions: lazily (bitsets, no cardinality kept), repaired once */
         roaring_bitmap_repair_after_lazy(g->bm);
-        roaring_bitmap_free(g->big[e]);
-        g->big[e] = NULL;
-    }
     return g->failed ? -1 : 0;
 }
 
 static void gather_add(const struct index *ix, const struct index_text *t, struct gather *g,
                        uint32_t piece)
 {
+    (void)ix;
     if (g->bm == NULL)
         return;
     if (t->per_product && piece < t->own) {
@@ -232,19 +283,11 @@ static void gather_add(const struct index *ix, const struct index_text *t, struc
         return;
     g->last = piece;
     int extra = piece >= t->own; /* a category's folded value, in the name's text */
-    enum catalog_field f = extra ? CATALOG_CATEGORY : t->field;
-    uint32_t v = extra ? piece - t->own : piece;
-    const struct index_folds *fo = &ix->fold[f];
-    if (fo->bm[v] == NULL) {
-        for (uint32_t i = fo->start[v]; i < fo->start[v + 1]; i++)
-            gather_push(g, fo->member[i]);
-        return;
-    }
-    if (g->big[extra] == NULL && (g->big[extra] = roaring_bitmap_create()) == NULL) {
+    if (g->seen[extra] == NULL && (g->seen[extra] = roaring_bitmap_create()) == NULL) {
         g->failed = true;
         return;
     }
-    roaring_bitmap_add(g->big[extra], v);
+    roaring_bitmap_add(g->seen[extra], extra ? piece - t->own : piece);
 }
 
 int index_gather(const struct index *ix, const struct index_text *t, uint32_t lo, uint32_t hi,
@@ -416,6 +459,63 @@ static int term_whole(const struct index *ix, const struct index_text *t, const 
     return 0;
 }
 
+/* A piece and the best class a term takes in it. */
+struct piece_class {
+    uint32_t piece; /* a folded value of the field */
+    uint32_t class; /* enum request_class */
+};
+
+static int piece_class_cmp(const void *a, const void *b)
+{
+    const struct piece_class *x = a, *y = b;
+    if (x->piece != y->piece)
+        return x->piece < y->piece ? -1 : 1;
+    return (x->class > y->class) - (x->class < y->class);
+}
+
+/* term_classes() for a field of folded values: a product's class is its
+ * value's best one, so each value's best class is found in one pass over
+ * the range, and each value's products are added once, to the set of that
+ * class only: c[class] holds the products whose best class is class (disjoint
+ * sets, rather than term_classes()'s nested ones, which term_levels() takes
+ * alike). */
+static int folded_classes(const struct index *ix, const struct index_text *t,
+                          const unsigned char *p, size_t m, uint32_t lo, uint32_t hi,
+                          struct set c[REQUEST_CLASSES])
+{
+    bool starts_any = !text_word_byte(p[0]), ends_any = !text_word_byte(p[m - 1]);
+    struct piece_class *pc = malloc((hi > lo ? hi - lo : 1) * sizeof(*pc));
+    struct gather g[REQUEST_CLASSES];
+    int ret = -1;
+    if (pc == NULL)
+        goto out;
+    for (unsigned cl = 0; cl < REQUEST_CLASSES; cl++) {
+        if (set_empty(&c[cl]) != 0)
+            goto out;
+        gather_init(&g[cl], c[cl].own);
+    }
+    for (uint32_t i = lo; i < hi; i++) {
+        uint32_t pos = (uint32_t)t->sa[i], piece = t->owner[i];
+        bool starts = starts_any || index_word_start(t, i);
+        bool ends = ends_any || !text_word_byte(t->text[pos + m]);
+        pc[i - lo].piece = piece;
+        pc[i - lo].class = pos == t->start[piece] && t->text[pos + m] == 0 ? REQUEST_WHOLE
+                           : starts && ends                             ? REQUEST_WORD
+                           : starts                                     ? REQUEST_PREFIX
+                                                                        : REQUEST_INFIX;
+    }
+    qsort(pc, hi - lo, sizeof(*pc), piece_class_cmp);
+    for (uint32_t i = 0; i < hi - lo; i++) /* the first of each piece is its best */
+        if (i == 0 || pc[i].piece != pc[i - 1].piece)
+            gather_add(ix, t, &g[pc[i].class], pc[i].piece);
+    ret = 0;
+    for (unsigned cl = 0; cl < REQUEST_CLASSES; cl++)
+        ret |= gather_flush(ix, t, &g[cl]);
+out:
+    free(pc);
+    return ret;
+}
+
 /* The products of field t by the best class term p can take there: c[class]
  * holds every product with an occurrence of that class or better. */
 static int term_classes(const struct index *ix, const struct index_text *t,
@@ -423,6 +523,8 @@ static int term_classes(const struct index *ix, const struct index_text *t,
 {
     uint32_t lo, hi;
     find_range(t, p, m, &lo, &hi);
+    if (!t->per_product && hi - lo < ix->tune.heavy_min)
+        return folded_classes(ix, t, p, m, lo, hi, c);
     if (term_whole(ix, t, p, m, &c[REQUEST_WHOLE]) != 0)
         return -1;
     unsigned vacuous = (text_word_byte(p[0]) ? 0 : INDEX_STARTS_ANY) |
@@ -715,15 +817,25 @@ int index_cmp_u32(const void *a, const void *b)
 enum {
     MAX_LEVELS = 4 * CATALOG_FIELD_COUNT, /* placements of one term */
     MAX_SUMS = REQUEST_MAX_TERMS * (MAX_LEVELS - 1) + 1, /* sums of placements */
+    MAX_COMBINED = 512, /* level pairs intersected at most when summing terms' levels */
 };
 
-/* Products split by level (a placement, or a sum of them): set[l] holds the
- * products at level l, NULL when none. */
+/* Matches split by level (a term's placement, or a sum of several): set[l]
+ * holds the products at level l, NULL when none. */
 struct levels {
     const roaring_bitmap_t *set[MAX_SUMS]; /* the products of each level */
     roaring_bitmap_t *own[MAX_SUMS];       /* set[l] when owned, NULL when borrowed */
     unsigned top;                          /* levels in use: 0..top-1 */
 };
+
+/* Levels that hold products. */
+static unsigned levels_used(const struct levels *lv)
+{
+    unsigned n = 0;
+    for (unsigned l = 0; l < lv->top; l++)
+        n += lv->set[l] != NULL;
+    return n;
+}
 
 static void levels_free(struct levels *lv)
 {
@@ -834,6 +946,128 @@ error:
     return -1;
 }
 
+/* Adds level l to the score of each product of set (a subset of the n
+ * matches ids, ascending), found by galloping through ids. */
+static void add_level(const uint32_t *ids, size_t n, const roaring_bitmap_t *set, uint16_t l,
+                      uint16_t *score)
+{
+    roaring_uint32_iterator_t it;
+    uint32_t buf[INDEX_CHUNK], got;
+    size_t j = 0;
+    roaring_init_iterator(set, &it);
+    while ((got = roaring_read_uint32_iterator(&it, buf, INDEX_CHUNK)) > 0) {
+        for (uint32_t b = 0; b < got; b++) {
+            size_t step = 1, hi;
+            while (j + step < n && ids[j + step] <= buf[b])
+                j += step, step *= 2;
+            hi = j + step < n ? j + step : n;
+            while (hi - j > 1) { /* ids[j] <= buf[b] < ids[hi] */
+                size_t mid = j + (hi - j) / 2;
+                if (ids[mid] <= buf[b])
+                    j = mid;
+                else
+                    hi = mid;
+            }
+            score[j] += l;
+        }
+    }
+}
+
+/* Several terms, whose levels are lv[0..nterms): each match's score is the
+ * sum of its level in each term's split, so every match is scored and the
+ * page taken from a stable counting sort by score. Returns 0, or -1 out of
+ * memory. */
+static int list_by_sum(const struct request *req, const roaring_bitmap_t *s, uint64_t card,
+                       const struct levels *lv, struct result *out)
+{
+    uint32_t *ids = malloc((card ? card : 1) * sizeof(*ids));
+    uint16_t *score = calloc(card ? card : 1, sizeof(*score));
+    uint32_t *start = calloc(MAX_SUMS + 1, sizeof(*start));
+    uint32_t *order = malloc((card ? card : 1) * sizeof(*order));
+    int ret = -1;
+    if (ids == NULL || score == NULL || start == NULL || order == NULL)
+        goto out;
+    roaring_bitmap_to_uint32_array(s, ids);
+    for (size_t k = 0; k < req->nterms; k++)
+        for (unsigned l = 1; l < lv[k].top; l++) /* level 0 adds nothing */
+            if (lv[k].set[l] != NULL)
+                add_level(ids, card, lv[k].set[l], (uint16_t)l, score);
+    for (size_t i = 0; i < card; i++)
+        start[score[i] + 1]++;
+    for (unsigned v = 0; v < MAX_SUMS; v++)
+        start[v + 1] += start[v];
+    for (size_t i = 0; i < card; i++) /* ids ascend: each score's run is in id order */
+        order[start[score[i]]++] = ids[i];
+    for (size_t i = req->offset; i < card && out->count < req->limit; i++)
+        out->item[out->count++] = order[i];
+    ret = 0;
+out:
+    free(ids);
+    free(score);
+    free(start);
+    free(order);
+    return ret;
+}
+
+/* Lists the page of a split by level: by level, then id. */
+static void list_levels(const struct request *req, const struct levels *lv, struct result *out)
+{
+    size_t skip = req->offset;
+    for (unsigned l = 0; l < lv->top && out->count < req->limit; l++) {
+        if (lv->set[l] == NULL)
+            continue;
+        uint64_t n = roaring_bitmap_get_cardinality(lv->set[l]);
+        if (skip >= n) {
+            skip -= n;
+            continue;
+        }
+        uint32_t first;
+        roaring_uint32_iterator_t it;
+        roaring_bitmap_select(lv->set[l], (uint32_t)skip, &first);
+        roaring_init_iterator(lv->set[l], &it);
+        roaring_move_uint32_iterator_equalorlarger(&it, first);
+        out->count += roaring_read_uint32_iterator(&it, out->item + out->count,
+                                                   (uint32_t)(req->limit - out->count));
+        skip = 0;
+    }
+}
+
+/* Several terms: their splits are summed level by level (a product is in
+ * one level of each) while that takes few intersections (terms with a few
+ * levels each, the common case), else every match is scored (list_by_sum:
+ * bounded by the matches, where the pairs grow with the terms' levels). */
+static int list_by_terms(const struct index *ix, const struct request *req,
+                         const roaring_bitmap_t *s, uint64_t card, struct result *out)
+{
+    struct levels lv[REQUEST_MAX_TERMS], sum;
+    size_t made = 0;
+    int ret = -1;
+    unsigned pairs = 0, used = 0;
+    for (; made < req->nterms; made++) {
+        if (term_levels(ix, req, made, s, card, 0, &lv[made]) != 0)
+            goto out;
+        unsigned u = levels_used(&lv[made]);
+        pairs += made == 0 ? 0 : used * u;
+        used = made == 0 ? u : (used * u < MAX_SUMS ? used * u : MAX_SUMS);
+    }
+    if (pairs > MAX_COMBINED) {
+        ret = list_by_sum(req, s, card, lv, out);
+        goto out;
+    }
+    for (size_t k = 1; k < req->nterms; k++) {
+        if (levels_add(&lv[0], &lv[k], &sum) != 0)
+            goto out;
+        levels_free(&lv[0]);
+        lv[0] = sum;
+    }
+    list_levels(req, &lv[0], out);
+    ret = 0;
+out:
+    for (size_t k = 0; k < made; k++)
+        levels_free(&lv[k]);
+    return ret;
+}
+
 /* Lists the page of the matches s (card of them) in relevance order: by
  * level, then id. unrestricted: s is the one term's own matches (no filter
  * narrowed them). */
@@ -841,42 +1075,14 @@ static int list_by_relevance(const struct index *ix, const struct request *req,
                              const roaring_bitmap_t *s, uint64_t card, bool unrestricted,
                              struct result *out)
 {
-    struct levels lv, next, sum;
-    uint64_t need = (uint64_t)req->offset + req->limit;
+    if (req->nterms > 1)
+        return list_by_terms(ix, req, s, card, out);
     /* One term: its levels are the answer's, and the walk can stop early. */
-    if (term_levels(ix, req, 0, unrestricted ? NULL : s, card, req->nterms == 1 ? need : 0,
-                    &lv) != 0)
+    struct levels lv;
+    uint64_t need = (uint64_t)req->offset + req->limit;
+    if (term_levels(ix, req, 0, unrestricted ? NULL : s, card, need, &lv) != 0)
         return -1;
-    for (size_t k = 1; k < req->nterms; k++) {
-        if (term_levels(ix, req, k, s, card, 0, &next) != 0) {
-            levels_free(&lv);
-            return -1;
-        }
-        int bad = levels_add(&lv, &next, &sum);
-        levels_free(&lv);
-        levels_free(&next);
-        if (bad)
-            return -1;
-        lv = sum;
-    }
-    size_t skip = req->offset;
-    for (unsigned l = 0; l < lv.top && out->count < req->limit; l++) {
-        if (lv.set[l] == NULL)
-            continue;
-        uint64_t n = roaring_bitmap_get_cardinality(lv.set[l]);
-        if (skip >= n) {
-            skip -= n;
-            continue;
-        }
-        uint32_t first;
-        roaring_uint32_iterator_t it;
-        roaring_bitmap_select(lv.set[l], (uint32_t)skip, &first);
-        roaring_init_iterator(lv.set[l], &it);
-        roaring_move_uint32_iterator_equalorlarger(&it, first);
-        out->count += roaring_read_uint32_iterator(&it, out->item + out->count,
-                                                   (uint32_t)(req->limit - out->count));
-        skip = 0;
-    }
+    list_levels(req, &lv, out);
     levels_free(&lv);
     return 0;
 }
