@@ -103,6 +103,9 @@ rm -rf "$ROOT"/var/cache/apt/archives/*.deb "$ROOT"/var/lib/apt/lists/* \
 : >"$ROOT/etc/resolv.conf"
 : >"$ROOT/etc/hostname"
 
+# mktemp made the root 0700: as / that keeps apt's _apt user out (its
+# downloads then run unsandboxed, with a warning).
+chmod 0755 "$ROOT"
 tar --numeric-owner -C "$ROOT" -cf "$TAR.tmp" .
 mv -f "$TAR.tmp" "$TAR"
 echo "debian-root: $TAR ($(du -m "$TAR" | cut -f1) MB, $((SECONDS - t0)) s)" >&2
