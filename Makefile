@@ -139,7 +139,7 @@ compare:
 # Node.js 20 or newer (Debian 12's nodejs is 18) and the npm registry (npm ci).
 tf-check:
 	$(Q)major=$$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0); \
-	[ "$$major" -ge 20 ] 2>/dev/null || { echo "tf-check: needs Node.js 20 or newer, found $$(node --version 2>/dev/null || echo none) (Debian 12's nodejs package is 18: install Node.js 20+, e.g. from nodejs.org), and the npm registry for its first npm ci" >&2; exit 2; }
+	[ "$$major" -ge 20 ] 2>/dev/null || { echo "tf-check: needs Node.js 20 or newer, found $$(node --version 2>/dev/null || echo none) (Debian 12's nodejs package is 18), and access to the npm registry for its first npm ci" >&2; exit 2; }
 	scripts/tf-check/run.sh
 
 deploy-aws:
