@@ -22,14 +22,14 @@ ARG DEBIAN_IMAGE=docker.io/library/debian:bookworm-slim
 
 FROM ${DEBIAN_IMAGE} AS build
 
-ARG DEBIAN_FRONTEND=noninteractive
-RUN apt-get update \
- && apt-get install -y --no-install-recommends \
-        gcc make libc6-dev binutils pkg-config \
-        libmicrohttpd-dev libcjson-dev libdivsufsort-dev libroaring-dev check \
- && rm -rf /var/lib/apt/lists/*
-
+# The packages come from the project's one list, scripts/install-deps.sh
+# (groups build and test); the script alone is copied first, so this layer is
+# rebuilt only when the list changes, not on every source change.
 WORKDIR /src
+COPY scripts/install-deps.sh scripts/
+RUN scripts/install-deps.sh build test \
+ && rm -rf /var/lib/apt/lists/* /tmp/product-search-install-deps.log
+
 COPY . .
 
 ARG VERSION=0.1.0

@@ -49,8 +49,14 @@ else
   PROG_BUILT := $(PROG)
 endif
 
-.PHONY: all run test deps clean bench bench-smoke soak image loadtest compare tf-check \
+.PHONY: all run test check deps clean bench bench-smoke soak image loadtest compare tf-check \
         deploy-aws destroy-aws localstack-up localstack-down fuzz valgrind
+
+# The targets that install what they need (scripts/install-deps.sh GROUP...,
+# quiet, nothing when all is there) build through a second make, after the
+# install: command-line variables (CFLAGS, SANITIZER) pass on to it.
+SUBMAKE = $(MAKE) --no-print-directory $(if $(Q),-s)
+DEPS    = scripts/install-deps.sh
 
 all: $(PROG_BUILT)
 
@@ -76,17 +82,25 @@ $(TEST_BIN): $(TEST_OBJ) $(LIB_OBJ)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LIBS) $(CHECK_LIBS)
 
 # Installs what is missing (Debian/Ubuntu), builds, serves 100,000 products on :8080.
+# Ctrl-C reaches make too: the server drains and exits 0, make then exits 130.
 run:
-	$(Q)scripts/install-deps.sh
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(DEPS) build
+	$(Q)$(SUBMAKE) all
 	exec $(PROG)
 
+# The packages of `make run` and `make test` only.
 deps:
-	$(Q)scripts/install-deps.sh
+	$(Q)$(DEPS) build test
+
+# make test: installs what is missing (Check), then `make check`: the suites.
+test:
+	$(Q)$(DEPS) build test
+	$(Q)$(SUBMAKE) check
 
 # The integration suites start build/product-search itself, so it is built first.
-# make test SUITE=index runs one suite (the names are in tests/check_main.c).
-test: $(PROG_BUILT) $(TEST_BIN)
+# make test SUITE=index (or make check SUITE=index) runs one suite (the names
+# are in tests/check_main.c).
+check: $(PROG_BUILT) $(TEST_BIN)
 	$(Q)PRODUCT_SEARCH_BIN=$(PROG_BUILT) $(if $(SUITE),CK_RUN_SUITE="$(SUITE)") $(TEST_BIN)
 
 clean:
@@ -94,10 +108,14 @@ clean:
 
 # The benchmark, side by side: product-search, the libmicrohttpd ceiling, nginx,
 # SQLite FTS5 (bench/; docs/performance-method.md). BENCH_10M=1: 10M products only.
-bench: all
+bench:
+	$(Q)$(DEPS) build bench
+	$(Q)$(SUBMAKE) all
 	bench/run.sh
 
-bench-smoke: all
+bench-smoke:
+	$(Q)$(DEPS) build bench
+	$(Q)$(SUBMAKE) all
 	BENCH_SMOKE=1 bench/run.sh
 
 # 60 s at 500 connections, resident memory sampled every second.
@@ -119,8 +137,11 @@ loadtest:
 compare:
 	$(Q)RUNS="$(RUNS)" OUT="$(OUT)" locust/compare.sh
 
-# Terraform checked against the AWS provider schema, without terraform.
+# Terraform checked against the AWS provider schema, without terraform. Needs
+# Node.js 20 or newer (Debian 12's nodejs is 18) and the npm registry (npm ci).
 tf-check:
+	$(Q)major=$$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0); \
+	[ "$$major" -ge 20 ] 2>/dev/null || { echo "tf-check: needs Node.js 20 or newer, found $$(node --version 2>/dev/null || echo none) (Debian 12's nodejs package is 18), and access to the npm registry for its first npm ci" >&2; exit 2; }
 	scripts/tf-check/run.sh
 
 deploy-aws:
@@ -140,10 +161,13 @@ localstack-down:
 # FUZZ_SECONDS per target; fails on any crash.
 FUZZ_SECONDS ?= 60
 fuzz:
+	$(Q)$(DEPS) build fuzz
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
 # The server under valgrind memcheck, driven through every route.
-valgrind: all
+valgrind:
+	$(Q)$(DEPS) build test valgrind
+	$(Q)$(SUBMAKE) all
 	scripts/valgrind.sh
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(TEST_OBJ:.o=.d)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # .ci/bench-smoke.sh: CI step for the benchmark (the performance targets).
 #
-# Installs what bench/run.sh needs when missing, then runs it with
+# Installs what bench/run.sh needs when missing (scripts/install-deps.sh
+# build bench), then runs it with
 # BENCH_SMOKE=1: every contender (product-search, the libmicrohttpd ceiling,
 # nginx) under wrk for a few seconds, plus the time-to-ready, full-scan and
 # scaling phases, and the whole-catalog phases (query mixes, whole catalog at 100k
@@ -15,28 +16,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-echo "bench-smoke: checking the tools the benchmark needs"
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v nginx >/dev/null || missing+=(nginx-light)
-command -v ip >/dev/null || missing+=(iproute2)
-command -v curl >/dev/null || missing+=(curl)
-command -v cc >/dev/null || missing+=(gcc)
-command -v make >/dev/null || missing+=(make)
-command -v pkg-config >/dev/null || missing+=(pkg-config)
-command -v taskset >/dev/null || missing+=(util-linux)
-pkg-config --exists libmicrohttpd 2>/dev/null || missing+=(libmicrohttpd-dev)
-pkg-config --exists libcjson 2>/dev/null || missing+=(libcjson-dev)
-pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
-if ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
-    missing+=(python3 python3-matplotlib)
-fi
-if [[ ${#missing[@]} -gt 0 ]]; then
-    echo "bench-smoke: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+echo "bench-smoke: scripts/install-deps.sh build bench (what bench/run.sh needs)"
+timeout 900 "$ROOT/scripts/install-deps.sh" build bench
 
 echo "bench-smoke: BENCH_SMOKE=1 bench/run.sh (fails on errors or crashes only)"
 status=0

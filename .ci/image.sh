@@ -66,7 +66,7 @@ pass "podman $(podman --version | awk '{print $3}'), buildah $(buildah --version
 
 # ----------------------------------------------- 2. lint, push-ecr refusals
 say "step 2: shellcheck and push-ecr.sh refusals"
-shellcheck scripts/make-base-image.sh scripts/build-image.sh scripts/push-ecr.sh .ci/image.sh
+shellcheck scripts/make-base-image.sh scripts/debian-root.sh scripts/build-image.sh scripts/push-ecr.sh .ci/image.sh
 pass "shellcheck: no findings"
 
 # expect_refusal WHAT PATTERN -- COMMAND...: non-zero exit, one stderr line matching PATTERN
