@@ -11,6 +11,7 @@
 #include "index_test.h"
 #include "request.h"
 #include "tables.h"
+#include "typo.h"
 
 enum {
     INDEX_PAD = REQUEST_MAX_QUERY + 2, /* zero bytes after a text: compares never run off it */
@@ -78,6 +79,10 @@ struct index {
     struct index_text text[CATALOG_FIELD_COUNT];    /* per field */
     struct index_folds fold[CATALOG_FIELD_COUNT];   /* per folded value: category, brand,
                                                      * description */
+    struct typo_dict dict;         /* the words of every field that a term with typos can be
+                                    * near (typo.c) */
+    roaring_bitmap_t **post[CATALOG_FIELD_COUNT]; /* per field, per word of dict: the
+                                    * products whose field holds it, NULL when none */
     roaring_bitmap_t **exact[REQUEST_FIELD_COUNT]; /* per exact value id, or NULL: too many */
     uint32_t foff[REQUEST_FIELD_COUNT]; /* where each field's counts start in a counts array */
     uint32_t fcount;               /* counts per precomputed set: the values of the fields

@@ -143,8 +143,9 @@ static inline bool request_default_fields(const struct request *req)
 }
 
 /* A term's allowance of typos under req (0, 1 or 2): none for a term holding
- * an ASCII digit or shorter than 4 bytes, min(typos, 1) from 4 bytes,
- * min(typos, 2) from 8 bytes. */
+ * an ASCII digit or a byte that is not a word byte (it is compared whole with
+ * words) or shorter than 4 bytes, min(typos, 1) from 4 bytes, min(typos, 2)
+ * from 8 bytes. */
 unsigned request_allowance(const struct request *req, const char *term, size_t len);
 
 /* The relevance key of a match from its typos and score (both sums over the

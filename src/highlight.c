@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "text.h"
+#include "typo.h"
 
 enum {
     LOCAL_RANGES = 256, /* occurrences held without an allocation */
@@ -50,11 +51,54 @@ static int range_cmp(const void *a, const void *b)
     return (x[1] > y[1]) - (x[1] < y[1]);
 }
 
+/* Appends the words of low (len bytes) at distance d from term t. */
+static bool push_near_words(struct found *f, const char *low, size_t len, const char *t, size_t m,
+                            unsigned d)
+{
+    for (size_t a = 0; a < len;) {
+        if (!text_word_byte((unsigned char)low[a])) {
+            a++;
+            continue;
+        }
+        size_t b = a;
+        while (b < len && text_word_byte((unsigned char)low[b]))
+            b++;
+        if (typo_distance(t, m, low + a, b - a, d) == d && !push(f, a, b))
+            return false;
+        a = b;
+    }
+    return true;
+}
+
+/* The least typo distance (1..allowed) from term t to a word of the fields,
+ * or allowed + 1. */
+static unsigned least_distance(char low[][CATALOG_MAX_STRING], const size_t *len, unsigned nf,
+                               const char *t, size_t m, unsigned allowed)
+{
+    unsigned least = allowed + 1;
+    for (unsigned i = 0; i < nf; i++)
+        for (size_t a = 0; a < len[i];) {
+            if (!text_word_byte((unsigned char)low[i][a])) {
+                a++;
+                continue;
+            }
+            size_t b = a;
+            while (b < len[i] && text_word_byte((unsigned char)low[i][b]))
+                b++;
+            unsigned d = typo_distance(t, m, low[i] + a, b - a, least - 1);
+            if (d < least)
+                least = d;
+            a = b;
+        }
+    return least;
+}
+
 /* The merged ranges of one lower-cased field: every term's occurrences left
- * to right without overlap, sorted, touching and overlapping ones joined.
- * Returns their number, or -1 when memory runs out. */
+ * to right without overlap (or, for a term matched with dist[k] typos, the
+ * field's words at that distance), sorted, touching and overlapping ones
+ * joined. Returns their number, or -1 when memory runs out. */
 static int field_ranges(const char *low, size_t len, const struct request *req,
-                        uint16_t (*out)[2])
+                        const unsigned *dist, uint16_t (*out)[2])
 {
     struct found f = {NULL, 0, LOCAL_RANGES, {{0}}};
     f.r = f.local;
@@ -62,6 +106,11 @@ static int field_ranges(const char *low, size_t len, const struct request *req,
     for (size_t k = 0; req->has_text && k < req->nterms; k++) {
         const char *t = req->text + req->term_off[k];
         size_t m = req->term_len[k];
+        if (dist[k] > 0) {
+            if (!push_near_words(&f, low, len, t, m, dist[k]))
+                goto out;
+            continue;
+        }
         for (const char *at = low, *end = low + len; (size_t)(end - at) >= m;) {
             const char *hit = memmem(at, (size_t)(end - at), t, m);
             if (hit == NULL)
@@ -92,11 +141,28 @@ out:
 int highlight_product(const struct catalog *cat, const struct product *p,
                       const struct request *req, struct highlight *out)
 {
-    char low[CATALOG_MAX_STRING];
+    static _Thread_local char low[CATALOG_FIELD_COUNT][CATALOG_MAX_STRING];
+    size_t len[CATALOG_FIELD_COUNT];
+    unsigned dist[REQUEST_MAX_TERMS] = {0}; /* typos each term used (0: it occurs) */
     for (unsigned i = 0; i < req->nfields; i++) {
         struct catalog_str s = catalog_field(p, req->field[i]);
-        text_lower_copy(low, catalog_text(cat, s), s.len);
-        int n = field_ranges(low, s.len, req, out->range[i]);
+        text_lower_copy(low[i], catalog_text(cat, s), s.len);
+        len[i] = s.len;
+    }
+    for (size_t k = 0; req->has_text && req->typos > 0 && k < req->nterms; k++) {
+        const char *t = req->text + req->term_off[k];
+        size_t m = req->term_len[k];
+        unsigned allowed = request_allowance(req, t, m);
+        bool occurs = false;
+        for (unsigned i = 0; i < req->nfields && !occurs; i++)
+            occurs = memmem(low[i], len[i], t, m) != NULL;
+        if (!occurs && allowed > 0) {
+            unsigned d = least_distance(low, len, req->nfields, t, m, allowed);
+            dist[k] = d <= allowed ? d : 0;
+        }
+    }
+    for (unsigned i = 0; i < req->nfields; i++) {
+        int n = field_ranges(low[i], len[i], req, dist, out->range[i]);
         if (n < 0)
             return -1;
         out->n[i] = (uint16_t)n;

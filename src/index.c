@@ -88,6 +88,7 @@
 
 #include "index_impl.h"
 #include "text.h"
+#include "typo.h"
 
 /* ---- sets of products ---------------------------------------------------- */
 
@@ -559,18 +560,126 @@ static int term_classes(const struct index *ix, const struct index_text *t,
     return index_gather(ix, t, lo, hi, (uint32_t)m, vacuous, &out);
 }
 
+/* ---- typos ----------------------------------------------------------------- */
+
+/* The near words of one term: by distance, each field's products with one. */
+struct near {
+    bool done;                                                /* computed */
+    roaring_bitmap_t *set[TYPO_MAX + 1][CATALOG_FIELD_COUNT]; /* [d][field], NULL: none */
+};
+
+/* Collects the dictionary words near a term. */
+struct found_words {
+    uint32_t *id;    /* word indexes */
+    uint8_t *dist;   /* their distances */
+    size_t n, cap;   /* used, room */
+    bool failed;     /* memory ran out */
+};
+
+static void found_word(void *ctx, uint32_t i, unsigned dist)
+{
+    struct found_words *f = ctx;
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? 2 * f->cap : 64;
+        uint32_t *id = realloc(f->id, cap * sizeof(*id));
+        if (id != NULL)
+            f->id = id;
+        uint8_t *d = realloc(f->dist, cap);
+        if (d != NULL)
+            f->dist = d;
+        if (id == NULL || d == NULL) {
+            f->failed = true;
+            return;
+        }
+        f->cap = cap;
+    }
+    f->id[f->n] = i;
+    f->dist[f->n++] = (uint8_t)dist;
+}
+
+/* The products of each listed field holding a word at distance d from term
+ * k, for d up to the term's allowance, into nr (once per request). */
+static int term_near(const struct index *ix, const struct request *req, size_t k,
+                     struct near *nr)
+{
+    if (nr->done)
+        return 0;
+    nr->done = true;
+    const char *t = req->text + req->term_off[k];
+    size_t m = req->term_len[k];
+    unsigned allowed = request_allowance(req, t, m);
+    if (allowed == 0)
+        return 0;
+    struct found_words f = {NULL, NULL, 0, 0, false};
+    int ret = -1;
+    typo_dict_search(&ix->dict, t, m, allowed, found_word, &f);
+    if (f.failed)
+        goto out;
+    for (unsigned i = 0; i < req->nfields; i++) {
+        enum catalog_field fl = req->field[i];
+        for (unsigned d = 1; d <= allowed; d++) {
+            const roaring_bitmap_t *parts[64];
+            size_t np = 0;
+            roaring_bitmap_t *acc = NULL;
+            for (size_t w = 0; w < f.n; w++) {
+                const roaring_bitmap_t *post = ix->post[fl][f.id[w]];
+                if (f.dist[w] != d || post == NULL)
+                    continue;
+                parts[np++] = post;
+                if (np == 64 || w + 1 == f.n) { /* in batches: the words may be many */
+                    roaring_bitmap_t *u = roaring_bitmap_or_many(np, parts);
+                    if (u == NULL)
+                        goto out;
+                    if (acc == NULL) {
+                        acc = u;
+                    } else {
+                        roaring_bitmap_or_inplace(acc, u);
+                        roaring_bitmap_free(u);
+                    }
+                    np = 0;
+                }
+            }
+            if (np > 0) {
+                roaring_bitmap_t *u = roaring_bitmap_or_many(np, parts);
+                if (u == NULL)
+                    goto out;
+                if (acc == NULL) {
+                    acc = u;
+                } else {
+                    roaring_bitmap_or_inplace(acc, u);
+                    roaring_bitmap_free(u);
+                }
+            }
+            nr->set[d][fl] = acc;
+        }
+    }
+    ret = 0;
+out:
+    free(f.id);
+    free(f.dist);
+    return ret;
+}
+
+static void near_free(struct near *nr)
+{
+    for (unsigned d = 0; d <= TYPO_MAX; d++)
+        for (unsigned f = 0; f < CATALOG_FIELD_COUNT; f++)
+            index_bm_free(nr->set[d][f]);
+    memset(nr, 0, sizeof(*nr));
+}
+
 /* ---- the text test --------------------------------------------------------- */
 
-/* The products where term k of req occurs in at least one listed field: a
- * field's set borrowed as it is when the others add nothing, else the union
- * of the fields' sets in one pass. */
+/* The products where term k of req occurs in at least one listed field, or
+ * (with typos) holds a word near it: a set borrowed as it is when the others
+ * add nothing, else the union of the sets in one pass. */
 static int term_match(const struct index *ix, const struct request *req, size_t k,
-                      struct set *s)
+                      struct near *nr, struct set *s)
 {
     const unsigned char *p = (const unsigned char *)req->text + req->term_off[k];
     size_t m = req->term_len[k];
     struct set f[CATALOG_FIELD_COUNT];
-    const roaring_bitmap_t *parts[CATALOG_FIELD_COUNT];
+    const roaring_bitmap_t *parts[CATALOG_FIELD_COUNT * (TYPO_MAX + 1)];
     size_t nf = 0, nparts = 0;
     int ret = -1;
     unsigned listed = 0;
@@ -589,12 +698,21 @@ static int term_match(const struct index *ix, const struct request *req, size_t 
             parts[nparts++] = f[nf].cur;
         nf++;
     }
+    if (term_near(ix, req, k, nr) != 0)
+        goto out;
+    for (unsigned d = 1; d <= TYPO_MAX; d++)
+        for (unsigned i = 0; i < req->nfields; i++)
+            if (nr->set[d][req->field[i]] != NULL &&
+                !roaring_bitmap_is_empty(nr->set[d][req->field[i]]))
+                parts[nparts++] = nr->set[d][req->field[i]];
     if (nparts == 1) {
         for (size_t i = 0; i < nf; i++)
             if (f[i].cur == parts[0]) {
                 *s = f[i];
                 f[i] = (struct set){NULL, NULL, NULL};
             }
+        if (s->cur == NULL) /* a near set: the request keeps it, s borrows */
+            set_borrow(s, parts[0], NULL);
         ret = 0;
     } else if (nparts == 0) {
         ret = set_empty(s);
@@ -619,16 +737,17 @@ static int cmp_card(const void *a, const void *b)
 }
 
 /* The products passing the text test: one term's set, or the intersection
- * of every term's set with match=all. */
-static int text_set(const struct index *ix, const struct request *req, struct set *s)
+ * of every term's set with match=all (or typos). */
+static int text_set(const struct index *ix, const struct request *req, struct near *nr,
+                    struct set *s)
 {
     if (req->nterms <= 1)
-        return term_match(ix, req, 0, s);
+        return term_match(ix, req, 0, &nr[0], s);
     struct set terms[REQUEST_MAX_TERMS];
     size_t nt = 0;
     int ret = -1;
     for (size_t t = 0; t < req->nterms; t++) {
-        if (term_match(ix, req, t, &terms[nt]) != 0)
+        if (term_match(ix, req, t, &nr[t], &terms[nt]) != 0)
             goto out;
         nt++;
     }
@@ -815,45 +934,65 @@ int index_cmp_u32(const void *a, const void *b)
 /* ---- relevance ---------------------------------------------------------------- */
 
 enum {
-    MAX_LEVELS = 4 * CATALOG_FIELD_COUNT, /* placements of one term */
-    MAX_SUMS = REQUEST_MAX_TERMS * (MAX_LEVELS - 1) + 1, /* sums of placements */
+    LEVEL_TYPO = 128, /* a typo's weight in a level key: more than 8 terms' placements */
+    MAX_KEY = REQUEST_MAX_TERMS * (TYPO_MAX * LEVEL_TYPO + 4 * CATALOG_FIELD_COUNT - 1) + 1,
     MAX_COMBINED = 512, /* level pairs intersected at most when summing terms' levels */
 };
 
-/* Matches split by level (a term's placement, or a sum of several): set[l]
- * holds the products at level l, NULL when none. */
-struct levels {
-    const roaring_bitmap_t *set[MAX_SUMS]; /* the products of each level */
-    roaring_bitmap_t *own[MAX_SUMS];       /* set[l] when owned, NULL when borrowed */
-    unsigned top;                          /* levels in use: 0..top-1 */
+/* One level of a split: its key (typos x LEVEL_TYPO + placement, or a sum
+ * of several terms' keys) and its products. */
+struct level {
+    uint32_t key;                /* smaller first */
+    const roaring_bitmap_t *set; /* the products */
+    roaring_bitmap_t *own;       /* set when owned, NULL when borrowed */
 };
 
-/* Levels that hold products. */
-static unsigned levels_used(const struct levels *lv)
-{
-    unsigned n = 0;
-    for (unsigned l = 0; l < lv->top; l++)
-        n += lv->set[l] != NULL;
-    return n;
-}
+/* Matches split by level, ascending keys. */
+struct levels {
+    struct level *e; /* the levels */
+    unsigned n;      /* in use */
+    unsigned cap;    /* room */
+};
 
 static void levels_free(struct levels *lv)
 {
-    for (unsigned l = 0; l < lv->top; l++)
-        index_bm_free(lv->own[l]);
+    for (unsigned l = 0; l < lv->n; l++)
+        index_bm_free(lv->e[l].own);
+    free(lv->e);
     memset(lv, 0, sizeof(*lv));
 }
 
-/* The matches of term k split by placement, best first: for field i and
- * class c, the products of class c or better in field i that no earlier
- * (field, class) took, within the request's matches (within; NULL: the
- * term's own matches, which a class set never leaves, so nothing is
- * intersected). total is how many matches there are: the walk ends when all
- * are placed, or once stop_after are (0: never). Returns 0, or -1 out of
- * memory. */
+/* Appends a level (taking own); -1 when memory runs out (own is freed). */
+static int levels_push(struct levels *lv, uint32_t key, const roaring_bitmap_t *set,
+                       roaring_bitmap_t *own)
+{
+    if (lv->n == lv->cap) {
+        unsigned cap = lv->cap ? 2 * lv->cap : 16;
+        struct level *e = realloc(lv->e, cap * sizeof(*e));
+        if (e == NULL) {
+            index_bm_free(own);
+            return -1;
+        }
+        lv->e = e;
+        lv->cap = cap;
+    }
+    lv->e[lv->n++] = (struct level){key, set, own};
+    return 0;
+}
+
+/* ---- levels ------------------------------------------------------------------ */
+
+/* The matches of term k split by level, best first: for field i and class
+ * c, the products of class c or better in field i that no earlier (field,
+ * class) took; then, for the matches with typos, by distance d and field i,
+ * those holding a word at distance d in field i, at key d x LEVEL_TYPO +
+ * 4 i + 1. Within the request's matches (within; NULL: the term's own
+ * matches, which none of these sets leaves, so nothing is intersected).
+ * total is how many matches there are: the walk ends when all are placed,
+ * or once stop_after are (0: never). Returns 0, or -1 out of memory. */
 static int term_levels(const struct index *ix, const struct request *req, size_t k,
-                       const roaring_bitmap_t *within, uint64_t total, uint64_t stop_after,
-                       struct levels *lv)
+                       struct near *nr, const roaring_bitmap_t *within, uint64_t total,
+                       uint64_t stop_after, struct levels *lv)
 {
     const unsigned char *p = (const unsigned char *)req->text + req->term_off[k];
     size_t m = req->term_len[k];
@@ -862,93 +1001,114 @@ static int term_levels(const struct index *ix, const struct request *req, size_t
     struct set c[REQUEST_CLASSES] = {{NULL, NULL, NULL}};
     int ret = -1;
     memset(lv, 0, sizeof(*lv));
-    for (unsigned i = 0; i < req->nfields && placed < total; i++) {
-        if (term_classes(ix, &ix->text[req->field[i]], p, m, c) != 0)
-            goto out;
-        for (unsigned cl = 0; cl < REQUEST_CLASSES && placed < total; cl++) {
-            unsigned l = 4 * i + cl;
-            lv->top = l + 1;
-            if (set_is_empty(&c[cl]))
-                continue;
-            roaring_bitmap_t *at = NULL;
-            if (within != NULL) {
-                if ((at = roaring_bitmap_and(c[cl].cur, within)) == NULL)
-                    goto out;
-                if (taken != NULL)
-                    roaring_bitmap_andnot_inplace(at, taken);
-            } else if (taken != NULL && (at = roaring_bitmap_andnot(c[cl].cur, taken)) == NULL) {
+    /* the level sets in order: exact placements, then typos by distance */
+    for (unsigned step = 0; step < (TYPO_MAX + 1) * 4 * req->nfields && placed < total; step++) {
+        unsigned d = step / (4 * req->nfields), i = step / 4 % req->nfields, cl = step % 4;
+        const roaring_bitmap_t *from;
+        if (d == 0) {
+            if (cl == 0 && term_classes(ix, &ix->text[req->field[i]], p, m, c) != 0)
                 goto out;
-            }
-            const roaring_bitmap_t *here = at != NULL ? at : c[cl].cur;
-            uint64_t card = roaring_bitmap_get_cardinality(here);
-            if (card == 0) {
-                index_bm_free(at);
+            from = c[cl].cur;
+        } else {
+            if (cl != REQUEST_WORD) /* a typo places a term as a word */
                 continue;
-            }
-            if (at == NULL && c[cl].own != NULL) { /* keep what the class set owned */
-                at = c[cl].own;
-                c[cl].own = NULL;
-            }
-            lv->set[l] = here;
-            lv->own[l] = at;
-            placed += card;
-            if ((stop_after > 0 && placed >= stop_after) || placed >= total)
-                goto done;
-            /* another level follows: it must not take these again */
-            if (taken == NULL)
-                taken = roaring_bitmap_copy(here);
-            else
-                roaring_bitmap_or_inplace(taken, here);
-            if (taken == NULL)
+            if (term_near(ix, req, k, nr) != 0)
                 goto out;
+            from = nr->set[d][req->field[i]];
         }
-        for (unsigned cl = 0; cl < REQUEST_CLASSES; cl++)
-            set_free(&c[cl]); /* a level keeps what it took (index memory, or own[]) */
+        if (from == NULL || roaring_bitmap_is_empty(from))
+            goto next;
+        roaring_bitmap_t *at = NULL;
+        if (within != NULL) {
+            if ((at = roaring_bitmap_and(from, within)) == NULL)
+                goto out;
+            if (taken != NULL)
+                roaring_bitmap_andnot_inplace(at, taken);
+        } else if (taken != NULL && (at = roaring_bitmap_andnot(from, taken)) == NULL) {
+            goto out;
+        }
+        const roaring_bitmap_t *here = at != NULL ? at : from;
+        uint64_t card = roaring_bitmap_get_cardinality(here);
+        if (card == 0) {
+            index_bm_free(at);
+            goto next;
+        }
+        if (at == NULL && d == 0 && c[cl].own != NULL) { /* keep what the class set owned */
+            at = c[cl].own;
+            c[cl].own = NULL;
+        }
+        if (levels_push(lv, d * LEVEL_TYPO + 4 * i + cl, here, at) != 0)
+            goto out;
+        placed += card;
+        if ((stop_after > 0 && placed >= stop_after) || placed >= total)
+            break;
+        /* another level follows: it must not take these again */
+        if (taken == NULL)
+            taken = roaring_bitmap_copy(here);
+        else
+            roaring_bitmap_or_inplace(taken, here);
+        if (taken == NULL)
+            goto out;
+    next:
+        if (d == 0 && cl == REQUEST_CLASSES - 1)
+            for (unsigned x = 0; x < REQUEST_CLASSES; x++)
+                set_free(&c[x]); /* a level keeps what it took (index memory, or own) */
     }
-done:
     ret = 0;
 out:
-    for (unsigned cl = 0; cl < REQUEST_CLASSES; cl++)
-        set_free(&c[cl]);
+    for (unsigned x = 0; x < REQUEST_CLASSES; x++)
+        set_free(&c[x]);
     index_bm_free(taken);
     if (ret != 0)
         levels_free(lv);
     return ret;
 }
 
-/* Combines the levels of two sets of terms into the levels of their sums:
- * a product is in exactly one level of each. Returns 0, or -1. */
+static int level_cmp(const void *a, const void *b)
+{
+    const struct level *x = a, *y = b;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+/* Combines two splits into the split of their sums: a product is in exactly
+ * one level of each, so each pair's intersection is a level of the sum;
+ * pairs of equal sums are merged. Returns 0, or -1. */
 static int levels_add(const struct levels *a, const struct levels *b, struct levels *sum)
 {
     memset(sum, 0, sizeof(*sum));
-    for (unsigned x = 0; x < a->top; x++) {
-        for (unsigned y = 0; a->set[x] != NULL && y < b->top; y++) {
-            if (b->set[y] == NULL || x + y >= MAX_SUMS)
-                continue;
-            roaring_bitmap_t *both = roaring_bitmap_and(a->set[x], b->set[y]);
+    for (unsigned x = 0; x < a->n; x++) {
+        for (unsigned y = 0; y < b->n; y++) {
+            roaring_bitmap_t *both = roaring_bitmap_and(a->e[x].set, b->e[y].set);
             if (both == NULL)
                 goto error;
-            if (x + y + 1 > sum->top)
-                sum->top = x + y + 1;
             if (roaring_bitmap_is_empty(both)) {
                 roaring_bitmap_free(both);
-            } else if (sum->own[x + y] == NULL) {
-                sum->set[x + y] = sum->own[x + y] = both;
-            } else {
-                roaring_bitmap_or_inplace(sum->own[x + y], both);
-                roaring_bitmap_free(both);
+                continue;
             }
+            if (levels_push(sum, a->e[x].key + b->e[y].key, both, both) != 0)
+                goto error;
         }
     }
+    qsort(sum->e, sum->n, sizeof(*sum->e), level_cmp);
+    unsigned w = 0;
+    for (unsigned r = 0; r < sum->n; r++) {
+        if (w > 0 && sum->e[w - 1].key == sum->e[r].key) {
+            roaring_bitmap_or_inplace(sum->e[w - 1].own, sum->e[r].own);
+            roaring_bitmap_free(sum->e[r].own);
+            continue;
+        }
+        sum->e[w++] = sum->e[r];
+    }
+    sum->n = w;
     return 0;
 error:
     levels_free(sum);
     return -1;
 }
 
-/* Adds level l to the score of each product of set (a subset of the n
- * matches ids, ascending), found by galloping through ids. */
-static void add_level(const uint32_t *ids, size_t n, const roaring_bitmap_t *set, uint16_t l,
+/* Adds key to the score of each product of set (a subset of the n matches
+ * ids, ascending), found by galloping through ids. */
+static void add_level(const uint32_t *ids, size_t n, const roaring_bitmap_t *set, uint16_t key,
                       uint16_t *score)
 {
     roaring_uint32_iterator_t it;
@@ -968,33 +1128,32 @@ static void add_level(const uint32_t *ids, size_t n, const roaring_bitmap_t *set
                 else
                     hi = mid;
             }
-            score[j] += l;
+            score[j] += key;
         }
     }
 }
 
-/* Several terms, whose levels are lv[0..nterms): each match's score is the
- * sum of its level in each term's split, so every match is scored and the
- * page taken from a stable counting sort by score. Returns 0, or -1 out of
- * memory. */
+/* Several terms, whose splits are lv[0..nterms): each match's score is the
+ * sum of its level keys, so every match is scored and the page taken from a
+ * stable counting sort by score. Returns 0, or -1 out of memory. */
 static int list_by_sum(const struct request *req, const roaring_bitmap_t *s, uint64_t card,
                        const struct levels *lv, struct result *out)
 {
     uint32_t *ids = malloc((card ? card : 1) * sizeof(*ids));
     uint16_t *score = calloc(card ? card : 1, sizeof(*score));
-    uint32_t *start = calloc(MAX_SUMS + 1, sizeof(*start));
+    uint32_t *start = calloc(MAX_KEY + 1, sizeof(*start));
     uint32_t *order = malloc((card ? card : 1) * sizeof(*order));
     int ret = -1;
     if (ids == NULL || score == NULL || start == NULL || order == NULL)
         goto out;
     roaring_bitmap_to_uint32_array(s, ids);
     for (size_t k = 0; k < req->nterms; k++)
-        for (unsigned l = 1; l < lv[k].top; l++) /* level 0 adds nothing */
-            if (lv[k].set[l] != NULL)
-                add_level(ids, card, lv[k].set[l], (uint16_t)l, score);
+        for (unsigned l = 0; l < lv[k].n; l++)
+            if (lv[k].e[l].key > 0) /* a key of 0 adds nothing */
+                add_level(ids, card, lv[k].e[l].set, (uint16_t)lv[k].e[l].key, score);
     for (size_t i = 0; i < card; i++)
         start[score[i] + 1]++;
-    for (unsigned v = 0; v < MAX_SUMS; v++)
+    for (unsigned v = 0; v < MAX_KEY; v++)
         start[v + 1] += start[v];
     for (size_t i = 0; i < card; i++) /* ids ascend: each score's run is in id order */
         order[start[score[i]]++] = ids[i];
@@ -1009,22 +1168,21 @@ out:
     return ret;
 }
 
-/* Lists the page of a split by level: by level, then id. */
+/* Lists the page of a split: by level, then id. */
 static void list_levels(const struct request *req, const struct levels *lv, struct result *out)
 {
     size_t skip = req->offset;
-    for (unsigned l = 0; l < lv->top && out->count < req->limit; l++) {
-        if (lv->set[l] == NULL)
-            continue;
-        uint64_t n = roaring_bitmap_get_cardinality(lv->set[l]);
+    for (unsigned l = 0; l < lv->n && out->count < req->limit; l++) {
+        const roaring_bitmap_t *set = lv->e[l].set;
+        uint64_t n = roaring_bitmap_get_cardinality(set);
         if (skip >= n) {
             skip -= n;
             continue;
         }
         uint32_t first;
         roaring_uint32_iterator_t it;
-        roaring_bitmap_select(lv->set[l], (uint32_t)skip, &first);
-        roaring_init_iterator(lv->set[l], &it);
+        roaring_bitmap_select(set, (uint32_t)skip, &first);
+        roaring_init_iterator(set, &it);
         roaring_move_uint32_iterator_equalorlarger(&it, first);
         out->count += roaring_read_uint32_iterator(&it, out->item + out->count,
                                                    (uint32_t)(req->limit - out->count));
@@ -1036,7 +1194,7 @@ static void list_levels(const struct request *req, const struct levels *lv, stru
  * one level of each) while that takes few intersections (terms with a few
  * levels each, the common case), else every match is scored (list_by_sum:
  * bounded by the matches, where the pairs grow with the terms' levels). */
-static int list_by_terms(const struct index *ix, const struct request *req,
+static int list_by_terms(const struct index *ix, const struct request *req, struct near *nr,
                          const roaring_bitmap_t *s, uint64_t card, struct result *out)
 {
     struct levels lv[REQUEST_MAX_TERMS], sum;
@@ -1044,11 +1202,11 @@ static int list_by_terms(const struct index *ix, const struct request *req,
     int ret = -1;
     unsigned pairs = 0, used = 0;
     for (; made < req->nterms; made++) {
-        if (term_levels(ix, req, made, s, card, 0, &lv[made]) != 0)
+        if (term_levels(ix, req, made, &nr[made], s, card, 0, &lv[made]) != 0)
             goto out;
-        unsigned u = levels_used(&lv[made]);
+        unsigned u = lv[made].n;
         pairs += made == 0 ? 0 : used * u;
-        used = made == 0 ? u : (used * u < MAX_SUMS ? used * u : MAX_SUMS);
+        used = made == 0 ? u : (used * u < MAX_COMBINED ? used * u : MAX_COMBINED);
     }
     if (pairs > MAX_COMBINED) {
         ret = list_by_sum(req, s, card, lv, out);
@@ -1072,15 +1230,15 @@ out:
  * level, then id. unrestricted: s is the one term's own matches (no filter
  * narrowed them). */
 static int list_by_relevance(const struct index *ix, const struct request *req,
-                             const roaring_bitmap_t *s, uint64_t card, bool unrestricted,
-                             struct result *out)
+                             struct near *nr, const roaring_bitmap_t *s, uint64_t card,
+                             bool unrestricted, struct result *out)
 {
     if (req->nterms > 1)
-        return list_by_terms(ix, req, s, card, out);
+        return list_by_terms(ix, req, nr, s, card, out);
     /* One term: its levels are the answer's, and the walk can stop early. */
     struct levels lv;
     uint64_t need = (uint64_t)req->offset + req->limit;
-    if (term_levels(ix, req, 0, unrestricted ? NULL : s, card, need, &lv) != 0)
+    if (term_levels(ix, req, 0, &nr[0], unrestricted ? NULL : s, card, need, &lv) != 0)
         return -1;
     list_levels(req, &lv, out);
     levels_free(&lv);
@@ -1110,7 +1268,9 @@ static int count_facet(const struct index *ix, enum request_field field, const s
 int index_run(const struct index *ix, const struct request *req, struct result *out)
 {
     struct set s = {NULL, NULL, NULL};
+    struct near near[REQUEST_MAX_TERMS]; /* each term's near words, once worked out */
     int ret = -1;
+    memset(near, 0, sizeof(near));
     out->count = 0;
     out->total_found = 0;
     out->checked = ix->n;
@@ -1120,7 +1280,7 @@ int index_run(const struct index *ix, const struct request *req, struct result *
 
     bool have = false; /* s holds something; until then it stands for every product */
     if (req->has_text) {
-        if (text_set(ix, req, &s) != 0)
+        if (text_set(ix, req, near, &s) != 0)
             goto out;
         have = true;
     }
@@ -1196,7 +1356,7 @@ int index_run(const struct index *ix, const struct request *req, struct result *
             bool unrestricted = req->nterms == 1 && req->filter[0].count == 0 &&
                                 req->filter[1].count == 0 && req->min_price == 0 &&
                                 req->max_price == UINT64_MAX;
-            if (list_by_relevance(ix, req, s.cur, card, unrestricted, out) != 0)
+            if (list_by_relevance(ix, req, near, s.cur, card, unrestricted, out) != 0)
                 goto out;
         } else {
             int dir = req->sort == REQUEST_SORT_PRICE ? 0 : 1;
@@ -1213,6 +1373,8 @@ int index_run(const struct index *ix, const struct request *req, struct result *
     ret = 0;
 out:
     set_free(&s);
+    for (size_t k = 0; k < REQUEST_MAX_TERMS; k++)
+        near_free(&near[k]);
     return ret;
 }
 

@@ -424,6 +424,106 @@ out:
     return ret;
 }
 
+/* ---- the word dictionary (typos) ------------------------------------------- */
+
+/* The words of every field that a term with typos can be near, and per
+ * field each word's products. */
+static int build_dict(struct index *ix)
+{
+    size_t n = 0, cap = 1024;
+    const char **words = malloc(cap * sizeof(*words));
+    uint32_t *lens = malloc(cap * sizeof(*lens));
+    uint32_t *owner = malloc(cap * sizeof(*owner)); /* each word's piece */
+    uint8_t *field = malloc(cap);
+    uint32_t *id = NULL;
+    int ret = -1;
+    if (words == NULL || lens == NULL || owner == NULL || field == NULL)
+        goto out;
+    /* every kept word of every own piece, with its piece and field */
+    for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
+        const struct index_text *t = &ix->text[f];
+        for (uint32_t j = 0; j < t->own; j++) {
+            const char *s = (const char *)t->text + t->start[j];
+            size_t len = t->start[j + 1] - t->start[j] - 1;
+            for (size_t a = 0; a < len;) {
+                if (!text_word_byte((unsigned char)s[a])) {
+                    a++;
+                    continue;
+                }
+                size_t b = a;
+                while (b < len && text_word_byte((unsigned char)s[b]))
+                    b++;
+                if (typo_word_kept(s + a, b - a)) {
+                    if (n == cap) {
+                        cap *= 2;
+                        const char **w2 = realloc(words, cap * sizeof(*words));
+                        if (w2 != NULL)
+                            words = w2;
+                        uint32_t *l2 = realloc(lens, cap * sizeof(*lens));
+                        if (l2 != NULL)
+                            lens = l2;
+                        uint32_t *o2 = realloc(owner, cap * sizeof(*owner));
+                        if (o2 != NULL)
+                            owner = o2;
+                        uint8_t *f2 = realloc(field, cap);
+                        if (f2 != NULL)
+                            field = f2;
+                        if (w2 == NULL || l2 == NULL || o2 == NULL || f2 == NULL)
+                            goto out;
+                    }
+                    words[n] = s + a;
+                    lens[n] = (uint32_t)(b - a);
+                    owner[n] = j;
+                    field[n++] = (uint8_t)f;
+                }
+                a = b;
+            }
+        }
+    }
+    id = malloc((n ? n : 1) * sizeof(*id));
+    if (id == NULL || typo_dict_init(&ix->dict, words, lens, n, id) != 0)
+        goto out;
+    for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
+        ix->post[f] = calloc(ix->dict.nwords ? ix->dict.nwords : 1, sizeof(*ix->post[f]));
+        if (ix->post[f] == NULL)
+            goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        roaring_bitmap_t **slot = &ix->post[field[i]][id[i]];
+        if (*slot == NULL && (*slot = roaring_bitmap_create()) == NULL)
+            goto out;
+        const struct index_text *t = &ix->text[field[i]];
+        if (t->per_product) {
+            roaring_bitmap_add(*slot, owner[i]);
+        } else {
+            const struct index_folds *fo = &ix->fold[field[i]];
+            if (fo->bm[owner[i]] != NULL)
+                roaring_bitmap_or_inplace(*slot, fo->bm[owner[i]]);
+            else
+                roaring_bitmap_add_many(*slot, fo->start[owner[i] + 1] - fo->start[owner[i]],
+                                        fo->member + fo->start[owner[i]]);
+        }
+    }
+    ix->bytes += ix->dict.off[ix->dict.nwords] + (ix->dict.nwords + 1) * sizeof(uint32_t);
+    for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
+        ix->bytes += ix->dict.nwords * sizeof(*ix->post[f]);
+        for (uint32_t w = 0; w < ix->dict.nwords; w++)
+            if (ix->post[f][w] != NULL) {
+                roaring_bitmap_run_optimize(ix->post[f][w]);
+                roaring_bitmap_shrink_to_fit(ix->post[f][w]);
+                ix->bytes += roaring_bitmap_size_in_bytes(ix->post[f][w]);
+            }
+    }
+    ret = 0;
+out:
+    free(words);
+    free(lens);
+    free(owner);
+    free(field);
+    free(id);
+    return ret;
+}
+
 /* ---- price ------------------------------------------------------------------ */
 
 /* A product and its price, sorted by price, then id (ties by id, as the
@@ -547,7 +647,7 @@ struct index *index_build_tuned(const struct tables *t, const struct index_tunin
         if (stopped(stop) || build_text(ix, (enum catalog_field)f) != 0 || stopped(stop) ||
             build_heavy(ix, (enum catalog_field)f) != 0)
             goto error;
-    if (stopped(stop) || build_prices(ix) != 0)
+    if (stopped(stop) || build_dict(ix) != 0 || stopped(stop) || build_prices(ix) != 0)
         goto error;
     ix->build_s = (double)(clock_ns() - t0) / 1e9;
     return ix;
@@ -576,6 +676,13 @@ void index_destroy(struct index *ix)
 {
     if (ix == NULL)
         return;
+    for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
+        if (ix->post[f] != NULL)
+            for (uint32_t w = 0; w < ix->dict.nwords; w++)
+                index_bm_free(ix->post[f][w]);
+        free(ix->post[f]);
+    }
+    typo_dict_deinit(&ix->dict);
     for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
         text_free(&ix->text[f]);
         struct index_folds *fo = &ix->fold[f];

@@ -24,12 +24,14 @@ enum param {
     P_FACETS,
     P_FIELDS,
     P_HIGHLIGHT,
+    P_TYPOS,
     P_COUNT,
 };
 
 static const char *const PARAM_NAME[P_COUNT] = {
     "q",         "limit",     "offset", "sort",   "category", "brand",
     "min_price", "max_price", "match",  "facets", "fields",   "highlight",
+    "typos",
 };
 
 /* The names of the catalog's fields as the fields parameter spells them. */
@@ -332,9 +334,17 @@ int query_parse(const struct query_param *params, size_t n, unsigned default_lim
         else if (!is(VAL(P_MATCH), "phrase"))
             return fail(err, "invalid_match", "match must be phrase or all");
     }
-    if (req->has_text && req->match == REQUEST_MATCH_ALL && split_terms(req) != 0)
-        return fail(err, "invalid_query", "q must hold at most %d terms with match=all",
-                    REQUEST_MAX_TERMS);
+    if (p[P_TYPOS]) {
+        const char *v = p[P_TYPOS]->value;
+        if (p[P_TYPOS]->value_len != 1 || v == NULL || v[0] < '0' || v[0] > '2')
+            return fail(err, "invalid_typos", "typos must be 0, 1 or 2");
+        req->typos = (unsigned)(v[0] - '0');
+    }
+    /* With typos, q is matched term by term, whatever match says. */
+    if (req->has_text && (req->match == REQUEST_MATCH_ALL || req->typos > 0) &&
+        split_terms(req) != 0)
+        return fail(err, "invalid_query", "q must hold at most %d terms with %s",
+                    REQUEST_MAX_TERMS, req->match == REQUEST_MATCH_ALL ? "match=all" : "typos");
 
     req->facets = 0;
     if (p[P_FACETS] && parse_facets(VAL(P_FACETS), &req->facets) != 0)

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* qsort_r */
 #include "reference.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +84,122 @@ static uint32_t placement(const struct catalog *cat, const struct product *p,
     return best;
 }
 
+/* The optimal-string-alignment distance between a and b, ASCII case
+ * folded, byte by byte: insertions, deletions, substitutions and adjacent
+ * transpositions, no substring edited twice. The whole matrix, plainly. */
+static unsigned osa(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t w = bn + 1;
+    unsigned *d = malloc((an + 1) * w * sizeof(*d)); /* d[i * w + j]: a[0..i) to b[0..j) */
+    if (d == NULL)
+        return UINT_MAX; /* out of memory: no word is near */
+    for (size_t i = 0; i <= an; i++)
+        d[i * w] = (unsigned)i;
+    for (size_t j = 0; j <= bn; j++)
+        d[j] = (unsigned)j;
+    for (size_t i = 1; i <= an; i++) {
+        for (size_t j = 1; j <= bn; j++) {
+            char x = text_lower(a[i - 1]), y = text_lower(b[j - 1]);
+            unsigned best = d[(i - 1) * w + j - 1] + (x != y);
+            if (d[(i - 1) * w + j] + 1 < best)
+                best = d[(i - 1) * w + j] + 1;
+            if (d[i * w + j - 1] + 1 < best)
+                best = d[i * w + j - 1] + 1;
+            if (i > 1 && j > 1 && x == text_lower(b[j - 2]) && text_lower(a[i - 2]) == y &&
+                d[(i - 2) * w + j - 2] + 1 < best)
+                best = d[(i - 2) * w + j - 2] + 1;
+            d[i * w + j] = best;
+        }
+    }
+    unsigned dist = d[an * w + bn];
+    free(d);
+    return dist;
+}
+
+/* The typos term t (m bytes) may use under req: none for a term holding an
+ * ASCII digit or a byte that is not a word byte (it is compared whole with
+ * words, which hold none) or shorter than 4 bytes; min(typos, 1) from 4
+ * bytes; min(typos, 2) from 8. */
+static unsigned allowance(const struct request *req, const char *t, size_t m)
+{
+    for (size_t i = 0; i < m; i++)
+        if ((t[i] >= '0' && t[i] <= '9') || !word_byte(t, i))
+            return 0;
+    unsigned most = m >= 8 ? 2 : m >= 4 ? 1 : 0;
+    return req->typos < most ? req->typos : most;
+}
+
+/* Calls each word (a maximal run of word bytes) of s with ctx: its offset
+ * and length. */
+static void each_word(struct bytes s, void (*fn)(void *ctx, size_t at, size_t len), void *ctx)
+{
+    for (size_t i = 0; i < s.n;) {
+        if (!word_byte(s.s, i)) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < s.n && word_byte(s.s, j))
+            j++;
+        fn(ctx, i, j - i);
+        i = j;
+    }
+}
+
+/* The least distance from a term to the words of one field. */
+struct nearest {
+    struct bytes field; /* the field */
+    const char *t;      /* the term */
+    size_t m;           /* its length */
+    unsigned best;      /* the least distance so far */
+};
+
+static void nearest_word(void *ctx, size_t at, size_t len)
+{
+    struct nearest *n = ctx;
+    unsigned d = osa(n->t, n->m, n->field.s + at, len);
+    if (d < n->best)
+        n->best = d;
+}
+
+static unsigned nearest(struct bytes s, const char *t, size_t m)
+{
+    struct nearest n = {s, t, m, UINT_MAX};
+    each_word(s, nearest_word, &n);
+    return n.best;
+}
+
+/* How term k is matched in p: with d typos (0: an occurrence) and its
+ * placement; false when it is not. A term that occurs in a listed field uses
+ * no typo; else, within its allowance, the least distance d from it to a word
+ * of a listed field, placed 4 * i + 1 in the first field i holding a word at
+ * distance d. */
+static bool term_match(const struct catalog *cat, const struct product *p,
+                       const struct request *req, size_t k, unsigned *d, uint32_t *place)
+{
+    size_t m;
+    const char *t = term(req, k, &m);
+    *d = 0;
+    *place = placement(cat, p, req, k);
+    if (*place != UINT32_MAX)
+        return true;
+    unsigned allowed = allowance(req, t, m);
+    if (allowed == 0)
+        return false;
+    unsigned least = UINT_MAX;
+    for (unsigned i = 0; i < req->nfields; i++) {
+        unsigned n = nearest(field_of(cat, p, req->field[i]), t, m);
+        if (n < least) {
+            least = n;
+            *place = 4 * i + REQUEST_WORD;
+        }
+    }
+    if (least == 0 || least > allowed)
+        return false;
+    *d = least;
+    return true;
+}
+
 /* The text test over the listed fields; *key gets the relevance key. */
 static bool text_test(const struct catalog *cat, const struct product *p,
                       const struct request *req, uint32_t *key)
@@ -90,14 +207,16 @@ static bool text_test(const struct catalog *cat, const struct product *p,
     *key = 0;
     if (!req->has_text)
         return true;
-    unsigned score = 0;
+    unsigned typos = 0, score = 0;
     for (size_t k = 0; k < req->nterms; k++) {
-        uint32_t place = placement(cat, p, req, k);
-        if (place == UINT32_MAX)
+        unsigned d;
+        uint32_t place;
+        if (!term_match(cat, p, req, k, &d, &place))
             return false;
+        typos += d;
         score += place;
     }
-    *key = request_key(0, score);
+    *key = request_key(typos, score);
     return true;
 }
 
@@ -205,6 +324,22 @@ static void mark(unsigned char *on, size_t a, size_t b)
         on[i] = 1;
 }
 
+/* Marks the words of a field at one distance from a term. */
+struct at_distance {
+    struct bytes field; /* the field */
+    const char *t;      /* the term */
+    size_t m;           /* its length */
+    unsigned d;         /* the distance */
+    unsigned char *on;  /* the byte map of the field */
+};
+
+static void mark_word(void *ctx, size_t at, size_t len)
+{
+    struct at_distance *a = ctx;
+    if (osa(a->t, a->m, a->field.s + at, len) == a->d)
+        mark(a->on, at, at + len);
+}
+
 void reference_highlight(const struct catalog *cat, const struct product *p,
                          const struct request *req, struct highlight *out)
 {
@@ -215,6 +350,14 @@ void reference_highlight(const struct catalog *cat, const struct product *p,
         for (size_t k = 0; req->has_text && k < req->nterms; k++) {
             size_t m;
             const char *t = term(req, k, &m);
+            unsigned d;
+            uint32_t place;
+            if (term_match(cat, p, req, k, &d, &place) && d > 0) {
+                /* matched with d typos: every word of the field at distance d */
+                struct at_distance a = {s, t, m, d, on};
+                each_word(s, mark_word, &a);
+                continue;
+            }
             /* left to right without overlap: after a match at at, the next
              * search starts at at + m */
             for (size_t at = 0; at + m <= s.n;) {

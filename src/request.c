@@ -33,7 +33,7 @@ void request_init(struct request *req, size_t limit)
 unsigned request_allowance(const struct request *req, const char *term, size_t len)
 {
     for (size_t i = 0; i < len; i++)
-        if (term[i] >= '0' && term[i] <= '9')
+        if ((term[i] >= '0' && term[i] <= '9') || !text_word_byte((unsigned char)term[i]))
             return 0;
     unsigned most = len >= 8 ? 2 : len >= 4 ? 1 : 0;
     return req->typos < most ? req->typos : most;

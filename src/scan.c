@@ -9,6 +9,7 @@
 
 #include "scan_test.h"
 #include "text.h"
+#include "typo.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -161,6 +162,38 @@ static uint32_t placement(const struct tables *t, const struct request *req, siz
     return UINT32_MAX;
 }
 
+/* A term with no occurrence in product k's listed fields: the least typo
+ * distance d (1..allowed) from it to a word of those fields, and the
+ * placement 4 * i + 1 of the first field i holding a word at distance d;
+ * false when no word is that near. */
+static bool near_word(const struct tables *t, const struct request *req, size_t k,
+                      const char *term, size_t m, unsigned allowed, unsigned *d,
+                      uint32_t *place)
+{
+    unsigned least = allowed + 1;
+    for (unsigned i = 0; i < req->nfields; i++) {
+        size_t n;
+        const char *s = tables_field(t, k, req->field[i], &n);
+        for (size_t a = 0; a < n;) {
+            if (!text_word_byte((unsigned char)s[a])) {
+                a++;
+                continue;
+            }
+            size_t b = a;
+            while (b < n && text_word_byte((unsigned char)s[b]))
+                b++;
+            unsigned dist = typo_distance(term, m, s + a, b - a, least - 1);
+            if (dist < least) {
+                least = dist;
+                *place = 4 * i + REQUEST_WORD;
+            }
+            a = b;
+        }
+    }
+    *d = least;
+    return least <= allowed;
+}
+
 /* The scan for requests beyond the default fields and order: product by
  * product over the window, each term placed in the listed fields. */
 static int scan_rich(const struct tables *t, const struct request *req, size_t checked,
@@ -180,17 +213,23 @@ static int scan_rich(const struct tables *t, const struct request *req, size_t c
         if (p->price_cents < req->min_price || p->price_cents > req->max_price ||
             !accepts(&acc[0], values[0], (uint32_t)k) || !accepts(&acc[1], values[1], (uint32_t)k))
             continue;
-        unsigned score = 0;
+        unsigned typos = 0, score = 0;
         size_t i = 0;
         for (; req->has_text && i < req->nterms; i++) {
-            uint32_t place = placement(t, req, k, req->text + req->term_off[i], req->term_len[i]);
-            if (place == UINT32_MAX)
+            const char *term = req->text + req->term_off[i];
+            size_t tlen = req->term_len[i];
+            uint32_t place = placement(t, req, k, term, tlen);
+            unsigned d = 0, allowed;
+            if (place == UINT32_MAX &&
+                ((allowed = request_allowance(req, term, tlen)) == 0 ||
+                 !near_word(t, req, k, term, tlen, allowed, &d, &place)))
                 break;
+            typos += d;
             score += place;
         }
         if (req->has_text && i < req->nterms)
             continue;
-        key[found] = request_key(0, score);
+        key[found] = request_key(typos, score);
         m[found++] = (uint32_t)k;
     }
     out->total_found = found;
@@ -223,7 +262,7 @@ int scan_run(const struct tables *t, const struct request *req, size_t checked,
     out->count = 0;
     out->facets = req->facets;
     out->nfacet[0] = out->nfacet[1] = 0;
-    if (!request_default_fields(req) || req->sort == REQUEST_SORT_RELEVANCE)
+    if (!request_default_fields(req) || req->sort == REQUEST_SORT_RELEVANCE || req->typos > 0)
         return scan_rich(t, req, checked, acc, values, out);
     bool filtered = acc[0].on || acc[1].on || req->min_price > 0 || req->max_price != UINT64_MAX;
     bool stream = req->sort == REQUEST_SORT_ID && req->facets == 0;

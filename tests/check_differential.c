@@ -184,6 +184,30 @@ static const struct {
     {"q=phone&sort=relevance&offset=2&limit=2", "1,2"},
     /* no q: every product ties, id order */
     {"category=phones&sort=relevance", "2,3,4"},
+    /* typos: "phnoe" is one transposition from the word "phone" (3, 5); "phones"
+     * and "iphone" are two away, beyond a 5-byte term's one typo */
+    {"q=phnoe&typos=1&sort=relevance", "3,5"},
+    {"q=phnoe&typos=2&sort=relevance", "3,5"},
+    {"q=phnoe", ""},
+    {"q=pheno&typos=2", ""},
+    /* 10 bytes: two typos allowed; the name's "headphone" is two away, the
+     * description's "headphones" one: with the description listed first it
+     * places 1 at 4 x 0 + 1 with one typo */
+    {"q=headphnoes&typos=2&sort=relevance", "1"},
+    {"q=headphnoes&typos=1", ""},
+    {"q=headphnoes&typos=2&fields=description,name&sort=relevance", "1"},
+    /* an occurrence beats any typo; 7's "stand" is its whole name */
+    {"q=stand&typos=2&sort=relevance", "7,1"},
+    /* typos split q into terms; a term with a digit or under 4 bytes takes none
+     * (both place every term as a word: a tie, by id) */
+    {"q=iphnoe 15 pro&typos=1&sort=relevance", "2,4"},
+    {"q=iphnoe 16&typos=2", ""},
+    /* a term with a byte that is not a word byte is compared whole: no typos */
+    {"q=usb-d&typos=2&fields=name,description", ""},
+    /* "phnoes" is one transposition from 6's "phones" (description) and two
+     * from every "phone": only 6 */
+    {"q=phnoes&typos=1&fields=name,description&sort=relevance", "6"},
+    {"q=phnoes&typos=2&fields=name,description&sort=relevance", "6"},
 };
 
 START_TEST(relevance_orders_as_documented)
@@ -220,6 +244,12 @@ START_TEST(highlight_ranges_as_documented)
     ck_assert_uint_eq(h.n[1], 1); /* "Phone" of "Phones" */
     ck_assert_uint_eq(h.range[1][0][1], 5);
     ck_assert_uint_eq(h.n[2], 0); /* no range in the brand */
+    /* a term matched with typos marks the words at its distance */
+    ck_assert_int_eq(reqgen_parse("q=phnoe aaaaa&typos=1&highlight=true", &req), 0);
+    reference_highlight(&cat, &cat.items[0], &req, &h);
+    static const uint16_t TYPO[2][2] = {{0, 4}, {5, 10}}; /* aaaa and Phone, one typo each */
+    ck_assert_uint_eq(h.n[0], 2);
+    ck_assert_int_eq(memcmp(h.range[0], TYPO, sizeof(TYPO)), 0);
     ck_assert_int_eq(reqgen_parse("q=aaa&highlight=true", &req), 0);
     reference_highlight(&cat, &cat.items[0], &req, &h);
     ck_assert_uint_eq(h.n[0], 1); /* at 0, then from 3: one occurrence, not two */

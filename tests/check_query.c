@@ -175,6 +175,14 @@ static const struct {
     {"q=a&highlight=", "invalid_highlight", "highlight"},
     {"q=a&highlight=1", "invalid_highlight", "highlight"},
     {"q=a&fields=name&fields=brand", "duplicate_parameter", "fields"},
+    {"q=a&typos=3", "invalid_typos", "typos"},
+    {"q=a&typos=-1", "invalid_typos", "typos"},
+    {"q=a&typos=01", "invalid_typos", "typos"},
+    {"q=a&typos=", "invalid_typos", "typos"},
+    {"q=a&typos=one", "invalid_typos", "typos"},
+    {"q=a&typos", "invalid_typos", "typos"},
+    {"q=a&typos=1&typos=1", "duplicate_parameter", "typos"},
+    {"q=1 2 3 4 5 6 7 8 9&typos=1", "invalid_query", "typos"},
 };
 
 START_TEST(bad_parameters_get_their_code)
@@ -228,6 +236,15 @@ START_TEST(relevance_parameters_land_in_the_request)
     ck_assert_int_eq(req.field[1], CATALOG_BRAND);
     ck_assert_int_eq(req.field[2], CATALOG_NAME);
     ck_assert(req.highlight);
+    ck_assert_int_eq(parse("q=alpah  electronisc&typos=2", &req, &err), 0);
+    ck_assert_uint_eq(req.typos, 2);
+    ck_assert_uint_eq(req.nterms, 2); /* typos split q into terms, as match=all */
+    ck_assert_int_eq(req.match, REQUEST_MATCH_PHRASE);
+    ck_assert_uint_eq(request_allowance(&req, "alpah", 5), 1);
+    ck_assert_uint_eq(request_allowance(&req, "electronisc", 11), 2);
+    ck_assert_uint_eq(request_allowance(&req, "abc", 3), 0);
+    ck_assert_uint_eq(request_allowance(&req, "abc1", 4), 0);
+    ck_assert_uint_eq(request_allowance(&req, "usb-c", 5), 0);
     ck_assert_int_eq(parse("q=a&fields=category&highlight=false", &req, &err), 0);
     ck_assert_uint_eq(req.nfields, 1);
     ck_assert(!req.highlight);

@@ -8,6 +8,7 @@
 #include "highlight.h"
 #include "query.h"
 #include "reference.h"
+#include "text.h"
 #include "search.h"
 
 static const char *const AWK_CATEGORIES[] = {
@@ -88,6 +89,54 @@ static size_t piece(char *w, const struct catalog *cat, unsigned *seed)
     return n;
 }
 
+/* A word of a random product's field (a run of word bytes) with up to two
+ * random edits (insert, delete, substitute, swap two neighbours), in random
+ * letter case: what a shopper mistypes. */
+static size_t misspelt(char *w, const struct catalog *cat, unsigned *seed)
+{
+    const struct product *p = &cat->items[pick(seed, (unsigned)cat->count)];
+    struct catalog_str s = catalog_field(p, (enum catalog_field)pick(seed, CATALOG_FIELD_COUNT));
+    const unsigned char *t = (const unsigned char *)catalog_text(cat, s);
+    size_t a = s.len ? pick(seed, (unsigned)s.len) : 0, n = 0;
+    while (a < s.len && !text_word_byte(t[a]))
+        a++;
+    while (a + n < s.len && text_word_byte(t[a + n]) && n < 40)
+        n++;
+    if (n == 0)
+        return (size_t)sprintf(w, "abcde");
+    memcpy(w, t + a, n);
+    for (unsigned e = 0, edits = pick(seed, 3); e < edits && n > 1; e++) {
+        size_t at = pick(seed, (unsigned)n);
+        switch (pick(seed, 4)) {
+        case 0: /* insert */
+            memmove(w + at + 1, w + at, n - at);
+            w[at] = (char)('a' + pick(seed, 26));
+            n++;
+            break;
+        case 1: /* delete */
+            memmove(w + at, w + at + 1, n - at - 1);
+            n--;
+            break;
+        case 2: /* substitute */
+            w[at] = (char)('a' + pick(seed, 26));
+            break;
+        default: /* swap with the next */
+            if (at + 1 < n) {
+                char x = w[at];
+                w[at] = w[at + 1];
+                w[at + 1] = x;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (w[i] == '&' || w[i] == '=' || w[i] == ',' || w[i] == '\0')
+            w[i] = 'x';
+        if (pick(seed, 3) == 0 && w[i] >= 'a' && w[i] <= 'z')
+            w[i] = (char)(w[i] - 'a' + 'A');
+    }
+    return n;
+}
+
 static size_t value_of(char *w, const struct catalog *cat, enum request_field f, unsigned *seed)
 {
     if (pick(seed, 8) == 0)
@@ -123,6 +172,13 @@ void reqgen_url(char *url, const struct catalog *cat, unsigned *seed)
             break;
         case 1: /* digits */
             w += sprintf(w, "%u", pick(seed, 1000));
+            break;
+        case 2: /* mistyped words, and now and then an exact piece */
+            w += misspelt(w, cat, seed);
+            for (unsigned t = 0, n = pick(seed, 3); t < n; t++) {
+                *w++ = ' ';
+                w += pick(seed, 3) ? misspelt(w, cat, seed) : piece(w, cat, seed);
+            }
             break;
         default:
             w += piece(w, cat, seed);
@@ -164,6 +220,8 @@ void reqgen_url(char *url, const struct catalog *cat, unsigned *seed)
     }
     if (pick(seed, 4) == 0)
         w += sprintf(w, "&highlight=%s", pick(seed, 4) ? "true" : "false");
+    if (pick(seed, 4) == 0)
+        w += sprintf(w, "&typos=%u", pick(seed, 3));
     if (pick(seed, 3) == 0)
         w += sprintf(w, "&offset=%u", pick(seed, 4) == 0 ? pick(seed, 5000) : pick(seed, 40));
     if (pick(seed, 2) == 0)

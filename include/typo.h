@@ -1,0 +1,50 @@
+/* typo: the edit distance of typo tolerance, bounded, and a dictionary of words searched within a distance. */
+#ifndef PRODUCT_SEARCH_TYPO_H
+#define PRODUCT_SEARCH_TYPO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    TYPO_MAX = 2,          /* the most typos a term may use */
+    TYPO_WORD_MAX = 258,   /* words longer than this are left out of a dictionary: no term
+                            * of at most 256 bytes is within TYPO_MAX of one */
+    TYPO_WORD_DIGITS = 2,  /* nor words of more ASCII digits: a term near a word holds no
+                            * digit, and each of the word's digits costs an edit */
+};
+
+/* The optimal-string-alignment distance between term t (m bytes,
+ * lower-cased) and word w (n bytes, ASCII case folded here) when it is at
+ * most max; max + 1 otherwise (the computation stops as soon as it knows). */
+unsigned typo_distance(const char *t, size_t m, const char *w, size_t n, unsigned max);
+
+/* Whether w (n bytes) may be near a term at all: 2..TYPO_WORD_MAX bytes
+ * holding at most TYPO_WORD_DIGITS ASCII digits. */
+bool typo_word_kept(const char *w, size_t n);
+
+/* A sorted set of distinct lower-cased words. */
+struct typo_dict {
+    uint32_t nwords; /* words */
+    char *chars;     /* the words back to back, in byte order */
+    uint32_t *off;   /* nwords + 1: word i is chars[off[i], off[i + 1]) */
+};
+
+/* Builds d (caller-owned) from n words (pointers and lengths, lower-cased,
+ * in any order, repeats allowed); *id gets, for each input word, its index
+ * in d. Returns 0, or -1 when memory runs out (d is then empty). */
+int typo_dict_init(struct typo_dict *d, const char *const *words, const uint32_t *lens,
+                   size_t n, uint32_t *id);
+
+/* Frees what d owns. */
+void typo_dict_deinit(struct typo_dict *d);
+
+/* Calls found(ctx, i, dist) for each word i of d at distance 1..max from
+ * term t (m bytes, lower-cased), in word order. The sorted words are walked
+ * as a trie, one row of the distance table per prefix, and a prefix whose row
+ * already exceeds max is skipped with every word that begins with it.
+ * Returns how many words it reported. */
+size_t typo_dict_search(const struct typo_dict *d, const char *t, size_t m, unsigned max,
+                        void (*found)(void *ctx, uint32_t i, unsigned dist), void *ctx);
+
+#endif
