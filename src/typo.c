@@ -87,7 +87,7 @@ bool typo_word_kept(const char *w, size_t n)
 
 /* ---- the dictionary ------------------------------------------------------- */
 
-/* The words to sort: each input word's bytes, by distinct index. */
+/* The distinct words, to sort: each one's first input word. */
 struct words {
     const char *const *w; /* the input words */
     const uint32_t *len;  /* their lengths */
@@ -100,40 +100,91 @@ static int word_cmp(const void *a, const void *b, void *ctx)
     return text_cmp(ws->w[x], ws->len[x], ws->w[y], ws->len[y]);
 }
 
+static uint64_t word_hash(const char *w, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)w[i]) * 0x100000001b3ull;
+    return h ^ h >> 29;
+}
+
+/* The slot of word k's table entry (the slot holding k's word, or an empty one). */
+static size_t word_slot(const uint32_t *slot, size_t mask, const char *const *words,
+                        const uint32_t *lens, uint32_t k)
+{
+    size_t at = word_hash(words[k], lens[k]) & mask;
+    while (slot[at] != 0 &&
+           text_cmp(words[slot[at] - 1], lens[slot[at] - 1], words[k], lens[k]) != 0)
+        at = (at + 1) & mask;
+    return at;
+}
+
 int typo_dict_init(struct typo_dict *d, const char *const *words, const uint32_t *lens,
                    size_t n, uint32_t *id)
 {
     memset(d, 0, sizeof(*d));
-    uint32_t *order = malloc((n ? n : 1) * sizeof(*order));
+    /* The input numbers the catalog's word occurrences; the distinct words
+     * are far fewer, so they are found first (a hash set of each one's first
+     * input index; id[i] = that index) and only they are sorted. */
+    size_t mask = 1023, distinct = 0;
+    uint32_t *slot = calloc(mask + 1, sizeof(*slot)); /* first input index + 1, 0 = empty */
+    uint32_t *order = NULL, *rank = NULL;
     int ret = -1;
-    if (order == NULL)
+    if (slot == NULL || n >= UINT32_MAX)
         goto out;
-    for (size_t i = 0; i < n; i++)
-        order[i] = (uint32_t)i;
+    for (size_t i = 0; i < n; i++) {
+        if (2 * (distinct + 1) > mask + 1) { /* grow, keeping each word's first index */
+            size_t bigger = 2 * mask + 1;
+            uint32_t *s2 = calloc(bigger + 1, sizeof(*s2));
+            if (s2 == NULL)
+                goto out;
+            for (size_t h = 0; h <= mask; h++)
+                if (slot[h] != 0)
+                    s2[word_slot(s2, bigger, words, lens, slot[h] - 1)] = slot[h];
+            free(slot);
+            slot = s2;
+            mask = bigger;
+        }
+        size_t at = word_slot(slot, mask, words, lens, (uint32_t)i);
+        if (slot[at] == 0) {
+            slot[at] = (uint32_t)i + 1;
+            distinct++;
+        }
+        id[i] = slot[at] - 1;
+    }
+    order = malloc((distinct ? distinct : 1) * sizeof(*order));
+    rank = malloc((mask + 1) * sizeof(*rank)); /* per slot: its word's index in d */
+    if (order == NULL || rank == NULL)
+        goto out;
+    size_t k = 0, bytes = 0;
+    for (size_t h = 0; h <= mask; h++)
+        if (slot[h] != 0) {
+            order[k++] = slot[h] - 1;
+            bytes += lens[slot[h] - 1];
+        }
     struct words ws = {words, lens};
-    qsort_r(order, n, sizeof(*order), word_cmp, &ws);
-    size_t bytes = 0, distinct = 0;
-    for (size_t i = 0; i < n; i++)
-        if (i == 0 || word_cmp(&order[i - 1], &order[i], &ws) != 0)
-            bytes += lens[order[i]], distinct++;
+    qsort_r(order, distinct, sizeof(*order), word_cmp, &ws);
     d->chars = malloc(bytes ? bytes : 1);
     d->off = malloc((distinct + 1) * sizeof(*d->off));
     if (d->chars == NULL || d->off == NULL)
         goto out;
     size_t w = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t k = order[i];
-        if (i == 0 || word_cmp(&order[i - 1], &order[i], &ws) != 0) {
-            d->off[d->nwords++] = (uint32_t)w;
-            memcpy(d->chars + w, words[k], lens[k]);
-            w += lens[k];
-        }
-        id[k] = d->nwords - 1;
+    for (size_t i = 0; i < distinct; i++) {
+        uint32_t first = order[i];
+        d->off[d->nwords++] = (uint32_t)w;
+        memcpy(d->chars + w, words[first], lens[first]);
+        w += lens[first];
+        rank[word_slot(slot, mask, words, lens, first)] = (uint32_t)i;
     }
     d->off[d->nwords] = (uint32_t)w;
+    /* a word's first occurrence asks the table; the later ones, the first */
+    for (size_t i = 0; i < n; i++)
+        id[i] = id[i] == i ? rank[word_slot(slot, mask, words, lens, (uint32_t)i)] : id[id[i]];
     ret = 0;
 out:
+    free(slot);
     free(order);
+    free(rank);
     if (ret != 0)
         typo_dict_deinit(d);
     return ret;

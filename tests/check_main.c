@@ -6,6 +6,7 @@
 int main(void)
 {
     SRunner *sr = srunner_create(text_suite());
+    srunner_add_suite(sr, typo_suite());
     srunner_add_suite(sr, catalog_suite());
     srunner_add_suite(sr, search_suite());
     srunner_add_suite(sr, query_suite());

@@ -20,5 +20,6 @@ Suite *query_suite(void);
 Suite *render_suite(void);
 Suite *search_suite(void);
 Suite *text_suite(void);
+Suite *typo_suite(void);
 
 #endif
