@@ -15,6 +15,9 @@ struct index_stats {
     double build_s; /* wall-clock seconds index_build() took */
     size_t bytes;   /* heap bytes the index holds */
     size_t heavy;   /* precomputed product sets of broad substrings */
+    size_t dict_words;   /* distinct words of the typo dictionary */
+    size_t dict_bytes;   /* heap bytes of the dictionary and its per-field products */
+    double dict_build_s; /* seconds of the build spent on the dictionary */
 };
 
 /* Builds the whole-catalog index over t, whose text must cover every product

@@ -95,6 +95,8 @@ struct index {
     unsigned nlevels;              /* levels of the price tree */
     size_t bytes;                  /* heap bytes held */
     double build_s;                /* seconds the build took */
+    size_t dict_bytes;             /* of bytes: the dictionary's and its products' */
+    double dict_build_s;           /* of build_s: the dictionary's */
 };
 
 /* Product k of the indexed catalog. */

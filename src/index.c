@@ -1383,6 +1383,9 @@ void index_stats(const struct index *ix, struct index_stats *st)
     st->build_s = ix->build_s;
     st->bytes = ix->bytes;
     st->heavy = 0;
+    st->dict_words = ix->dict.nwords;
+    st->dict_bytes = ix->dict_bytes;
+    st->dict_build_s = ix->dict_build_s;
     for (int f = 0; f < CATALOG_FIELD_COUNT; f++)
         st->heavy += ix->text[f].nheavy;
 }

@@ -504,16 +504,18 @@ static int build_dict(struct index *ix)
                                         fo->member + fo->start[owner[i]]);
         }
     }
-    ix->bytes += ix->dict.off[ix->dict.nwords] + (ix->dict.nwords + 1) * sizeof(uint32_t);
+    size_t bytes = ix->dict.off[ix->dict.nwords] + (ix->dict.nwords + 1) * sizeof(uint32_t);
     for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
-        ix->bytes += ix->dict.nwords * sizeof(*ix->post[f]);
+        bytes += ix->dict.nwords * sizeof(*ix->post[f]);
         for (uint32_t w = 0; w < ix->dict.nwords; w++)
             if (ix->post[f][w] != NULL) {
                 roaring_bitmap_run_optimize(ix->post[f][w]);
                 roaring_bitmap_shrink_to_fit(ix->post[f][w]);
-                ix->bytes += roaring_bitmap_size_in_bytes(ix->post[f][w]);
+                bytes += roaring_bitmap_size_in_bytes(ix->post[f][w]);
             }
     }
+    ix->dict_bytes = bytes;
+    ix->bytes += bytes;
     ret = 0;
 out:
     free(words);
@@ -647,7 +649,11 @@ struct index *index_build_tuned(const struct tables *t, const struct index_tunin
         if (stopped(stop) || build_text(ix, (enum catalog_field)f) != 0 || stopped(stop) ||
             build_heavy(ix, (enum catalog_field)f) != 0)
             goto error;
-    if (stopped(stop) || build_dict(ix) != 0 || stopped(stop) || build_prices(ix) != 0)
+    uint64_t dict_t0 = clock_ns();
+    if (stopped(stop) || build_dict(ix) != 0)
+        goto error;
+    ix->dict_build_s = (double)(clock_ns() - dict_t0) / 1e9;
+    if (stopped(stop) || build_prices(ix) != 0)
         goto error;
     ix->build_s = (double)(clock_ns() - t0) / 1e9;
     return ix;

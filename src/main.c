@@ -88,6 +88,9 @@ static void index_ready(void *ctx, const struct index_stats *st)
         cJSON_AddNumberToObject(f, "build_ms", (double)(long)(st->build_s * 1e5) / 100);
         cJSON_AddNumberToObject(f, "index_kb", (double)(st->bytes / 1024));
         cJSON_AddNumberToObject(f, "precomputed_sets", (double)st->heavy);
+        cJSON_AddNumberToObject(f, "dictionary_words", (double)st->dict_words);
+        cJSON_AddNumberToObject(f, "dictionary_kb", (double)(st->dict_bytes / 1024));
+        cJSON_AddNumberToObject(f, "dictionary_ms", (double)(long)(st->dict_build_s * 1e5) / 100);
         cJSON_AddNumberToObject(f, "rss_kb", (double)proc_status_kb("VmRSS"));
     }
     log_info("index_ready", f);
