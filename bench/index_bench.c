@@ -6,8 +6,10 @@
  *   make && cc -O2 -Iinclude $(pkg-config --cflags libdivsufsort) -o build/index_bench \
  *       bench/index_bench.c $(find build/obj -maxdepth 1 -name '*.o' ! -name main.o) \
  *       $(pkg-config --libs libmicrohttpd libcjson libdivsufsort) -lroaring -lpthread -lm
- *   build/index_bench [products] [passes] [mixes: "0,1,2,3" = text, features,
+ *   build/index_bench [products or a catalog file] [passes] [mixes: "0,1,2,3" = text, features,
  *                                              relevance, 4 fields+highlight]
+ *                     [paths file: its first 10,000 request paths (bench/mixes.py's
+ *                      OUT.typo.paths, say) measured the same way, as mix "file"]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 
 #include "base.h"
 #include "catalog.h"
+#include "catalog_file.h"
 #include "index.h"
 #include "query.h"
 #include "render.h"
@@ -110,10 +113,12 @@ static size_t text_query(char *w, size_t n, int depth)
 
 /* The mixes measured: the text and features mixes, and the text mix ranked
  * by relevance, alone and over the four fields with highlights. */
-enum mix { MIX_TEXT, MIX_FEATURES, MIX_RELEVANCE, MIX_FIELDS4, MIXES };
-static const char *const MIX_NAME[MIXES] = {"text", "features", "relevance", "4 fields+highlight"};
+enum mix { MIX_TEXT, MIX_FEATURES, MIX_RELEVANCE, MIX_FIELDS4, MIX_FILE, MIXES };
+static const char *const MIX_NAME[MIXES] = {"text", "features", "relevance", "4 fields+highlight",
+                                            "file"};
 static const char *const MIX_TAIL[MIXES] = {
-    "", "", "&sort=relevance", "&sort=relevance&fields=name,brand,category,description&highlight=true"};
+    "", "", "&sort=relevance", "&sort=relevance&fields=name,brand,category,description&highlight=true",
+    ""};
 
 /* One request of the text or the features mix, as a raw query string. */
 static void mix_url(char *url, size_t n, int features)
@@ -174,8 +179,32 @@ static void mix_url(char *url, size_t n, int features)
         snprintf(url, URL_MAX, "q=%.*s%s", (int)ql, q, extra);
 }
 
+/* s percent-decoded in place ('+' is a space); returns its new length. */
+static size_t url_decode(char *s)
+{
+    char *w = s, *start = s;
+    for (; *s; s++) {
+        unsigned v;
+        if (*s == '%' && s[1] && s[2] && sscanf(s + 1, "%2x", &v) == 1) {
+            *w++ = (char)v;
+            s += 2;
+        } else {
+            *w++ = *s == '+' ? ' ' : *s;
+        }
+    }
+    *w = 0;
+    return (size_t)(w - start);
+}
+
+/* The query string of url parsed into req; the parameters are decoded in a
+ * copy that req may point into, kept until the next QUERIES calls. */
 static int parse(const char *url, struct request *req)
 {
+    static char copies[QUERIES][URL_MAX];
+    static unsigned next;
+    char *copy = copies[next++ % QUERIES];
+    snprintf(copy, URL_MAX, "%s", url);
+    url = copy;
     struct query_param ps[QUERY_MAX_PARAMS];
     struct query_error err;
     size_t np = 0;
@@ -186,6 +215,15 @@ static int parse(const char *url, struct request *req)
         ps[np++] = (struct query_param){s, eq ? (size_t)(eq - s) : len, eq ? eq + 1 : NULL,
                                         eq ? len - (size_t)(eq - s) - 1 : 0};
         s += len + (amp != NULL);
+    }
+    for (size_t i = 0; i < np; i++) { /* decoded, then cut at their ends */
+        char *k = (char *)ps[i].name, *v = (char *)ps[i].value;
+        k[ps[i].name_len] = 0;
+        ps[i].name_len = url_decode(k);
+        if (v != NULL) {
+            v[ps[i].value_len] = 0;
+            ps[i].value_len = url_decode(v);
+        }
     }
     return query_parse(ps, np, 20, req, &err);
 }
@@ -198,12 +236,26 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
+    const char *source = argc > 1 ? argv[1] : "100000";
     int passes = argc > 2 ? atoi(argv[2]) : 3;
     const char *which = argc > 3 ? argv[3] : "0,1,2,3"; /* the mixes run, by number */
+    FILE *paths = NULL;
+    if (argc > 4 && (paths = fopen(argv[4], "r")) == NULL) {
+        perror(argv[4]);
+        return 2;
+    }
     static struct catalog cat;
     static struct search engine;
-    if (catalog_generate(&cat, n) != 0 || search_init(&engine, &cat, 0) != 0)
+    char err[CATALOG_FILE_ERROR_MAX];
+    if (source[0] >= '0' && source[0] <= '9') {
+        if (catalog_generate(&cat, strtoul(source, NULL, 10)) != 0)
+            return 1;
+    } else if (catalog_init(&cat), catalog_load_file(&cat, source, err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    size_t n = cat.count;
+    if (search_init(&engine, &cat, 0) != 0)
         return 1;
     long before = status_kb("VmRSS");
     if (search_build_index(&engine) != 0) /* search_run() uses it from now on */
@@ -214,6 +266,8 @@ int main(int argc, char **argv)
            "(peak %ld kB)\n",
            n, st.build_s, (double)st.bytes / 1e6, st.heavy, before, status_kb("VmRSS"),
            status_kb("VmHWM"));
+    printf("typo dictionary: %zu words, %.1f MB with their products, built in %.3f s\n",
+           st.dict_words, (double)st.dict_bytes / 1e6, st.dict_build_s);
 
     static char urls[QUERIES][URL_MAX];
     static struct request reqs[QUERIES];
@@ -222,7 +276,19 @@ int main(int argc, char **argv)
         if (strchr(which, '0' + mix) == NULL)
             continue;
         int m = 0;
-        while (m < QUERIES) {
+        char line[URL_MAX];
+        while (mix == MIX_FILE && paths != NULL && m < QUERIES &&
+               fgets(line, sizeof(line), paths) != NULL) {
+            line[strcspn(line, "\n")] = 0;
+            const char *qs = strchr(line, '?');
+            snprintf(urls[m], URL_MAX, "%s", qs ? qs + 1 : line);
+            if (parse(urls[m], &reqs[m]) == 0)
+                m++;
+        }
+        if (mix == MIX_FILE && m == 0) /* no file given, or no request in it */
+            continue;
+        int count = mix == MIX_FILE ? m : QUERIES;
+        while (m < QUERIES && mix != MIX_FILE) {
             mix_url(urls[m], n, mix == MIX_FEATURES);
             strncat(urls[m], MIX_TAIL[mix], URL_MAX - strlen(urls[m]) - 1);
             if (parse(urls[m], &reqs[m]) == 0)
@@ -231,7 +297,7 @@ int main(int argc, char **argv)
         double best_mean = 1e9;
         for (int p = 0; p < passes; p++) {
             double sum = 0;
-            for (int i = 0; i < QUERIES; i++) {
+            for (int i = 0; i < count; i++) {
                 struct result r;
                 size_t len;
                 double t0 = now();
@@ -241,11 +307,11 @@ int main(int argc, char **argv)
                 lat[i] = now() - t0;
                 sum += lat[i];
             }
-            if (sum / QUERIES < best_mean)
-                best_mean = sum / QUERIES;
+            if (sum / count < best_mean)
+                best_mean = sum / count;
         }
         int worst[3] = {0, 0, 0};
-        for (int i = 0; i < QUERIES; i++)
+        for (int i = 0; i < count; i++)
             for (int w = 0; w < 3; w++)
                 if (lat[i] > lat[worst[w]]) {
                     memmove(worst + w + 1, worst + w, (size_t)(2 - w) * sizeof(int));
@@ -254,11 +320,11 @@ int main(int argc, char **argv)
                 }
         for (int w = 0; w < 3; w++)
             printf("  slow: %.0f us %s\n", lat[worst[w]] * 1e6, urls[worst[w]]);
-        qsort(lat, QUERIES, sizeof(double), cmp_double);
+        qsort(lat, count, sizeof(double), cmp_double);
         printf("%s mix: search+render mean %.2f us (best of %d passes), p50 %.2f us, p99 %.1f us, "
                "max %.1f us\n",
-               MIX_NAME[mix], best_mean * 1e6, passes, lat[QUERIES / 2] * 1e6,
-               lat[QUERIES * 99 / 100] * 1e6, lat[QUERIES - 1] * 1e6);
+               MIX_NAME[mix], best_mean * 1e6, passes, lat[count / 2] * 1e6,
+               lat[count * 99 / 100] * 1e6, lat[count - 1] * 1e6);
     }
     static const char *const BROAD[] = {"q=product", "q=a", "q=1", "q=zzz-none",
                                         "q=product&facets=category,brand&sort=-price&offset=200"};

@@ -19,6 +19,10 @@ Text mix, by share of the requests:
 Relevance mixes: the text mix with sort=relevance (the relevance mix), and
 with sort=relevance&fields=name,brand,category,description&highlight=true
 (the 4-field mix).
+Typo mix: a word of 4 bytes or more from a random product's name or from
+the categories, with 1 or 2 random edits (insertion, deletion, substitution
+of a lower-case letter, or swap of two neighbours), followed a quarter of the
+time by a second, exact word; with typos=2&sort=relevance; distinct.
 Features mix: the text mix, where half of the requests also carry 1 to 3 of:
 category (1-2 values), brand, a price range, sort=price or -price, an offset
 0..200, facets (one or both), match=all (then q has two terms), or no q with
@@ -37,13 +41,14 @@ e.g. `product-search --export-catalog`). Same seed and catalog, same files.
 Usage: mixes.py (--products N | --catalog FILE) [--seed S] [--count 10000]
                 OUT_PREFIX
 writes OUT_PREFIX.text.paths, OUT_PREFIX.features.paths, OUT_PREFIX.text.queries,
-OUT_PREFIX.relevance.paths and OUT_PREFIX.fields4.paths, and prints one JSON
-summary line. Standard library only.
+OUT_PREFIX.relevance.paths, OUT_PREFIX.fields4.paths and OUT_PREFIX.typo.paths,
+and prints one JSON summary line. Standard library only.
 """
 
 import argparse
 import json
 import random
+import re
 import sys
 import urllib.parse
 
@@ -195,6 +200,59 @@ def text_mix(catalog, rng, count):
     return mix, gen
 
 
+def words_of(text):
+    """The words (runs of ASCII letters and digits, and bytes from 0x80) of
+    text, of 4 bytes or more."""
+    return [w for w in re.findall(rb"[A-Za-z0-9\x80-\xff]+", text) if len(w) >= 4]
+
+
+def mistype(rng, word):
+    """word with 1 or 2 random edits."""
+    w = bytearray(word.lower())
+    for _ in range(rng.randint(1, 2)):
+        at = rng.randrange(len(w))
+        kind = rng.randrange(4)
+        if kind == 0:
+            w.insert(at, ord(rng.choice(LETTERS)))
+        elif kind == 1 and len(w) > 1:
+            del w[at]
+        elif kind == 2:
+            w[at] = ord(rng.choice(LETTERS))
+        elif at + 1 < len(w):
+            w[at], w[at + 1] = w[at + 1], w[at]
+    return bytes(w)
+
+
+def typo_mix(catalog, rng, count):
+    """count distinct typo-mix queries (see the module's description)."""
+    category_words = [w for c in catalog.categories for w in words_of(c.encode())]
+    out, seen, misses = [], set(), 0
+    while len(out) < count:
+        def word():
+            if category_words and rng.random() < 0.25:
+                return rng.choice(category_words)
+            names = words_of(catalog.name(rng.randrange(catalog.count)))
+            return rng.choice(names) if names else None
+        first = word()
+        if first is None:
+            continue
+        q = mistype(rng, first)
+        if rng.random() < 0.25:
+            second = word()
+            if second is not None:
+                q += b" " + second
+        q = valid_query(q)
+        if q is None:
+            continue
+        if q in seen and misses < 1000:
+            misses += 1
+            continue
+        misses = 0
+        seen.add(q)
+        out.append(q)
+    return out
+
+
 def quote(value):
     return urllib.parse.quote(value, safe="")
 
@@ -284,18 +342,22 @@ def main():
     relevance = [p + "&sort=relevance" for p in text_paths]
     fields4 = [p + "&sort=relevance&fields=name,brand,category,description&highlight=true"
                for p in text_paths]
+    typo = ["/products/search?q=" + quote(q) + "&typos=2&sort=relevance"
+            for q in typo_mix(catalog, random.Random(args.seed + 1), args.count)]
     for suffix, lines in ((".text.paths", text_paths),
                           (".features.paths", features),
                           (".text.queries", [q for _, q in text]),
                           (".relevance.paths", relevance),
-                          (".fields4.paths", fields4)):
+                          (".fields4.paths", fields4),
+                          (".typo.paths", typo)):
         with open(args.out_prefix + suffix, "w", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
     json.dump({"products": catalog.count, "seed": args.seed,
                "text": {"requests": len(text_paths),
                         "distinct": len(set(text_paths))},
                "features": {"requests": len(features),
-                            "distinct": len(set(features)), **counts}},
+                            "distinct": len(set(features)), **counts},
+               "typo": {"requests": len(typo), "distinct": len(set(typo))}},
               sys.stdout)
     print()
     return 0

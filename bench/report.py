@@ -37,14 +37,17 @@ SERVER = "product-search"
 # (phase, products, mix, min ratio to the ceiling, max p99 ms).
 # (phase, products, mix, requests/s vs ceiling at least, p99 at most in ms,
 # peak RSS at most in MB): the whole-catalog targets, then the relevance ones
-# (the index holds every field; the targets allow for the descriptions).
+# (the index holds every field; the targets allow for the descriptions), then
+# the typo ones (with the word dictionary built).
 WHOLE = [("whole-text-100k", 100000, "text", 0.5, 2.0, 64.0),
          ("whole-features-100k", 100000, "features", 0.25, 5.0, 64.0),
          ("whole-text-1m", 1000000, "text", 0.25, 5.0, 640.0),
          ("relevance-100k", 100000, "relevance", 0.5, 2.0, 96.0),
          ("fields4-100k", 100000, "4 fields + highlight", 0.25, 5.0, 96.0),
          ("relevance-1m", 1000000, "relevance", 0.1, 10.0, 960.0),
-         ("fields4-1m", 1000000, "4 fields + highlight", 0.1, 10.0, 960.0)]
+         ("fields4-1m", 1000000, "4 fields + highlight", 0.1, 10.0, 960.0),
+         ("typo-100k", 100000, "typo", 0.25, 5.0, 96.0),
+         ("typo-1m", 1000000, "typo", 0.1, 10.0, 960.0)]
 TARGET_WHOLE_READY_MS = {100000: 50.0, 1000000: 1000.0}
 FEATURES_PHASE = "features-100k"
 WORST_QUERIES = ["product", "a", "1", "zzzz-none"]
@@ -82,6 +85,11 @@ def summarise(runs):
         "non2xx": sum(f["non2xx"] for f in figures),
         "peak_rss_kb": max(hwm) if hwm else None,
     }
+    logs = [r["index_log"] for r in runs if r.get("index_log")]
+    if logs:  # product-search's index: the median build and dictionary figures
+        out["index"] = {key: statistics.median(log[key] for log in logs)
+                        for key in ("build_ms", "index_kb", "dictionary_words",
+                                    "dictionary_kb", "dictionary_ms") if key in logs[0]}
     if figures:
         for key in ("rps", "p50_ms", "p99_ms"):
             out[key] = statistics.median(f[key] for f in figures)
@@ -274,6 +282,21 @@ def whole_table(phases, ready_whole):
             f"| {errors_cell(s)} | {fmt_mb(s['peak_rss_kb'])} "
             f"| {fmt_ms(ready.get('median_ms'))} | {index_cell(ready)} |")
     return lines
+
+
+def dictionary_table(phases):
+    """The typo phases' index and word dictionary, from the server's
+    index_ready log line (medians of the runs)."""
+    lines = ["| products | index build | index | dictionary words | dictionary build "
+             "| dictionary memory |", "|---:|---:|---:|---:|---:|---:|"]
+    for phase, size, mix, *_ in WHOLE:
+        ix = phases.get(phase, {}).get(SERVER, {}).get("index")
+        if mix != "typo" or not ix or "dictionary_kb" not in ix:
+            continue
+        lines.append(f"| {size:,} | {fmt_ms(ix['build_ms'])} | {fmt_mb(ix['index_kb'])} "
+                     f"| {ix['dictionary_words']:,.0f} | {fmt_ms(ix['dictionary_ms'])} "
+                     f"| {fmt_mb(ix['dictionary_kb'])} |")
+    return lines if len(lines) > 2 else []
 
 
 def index_cell(ready):
@@ -587,12 +610,14 @@ def main():
         md += ["", "## whole-catalog query mixes (`bench/mixes.py`, seed "
                f"{meta.get('mix_seed', '?')})", "",
                "| products | text mix: requests, distinct | features mix: requests, "
-               "distinct, with features, without q |", "|---:|---:|---:|"]
+               "distinct, with features, without q | typo mix: requests, distinct |",
+               "|---:|---:|---:|---:|"]
         for size, m in sorted(mixes.items(), key=lambda kv: int(kv[0])):
-            t, f = m["text"], m["features"]
+            t, f, ty = m["text"], m["features"], m.get("typo")
+            typo = f"{ty['requests']:,}, {ty['distinct']:,}" if ty else "n/a"
             md.append(f"| {int(size):,} | {t['requests']:,}, {t['distinct']:,} "
                       f"| {f['requests']:,}, {f['distinct']:,}, "
-                      f"{f['with_features']:,}, {f['without_q']:,} |")
+                      f"{f['with_features']:,}, {f['without_q']:,} | {typo} |")
     if FEATURES_PHASE in phases:
         md += ["", "## Features mix in default mode (`SCAN_LIMIT=100`, 100,000 "
                "products)", ""] + features_table(phases)
@@ -609,6 +634,9 @@ def main():
         md += ["", f"![whole-catalog requests/s beside the ceiling]({whole_png})",
                "", "### Against the whole-catalog targets", ""]
         md += whole_targets(phases, ready_whole, spec6)
+        if dictionary_table(phases):
+            md += ["", "### The typo dictionary (the server's `index_ready` log line)", ""]
+            md += dictionary_table(phases)
     if worst and worst_table(worst):
         md += ["", "## Worst single queries (`SCAN_LIMIT=0`), median "
                "`search_time`", ""] + worst_table(worst)

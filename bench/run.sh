@@ -17,6 +17,8 @@
 #             and non-2xx, peak memory, time to ready and to index ready
 #   relevance SCAN_LIMIT=0: the text mix ranked (sort=relevance), and ranked over
 #             the four fields with highlights, at 100,000 and 1,000,000 products
+#   typo      SCAN_LIMIT=0: the typo mix (misspelt words, typos=2&sort=relevance)
+#             at 100,000 and 1,000,000 products
 #   worst     search_time_ns medians of `product`, `a`, `1` and a miss, at
 #             100,000 and 1,000,000 products (SCAN_LIMIT=0)
 #   fts5      the text mix in-process on SQLite FTS5 trigram (bench/fts5.c)
@@ -44,7 +46,7 @@
 #   CATALOG_RUNS=3      loads of each catalog file, for the median load time
 #   RESULTS_DIR=bench/results
 #   BENCH_NETNS=off     stay on the host's loopback (no private namespace)
-#   PHASES="main ready scan catalog features whole relevance worst fts5 scale"
+#   PHASES="main ready scan catalog features whole relevance typo worst fts5 scale"
 #                       the phases to run, a subset of these
 #   MIX_SEED=7          seed of the whole-catalog query mixes
 #   FTS5_QUERIES=10000  queries of the text mix in the FTS5 comparison
@@ -78,7 +80,7 @@ fi
 : "${CONNECTIONS:=50}" "${SCALE_CONNECTIONS:=50 500 2000}"
 : "${CONTENDERS:=product-search ceiling nginx}"
 : "${MIX_SEED:=7}" "${INDEX_TIMEOUT:=120}" "${BENCH_10M:=0}" "${TENM_QUERIES:=1000}"
-ALL_PHASES="main ready scan catalog features whole relevance worst fts5 scale"
+ALL_PHASES="main ready scan catalog features whole relevance typo worst fts5 scale"
 if [[ $BENCH_10M == 1 ]]; then
     PHASES=10m REPORT_NAME=results-10m
 else
@@ -120,9 +122,8 @@ for p in "${PHASE_LIST[@]}"; do
 done
 has_phase() { [[ " $PHASES " == *" $1 "* ]]; }
 # The whole-catalog phases measure product-search against the ceiling.
-if has_phase features || has_phase whole || has_phase relevance || has_phase worst ||
-    has_phase fts5 ||
-    has_phase 10m; then
+if has_phase features || has_phase whole || has_phase relevance || has_phase typo ||
+    has_phase worst || has_phase fts5 || has_phase 10m; then
     has_contender product-search ||
         die "PHASES '$PHASES' measure product-search: add it to CONTENDERS"
 fi
@@ -337,8 +338,11 @@ bench_one() {
         hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$CPID/status")
     fi
     stop_contender "$name" || crashed=true
-    printf '{"phase":"%s","round":%s,"contender":"%s","threads":%s,"connections":%s,"crashed":%s,"wrk":%s,"vmhwm_kb":%s}\n' \
-        "$phase" "$round" "$name" "$threads" "$conns" "$crashed" "$result" "$hwm" >>"$RUNS"
+    # product-search's index_ready log line: build time, index and dictionary sizes
+    local index_log
+    index_log=$(grep -m1 '"event":"index_ready"' "$WORK/$name.log" 2>/dev/null) || index_log=null
+    printf '{"phase":"%s","round":%s,"contender":"%s","threads":%s,"connections":%s,"crashed":%s,"wrk":%s,"vmhwm_kb":%s,"index_log":%s}\n' \
+        "$phase" "$round" "$name" "$threads" "$conns" "$crashed" "$result" "$hwm" "$index_log" >>"$RUNS"
     if [[ $result == null ]]; then
         echo "no result"
     else
@@ -380,10 +384,11 @@ echo "bench: constant body for the yardsticks: $(wc -c <"$WORK/body.json") bytes
 # and $WORK/mix-N.text.queries (bench/mixes.py, seeded).
 MIXES="{}"
 mix_sizes=()
-if has_phase features || has_phase whole || has_phase relevance || has_phase fts5; then
+if has_phase features || has_phase whole || has_phase relevance || has_phase typo ||
+    has_phase fts5; then
     mix_sizes+=(100000)
 fi
-if has_phase whole || has_phase relevance; then mix_sizes+=(1000000); fi
+if has_phase whole || has_phase relevance || has_phase typo; then mix_sizes+=(1000000); fi
 if has_phase 10m; then mix_sizes+=(10000000); fi
 for size in "${mix_sizes[@]}"; do
     echo "bench: whole-catalog query mixes for $size products (seed $MIX_SEED)"
@@ -470,9 +475,15 @@ if has_phase whole; then
 fi
 
 # relevance_scenarios: phase, products, mix (bench/mixes.py)
-relevance_scenarios=("relevance-100k 100000 relevance" "fields4-100k 100000 fields4"
-    "relevance-1m 1000000 relevance" "fields4-1m 1000000 fields4")
+relevance_scenarios=()
 if has_phase relevance; then
+    relevance_scenarios+=("relevance-100k 100000 relevance" "fields4-100k 100000 fields4"
+        "relevance-1m 1000000 relevance" "fields4-1m 1000000 fields4")
+fi
+if has_phase typo; then
+    relevance_scenarios+=("typo-100k 100000 typo" "typo-1m 1000000 typo")
+fi
+if ((${#relevance_scenarios[@]})); then
     for ((round = 1; round <= ROUNDS; round++)); do
         for scenario in "${relevance_scenarios[@]}"; do
             read -r phase size mix <<<"$scenario"
