@@ -1,4 +1,4 @@
-/* http_frame: framing checks of a request head and the route of its target, before any handler. */
+/* http_frame: framing checks of a request head, the route of its target and its parameters. */
 #ifndef PRODUCT_SEARCH_HTTP_FRAME_H
 #define PRODUCT_SEARCH_HTTP_FRAME_H
 
@@ -43,6 +43,18 @@ struct http_head {
  * Transfer-Encoding and not both, exactly one Host in HTTP/1.1 and at most
  * one before. Fills h; returns true when the head is well framed. */
 bool http_frame_check(struct MHD_Connection *c, const char *version, struct http_head *h);
+
+/* An upper bound of the parameters http_frame_params finds in query (NULL:
+ * none): one more than its '&'. */
+size_t http_frame_params_max(const char *query);
+
+/* Calls it (as libmicrohttpd's MHD_get_connection_values_n would, kind
+ * MHD_GET_ARGUMENT_KIND) for every parameter of query, the raw text after a
+ * target's '?', in URL order, until it returns MHD_NO: the name, and the
+ * value or NULL when the parameter has no '='; '+' is a space and %XX is
+ * decoded. query is written over in place, so it is read once. Returns how
+ * many parameters were passed to it. */
+size_t http_frame_params(char *query, MHD_KeyValueIteratorN it, void *cls);
 
 /* The route of a target: origin form ("/health") or absolute form
  * ("http://host/health", routed by its path); len is the target up to the

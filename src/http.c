@@ -56,12 +56,51 @@ static bool req_read(const void *p, enum req_phase *phase, enum http_route *rout
  * line is in, before it splits off the query and decodes the path. The
  * marker becomes the request's per-request pointer, and makes the library
  * report the end of every request to completed(), even one it refuses on its
- * own. */
+ * own.
+ *
+ * The query is held back from the library: left to it, libmicrohttpd 0.9.75
+ * records every parameter in the connection's memory pool (CONN_MEMORY), and
+ * a few hundred of them fill it, after which it neither answers nor closes
+ * the connection (1.0 answers its own 431). Its first byte is kept aside in
+ * the connection's request record and a NUL written in its place (the target
+ * lies in the library's read buffer; it is const only in this callback's
+ * type), so the library's parser finds nothing; the first handler call puts
+ * the byte back and routes read every parameter with http_frame_params. */
 static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
 {
+    struct http_watch_request *rq = http_watch_request(c);
+    void *marker = req_mark(REQ_SEEN, http_frame_route_raw(uri));
     (void)cls;
-    (void)c;
-    return req_mark(REQ_SEEN, http_frame_route_raw(uri));
+    if (rq != NULL && uri != NULL) {
+        size_t len = strlen(uri);
+        char *mark = memchr(uri, '?', len);
+        *rq = (struct http_watch_request){uri, uri + len, NULL, '\0', false};
+        if (mark != NULL) {
+            rq->query = mark + 1;
+            rq->query_first = mark[1];
+            mark[1] = '\0';
+        }
+    }
+    return marker;
+}
+
+/* libmicrohttpd's unescaper (MHD_http_unescape), which it calls for the
+ * path right after uri_seen. A call for anything else is for a parameter the
+ * library found after a raw NUL in the target, where uri_seen could not hold
+ * the query back: the request is refused, and every '&' after this parameter
+ * (up to the end of the target) is blanked, so that the library records at
+ * most two parameters instead of filling the pool. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    struct http_watch_request *rq = http_watch_request(c);
+    (void)cls;
+    if (rq != NULL && s != rq->target) {
+        rq->bad = true;
+        for (char *p = s + strlen(s) + 1; *p != '\0'; p++)
+            if (*p == '&')
+                *p = '=';
+    }
+    return MHD_http_unescape(s);
 }
 
 static bool method_allowed(const char *method)
@@ -80,8 +119,13 @@ static bool method_allowed(const char *method)
 static enum MHD_Result first_call(const struct exchange *ex, const char *version, void **req_cls)
 {
     *req_cls = req_mark(REQ_COUNTED, ex->route);
+    struct http_watch_request *rq = http_watch_request(ex->conn);
+    if (rq == NULL) /* no record for this connection: memory ran out */
+        return http_reply_canned(ex, HTTP_CANNED_INTERNAL);
+    if (rq->query != NULL)
+        rq->query[0] = rq->query_first; /* the library is done with the request line */
     struct http_head h;
-    if (!http_frame_check(ex->conn, version, &h))
+    if (rq->bad || !http_frame_check(ex->conn, version, &h))
         return http_reply_canned(ex, HTTP_CANNED_BAD_HEAD);
     const union MHD_ConnectionInfo *size =
         MHD_get_connection_info(ex->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
@@ -114,7 +158,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (!req_read(*req_cls, &phase, &rt)) /* no URI log call: route the decoded path */
         phase = REQ_SEEN, rt = http_frame_route(url, strlen(url));
     struct exchange ex = {c, &s->replies, s->metrics, s->cfg->access_log, rt, clock_ns(), method,
-                          url};
+                          url, NULL};
     if (phase == REQ_SEEN) {
         /* Shutting down: a request that arrives now on a kept-alive
          * connection is not in flight; closing the connection (MHD_NO) lets
@@ -130,6 +174,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     if (rt != HTTP_ROUTE_OTHER && !method_allowed(method))
         return http_reply_canned(&ex, HTTP_CANNED_METHOD);
+    struct http_watch_request *rq = http_watch_request(c);
+    ex.query = rq ? rq->query : NULL;
     return routes_answer(&s->routes, &ex);
 }
 
@@ -145,6 +191,9 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
     enum http_route rt;
     (void)toe;
     http_watch_waiting(c); /* the next request on c starts waiting */
+    struct http_watch_request *rq = http_watch_request(c);
+    if (rq != NULL) /* its pointers lie in a buffer the library now reuses */
+        *rq = (struct http_watch_request){NULL, NULL, NULL, '\0', false};
     if (req_read(*req_cls, &phase, &rt)) {
         if (phase != REQ_SEEN) {
             metrics_end(s->metrics);
@@ -268,6 +317,7 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->conn_timeout_s, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)&completed, s},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)&uri_seen, s},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)&unescape, s},
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY, NULL},
         {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,

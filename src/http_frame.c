@@ -1,5 +1,6 @@
 /* http_frame: the framing rules every request head must meet before
- * anything else reads it, and the route of its raw target. */
+ * anything else reads it, the route of its raw target and the parameters of
+ * its query. */
 #include "http_frame.h"
 
 #include <stdint.h>
@@ -87,6 +88,44 @@ bool http_frame_check(struct MHD_Connection *c, const char *version, struct http
     if (h->hosts > 1 || (h->hosts == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0))
         return false;
     return true;
+}
+
+size_t http_frame_params_max(const char *query)
+{
+    size_t n = 0;
+    if (query != NULL && *query != '\0')
+        for (n = 1; *query != '\0'; query++)
+            n += *query == '&';
+    return n;
+}
+
+/* One parameter: '+' is a space, then %XX decoded as libmicrohttpd decodes. */
+static size_t decode(char *s)
+{
+    for (char *p = s; *p != '\0'; p++)
+        if (*p == '+')
+            *p = ' ';
+    return MHD_http_unescape(s);
+}
+
+size_t http_frame_params(char *query, MHD_KeyValueIteratorN it, void *cls)
+{
+    size_t n = 0;
+    char *next = NULL;
+    for (char *p = query; p != NULL && *p != '\0'; p = next) {
+        char *amp = strchr(p, '&');
+        if (amp != NULL)
+            *amp = '\0';
+        next = amp ? amp + 1 : NULL;
+        char *eq = strchr(p, '=');
+        if (eq != NULL)
+            *eq++ = '\0';
+        size_t key_len = decode(p), value_len = eq ? decode(eq) : 0;
+        n++;
+        if (it(cls, MHD_GET_ARGUMENT_KIND, p, key_len, eq, value_len) != MHD_YES)
+            break;
+    }
+    return n;
 }
 
 enum { PRODUCTS_LEN = sizeof(HTTP_FRAME_PRODUCTS) - 1 };

@@ -21,6 +21,7 @@ struct http_watch_conn {
     int fd;                              /* its socket */
     atomic_llong since_ms;               /* waiting for a request to complete since; 0: answered */
     bool cut;                            /* the watchdog has shut it down */
+    struct http_watch_request request;   /* its request in progress (its own thread only) */
 };
 
 void http_watch_init(struct http_watch *w, unsigned conn_limit, unsigned conn_timeout_s)
@@ -138,12 +139,24 @@ enum MHD_Result http_watch_accept(void *cls, const struct sockaddr *addr, sockle
                                                                                        : MHD_NO;
 }
 
-/* Marks c's current request as waiting since ms, or answered (0). */
-static void mark(struct MHD_Connection *c, long long ms)
+/* The record of c, NULL when it is not watched. */
+static struct http_watch_conn *conn_of(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct http_watch_conn *conn = info ? info->socket_context : NULL;
+    return info ? info->socket_context : NULL;
+}
+
+struct http_watch_request *http_watch_request(struct MHD_Connection *c)
+{
+    struct http_watch_conn *conn = conn_of(c);
+    return conn ? &conn->request : NULL;
+}
+
+/* Marks c's current request as waiting since ms, or answered (0). */
+static void mark(struct MHD_Connection *c, long long ms)
+{
+    struct http_watch_conn *conn = conn_of(c);
     if (conn != NULL)
         atomic_store_explicit(&conn->since_ms, ms, memory_order_relaxed);
 }

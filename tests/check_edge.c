@@ -70,6 +70,12 @@ static int status_lines(const char *out)
 /* A request that must never run: its answer would be /metrics' text. */
 static const char SMUGGLED[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"; /* 34 bytes */
 
+/* A raw request and its length, NUL bytes included. */
+#define RAW(s) s, sizeof(s) - 1
+
+/* A last request, asking for a close: answered when keep-alive went on. */
+static const char LAST[] = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+
 static const struct {
     const char *name;
     const char *head;
@@ -108,6 +114,84 @@ START_TEST(ambiguous_framing_gets_400_and_close)
 }
 END_TEST
 
+/* Searches with many parameters: every one is read, wherever it stands (a
+ * filter or a duplicate after the 64th included), and a head of up to 8 KB
+ * is answered whatever the count. libmicrohttpd 0.9.75 left to itself
+ * dropped parameters past 64 here, and from about 300 on neither answered
+ * nor closed the connection. */
+static const struct {
+    const char *first;  /* the first parameter, or "" */
+    int fillers;        /* then this many unknown parameters */
+    const char *filler; /* each this ("" is an empty parameter) */
+    const char *last;   /* and this one last, or "" */
+    int status;
+    const char *body;   /* found in the answer */
+} FLOODS[] = {
+    {"", 64, "u=1", "q=alpha", 200, "\"total_found\":10,"},
+    {"q=alpha", 63, "u=1", "q=beta", 400, "\"error\":\"duplicate_parameter\""},
+    {"q=alpha", 63, "u=1", "limit=5000", 400, "\"error\":\"invalid_limit\""},
+    {"q=alpha", 100, "u=1", "category=beauty", 200, "\"total_found\":2,"},
+    {"q=alpha", 280, "u=1", "limit=1", 200, "\"price\":80.19}],"},
+    {"q=alpha", 1000, "u=1", "", 200, "\"total_found\":10,"},
+    {"q=alpha", 2000, "u=1", "", 200, "\"total_found\":10,"},
+    {"", 4000, "", "q=alpha", 200, "\"total_found\":10,"},
+    {"q=alpha", 1999, "u=1", "q=alpha", 400, "\"error\":\"duplicate_parameter\""},
+};
+
+START_TEST(every_parameter_is_read)
+{
+    size_t cap = 16384, n = 0;
+    char *req = malloc(cap);
+    ck_assert_ptr_nonnull(req);
+    n += (size_t)sprintf(req, "GET /products/search?%s", FLOODS[_i].first);
+    for (int k = 0; k < FLOODS[_i].fillers; k++)
+        n += (size_t)sprintf(req + n, "%s%s", k > 0 || FLOODS[_i].first[0] ? "&" : "",
+                             FLOODS[_i].filler);
+    if (FLOODS[_i].last[0] != '\0')
+        n += (size_t)sprintf(req + n, "&%s", FLOODS[_i].last);
+    n += (size_t)sprintf(req + n, " HTTP/1.1\r\nHost: x\r\n\r\n%s", LAST);
+    ck_assert_uint_le(n - (sizeof(LAST) - 1), 8 * 1024); /* a head the service answers */
+    bool closed;
+    char *out = exchange(req, n, &closed);
+    char want[16];
+    snprintf(want, sizeof(want), "HTTP/1.1 %d ", FLOODS[_i].status);
+    ck_assert_msg(strncmp(out, want, 13) == 0, "case %d: got %.40s", _i, out);
+    ck_assert_msg(strstr(out, FLOODS[_i].body) != NULL, "case %d: %.300s", _i, out);
+    ck_assert_int_eq(status_lines(out), 2); /* keep-alive went on */
+    ck_assert(closed);
+    free(out);
+    free(req);
+}
+END_TEST
+
+/* A raw NUL in the path, then a '?' and thousands of '&': the library finds
+ * that query on its own (the service cannot hold it back, the target looks
+ * shorter), and once filled with them its pool left the connection without
+ * an answer for CONN_TIMEOUT_S. Refused at once, as any raw NUL. */
+START_TEST(raw_nul_then_parameter_flood_gets_400)
+{
+    static const struct {
+        const char *bytes;
+        size_t len;
+    } prefixes[] = {{RAW("GET /x\0?")}, {RAW("GET /x\0HTTP/1.1\0?")}};
+    for (size_t i = 0; i < 2; i++) {
+        char req[4096];
+        size_t n = prefixes[i].len;
+        memcpy(req, prefixes[i].bytes, n);
+        memset(req + n, '&', 3000);
+        n += 3000;
+        n += (size_t)sprintf(req + n, " HTTP/1.1\r\nHost: x\r\n\r\n%s", SMUGGLED);
+        bool closed;
+        char *out = exchange(req, n, &closed);
+        ck_assert_msg(strncmp(out, "HTTP/1.1 400 ", 13) == 0, "case %zu: got %.40s", i, out);
+        ck_assert_ptr_nonnull(strstr(out, "\"error\":\"bad_request\""));
+        ck_assert(closed);
+        ck_assert_int_eq(status_lines(out), 1);
+        free(out);
+    }
+}
+END_TEST
+
 /* Content-Length shapes the library refuses before the service sees the
  * request. libmicrohttpd 0.9.75 writes its status line and headers twice
  * here; what the client relies on is the status, the close, and that the
@@ -136,9 +220,6 @@ START_TEST(unparsable_length_refused_and_closed)
 }
 END_TEST
 
-/* A raw request and its length, NUL bytes included. */
-#define RAW(s) s, sizeof(s) - 1
-
 static const struct {
     const char *request;
     size_t len;
@@ -154,8 +235,6 @@ static const struct {
     {RAW("GET /health\0x HTTP/1.1\r\nHost: x\r\n\r\n"), "HTTP/1.1 404 "},
     {RAW("GET /health\0 HTTP/1.1\r\nHost: x\r\n\r\n"), "HTTP/1.1 404 "},
 };
-
-static const char LAST[] = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 
 START_TEST(targets_route_by_path_and_nul_routes_nowhere)
 {
@@ -423,6 +502,8 @@ Suite *edge_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, ambiguous_framing_gets_400_and_close, 0,
                         (int)(sizeof(SMUGGLING) / sizeof(SMUGGLING[0])));
+    tcase_add_loop_test(tc, every_parameter_is_read, 0, (int)(sizeof(FLOODS) / sizeof(FLOODS[0])));
+    tcase_add_test(tc, raw_nul_then_parameter_flood_gets_400);
     tcase_add_loop_test(tc, unparsable_length_refused_and_closed, 0,
                         (int)(sizeof(LIBRARY_LENGTHS) / sizeof(LIBRARY_LENGTHS[0])));
     tcase_add_loop_test(tc, targets_route_by_path_and_nul_routes_nowhere, 0,
