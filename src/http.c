@@ -74,7 +74,7 @@ static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
     if (rq != NULL && uri != NULL) {
         size_t len = strlen(uri);
         char *mark = memchr(uri, '?', len);
-        *rq = (struct http_watch_request){uri, uri + len, NULL, '\0', false};
+        *rq = (struct http_watch_request){uri, uri + len, NULL, '\0', !http_frame_target_ok(uri, len)};
         if (mark != NULL) {
             rq->query = mark + 1;
             rq->query_first = mark[1];
@@ -124,12 +124,13 @@ static enum MHD_Result first_call(const struct exchange *ex, const char *version
         return http_reply_canned(ex, HTTP_CANNED_INTERNAL);
     if (rq->query != NULL)
         rq->query[0] = rq->query_first; /* the library is done with the request line */
-    struct http_head h;
-    if (rq->bad || !http_frame_check(ex->conn, version, &h))
-        return http_reply_canned(ex, HTTP_CANNED_BAD_HEAD);
     const union MHD_ConnectionInfo *size =
         MHD_get_connection_info(ex->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
-    if (size != NULL && size->header_size > HTTP_HEAD_MAX)
+    struct http_line line = {ex->method, rq->target, rq->target_end, version};
+    struct http_head h;
+    if (size == NULL || rq->bad || !http_frame_check(ex->conn, &line, size->header_size, &h))
+        return http_reply_canned(ex, HTTP_CANNED_BAD_HEAD);
+    if (size->header_size > HTTP_HEAD_MAX)
         return http_reply_canned(ex, HTTP_CANNED_HEAD_TOO_LARGE);
     bool get = method_allowed(ex->method);
     bool dropped = get && h.encodings == 0 && h.length <= HTTP_BODY_MAX; /* read, then answered */
