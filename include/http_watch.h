@@ -42,6 +42,13 @@ struct http_watch {
  * of the previous answer on it. */
 void http_watch_init(struct http_watch *w, unsigned conn_limit, unsigned conn_timeout_s);
 
+/* Raises the soft RLIMIT_NOFILE to the hard limit, and returns how many of
+ * want connections fit under it once reserve descriptors are kept for the
+ * rest of the process (0 when none do). *soft and *hard get the limits in
+ * force (RLIM_INFINITY as ULLONG_MAX, 0 when they cannot be read). */
+unsigned http_watch_fit_nofile(unsigned want, unsigned reserve, unsigned long long *soft,
+                               unsigned long long *hard);
+
 /* Starts the watchdog thread. Returns 0, or -1. */
 int http_watch_start(struct http_watch *w);
 

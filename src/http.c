@@ -212,6 +212,41 @@ enum {
     MHD_LOG_PER_SECOND = 20, /* libmicrohttpd messages written per second at most */
 };
 
+/* Descriptors the process needs besides its connections: standard streams,
+ * the listener, a catalog file being read, one to accept and close a
+ * connection past the limit, and margin; and per thread, libmicrohttpd's
+ * epoll and event descriptors. */
+static unsigned nofile_reserve(unsigned threads)
+{
+    return 32 + 2 * threads;
+}
+
+/* CONN_LIMIT as the open-files limit allows it: the soft limit is raised to
+ * the hard one, and when CONN_LIMIT connections still do not fit, the limit
+ * is lowered to what fits, with one error line saying so. Returns the
+ * limit, 0 when not a single connection fits (err set). */
+static unsigned fit_conn_limit(const struct config *cfg, char *err)
+{
+    unsigned long long soft, hard;
+    unsigned reserve = nofile_reserve(cfg->threads);
+    unsigned fit = http_watch_fit_nofile(cfg->conn_limit, reserve, &soft, &hard);
+    if (fit == 0) {
+        snprintf(err, CONFIG_ERROR_MAX,
+                 "RLIMIT_NOFILE %llu (hard %llu) leaves no descriptor for connections: the "
+                 "process needs %u for itself",
+                 soft, hard, reserve);
+    } else if (fit < cfg->conn_limit) {
+        char msg[256];
+        snprintf(msg, sizeof(msg),
+                 "RLIMIT_NOFILE %llu (hard %llu) holds %u connections, not CONN_LIMIT %u: "
+                 "serving at most %u; raise the limit (ulimit -n, the task's nofile ulimit) "
+                 "or lower CONN_LIMIT",
+                 soft, hard, fit, cfg->conn_limit, fit);
+        log_error("conn_limit", msg);
+    }
+    return fit;
+}
+
 /* libmicrohttpd's messages as JSON lines. Those about a client's own mistake
  * (a request the library refused with a 4xx or 505, a connection the client
  * broke) are info lines, as nginx logs them; the rest are errors. The close
@@ -291,7 +326,10 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
     atomic_init(&s->draining, false);
     atomic_init(&s->stopping, false);
     s->routes = (struct routes){cfg, cat, search, metrics, &s->draining};
-    http_watch_init(&s->watch, cfg->conn_limit, cfg->conn_timeout_s);
+    unsigned conn_limit = fit_conn_limit(cfg, err);
+    http_watch_init(&s->watch, conn_limit, cfg->conn_timeout_s);
+    if (conn_limit == 0)
+        goto error;
     if (http_replies_init(&s->replies, cat->count) != 0) {
         snprintf(err, CONFIG_ERROR_MAX, "out of memory building the constant answers");
         goto error;
@@ -313,7 +351,7 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
         {MHD_OPTION_SOCK_ADDR, 0, &addr},
         /* libmicrohttpd's own limit (split across pool threads) is never
          * reached: the accept policy enforces CONN_LIMIT over all threads. */
-        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->conn_limit * (cfg->threads + 1), NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)conn_limit * (cfg->threads + 1), NULL},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)&http_watch_notify, &s->watch},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->conn_timeout_s, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)&completed, s},

@@ -6,7 +6,9 @@
  * request's end as usual). */
 #include "http_watch.h"
 
+#include <limits.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "base.h"
@@ -40,6 +42,32 @@ void http_watch_init(struct http_watch *w, unsigned conn_limit, unsigned conn_ti
     w->conns = NULL;
     w->stop = false;
     w->running = false;
+}
+
+/* Without enough descriptors libmicrohttpd's accept() fails with EMFILE and
+ * it stops accepting for a while: clients wait in the listen backlog and time
+ * out instead of being closed by the accept policy. */
+unsigned http_watch_fit_nofile(unsigned want, unsigned reserve, unsigned long long *soft,
+                               unsigned long long *hard)
+{
+    struct rlimit rl;
+    unsigned fit = want;
+    *soft = *hard = 0;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return fit;
+    if (rl.rlim_cur != rl.rlim_max) {
+        rlim_t cur = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = cur;
+    }
+    *soft = rl.rlim_cur == RLIM_INFINITY ? ULLONG_MAX : (unsigned long long)rl.rlim_cur;
+    *hard = rl.rlim_max == RLIM_INFINITY ? ULLONG_MAX : (unsigned long long)rl.rlim_max;
+    if (*soft <= reserve)
+        fit = 0;
+    else if (*soft - reserve < want)
+        fit = (unsigned)(*soft - reserve);
+    return fit;
 }
 
 static void *watchdog(void *arg)
