@@ -1,4 +1,4 @@
-/* http_watch: open connections and their request in progress, request deadlines (a watchdog thread) and the CONN_LIMIT policy. */
+/* http_watch: open connections and their request, deadlines (a watchdog thread), CONN_LIMIT. */
 #ifndef PRODUCT_SEARCH_HTTP_WATCH_H
 #define PRODUCT_SEARCH_HTTP_WATCH_H
 

@@ -74,7 +74,8 @@ static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
     if (rq != NULL && uri != NULL) {
         size_t len = strlen(uri);
         char *mark = memchr(uri, '?', len);
-        *rq = (struct http_watch_request){uri, uri + len, NULL, '\0', !http_frame_target_ok(uri, len)};
+        bool bad = !http_frame_target_ok(uri, len);
+        *rq = (struct http_watch_request){uri, uri + len, NULL, '\0', bad};
         if (mark != NULL) {
             rq->query = mark + 1;
             rq->query_first = mark[1];

@@ -186,10 +186,10 @@ static const char *request_line_end(const struct http_line *l, const char *end)
  * field names are tokens, no bare CR and no NUL anywhere in the head, no
  * control character in a field value, no folded lines, at most one
  * Content-Length (plain digits) or Transfer-Encoding and not both, exactly one
- * Host in HTTP/1.1 and later (at most one before), its value a host and
- * port. libmicrohttpd 0.9.75 lets all of these through, and the bytes after
- * such a head would run as a second request. Returns true when the head is
- * well framed. */
+ * Host in HTTP/1.1 and later (at most one before), its value a host and an
+ * optional port. libmicrohttpd 0.9.75 lets all of these through, and the
+ * bytes after such a head would run as a second request. Returns true when
+ * the head is well framed. */
 bool http_frame_check(struct MHD_Connection *c, const struct http_line *l, size_t head_size,
                       struct http_head *h)
 {
