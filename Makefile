@@ -49,7 +49,7 @@ else
   PROG_BUILT := $(PROG)
 endif
 
-.PHONY: all run test check deps clean bench bench-smoke soak image loadtest compare tf-check \
+.PHONY: all run test check deps clean bench bench-smoke soak rollout-test image loadtest compare tf-check \
         deploy-aws destroy-aws localstack-up localstack-down fuzz valgrind
 
 # The targets that install what they need (scripts/install-deps.sh GROUP...,
@@ -118,9 +118,16 @@ bench-smoke:
 	$(Q)$(SUBMAKE) all
 	BENCH_SMOKE=1 bench/run.sh
 
-# 60 s at 500 connections, resident memory sampled every second.
+# 60 s at 500 connections, resident memory sampled every second; then the
+# rolling deploy's long form: 20 restarts under load behind HAProxy.
 soak: all
 	bench/soak.sh
+	ROLLOUT_ROUNDS=10 ROLLOUT_REPORT=bench/results/rollout-long.md bench/rollout.sh
+
+# Two instances behind HAProxy, each restarted in turn (3 rounds) under wrk at
+# 50 connections: not one request may be lost (bench/rollout.sh).
+rollout-test: all
+	bench/rollout.sh
 
 # The container image: docker when a daemon answers, podman otherwise.
 image:

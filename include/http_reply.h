@@ -42,6 +42,7 @@ struct exchange {
     uint64_t start;                     /* clock_ns() when the handler first ran */
     const char *method;                 /* request method */
     const char *url;                    /* decoded path (no query) */
+    char *query;                        /* raw query after '?' (http_frame_params), or NULL */
 };
 
 /* Builds the canned answers into r (caller-owned); the health answer says

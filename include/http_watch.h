@@ -1,4 +1,4 @@
-/* http_watch: open connections, request deadlines (a watchdog thread) and the CONN_LIMIT policy. */
+/* http_watch: open connections and their request, deadlines (a watchdog thread), CONN_LIMIT. */
 #ifndef PRODUCT_SEARCH_HTTP_WATCH_H
 #define PRODUCT_SEARCH_HTTP_WATCH_H
 
@@ -10,6 +10,18 @@
 #include <microhttpd.h>
 
 struct http_watch_conn;
+
+/* What the server keeps of a connection's request in progress between
+ * libmicrohttpd's callbacks (a connection carries one request at a time).
+ * The pointers lie in the library's read buffer and are valid until the
+ * request ends. */
+struct http_watch_request {
+    const char *target;     /* the raw request target, as the URI log callback saw it */
+    const char *target_end; /* its first NUL then (the end of the target, or a raw NUL) */
+    char *query;            /* the raw query after '?', NULL when there is none */
+    char query_first;       /* the query's first byte, held back from the library's parser */
+    bool bad;               /* the target holds a byte no request-target may hold */
+};
 
 /* The connections of one daemon, as the watchdog and the accept policy see them. */
 struct http_watch {
@@ -30,6 +42,13 @@ struct http_watch {
  * of the previous answer on it. */
 void http_watch_init(struct http_watch *w, unsigned conn_limit, unsigned conn_timeout_s);
 
+/* Raises the soft RLIMIT_NOFILE to the hard limit, and returns how many of
+ * want connections fit under it once reserve descriptors are kept for the
+ * rest of the process (0 when none do). *soft and *hard get the limits in
+ * force (RLIM_INFINITY as ULLONG_MAX, 0 when they cannot be read). */
+unsigned http_watch_fit_nofile(unsigned want, unsigned reserve, unsigned long long *soft,
+                               unsigned long long *hard);
+
 /* Starts the watchdog thread. Returns 0, or -1. */
 int http_watch_start(struct http_watch *w);
 
@@ -45,6 +64,9 @@ void http_watch_notify(void *cls, struct MHD_Connection *c, void **socket_contex
  * connection is accepted and closed at once, so the client sees a close
  * instead of waiting in the listen backlog. */
 enum MHD_Result http_watch_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+
+/* The request record of c, NULL when c is not watched (out of memory). */
+struct http_watch_request *http_watch_request(struct MHD_Connection *c);
 
 /* c's current request is answered: the watchdog stops timing it. */
 void http_watch_answered(struct MHD_Connection *c);

@@ -9,7 +9,7 @@
 #include "request.h"
 
 enum {
-    QUERY_MAX_PARAMS = 64,   /* parameters read from one URL; the rest are ignored */
+    QUERY_MAX_PARAMS = 64,   /* parameters gathered without a heap allocation */
     QUERY_MESSAGE_MAX = 160, /* room for one error message */
 };
 

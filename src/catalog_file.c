@@ -240,6 +240,48 @@ static void show_text(char *out, struct span v)
 
 static const char *const STRING_FIELDS[] = {"name", "category", "description", "brand"};
 
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+enum { FEW_MEMBERS = 32 }; /* members compared pairwise; more are sorted */
+
+/* The first member name obj holds twice, NULL when every name is unique.
+ * cJSON keeps every member of a repeated key and its lookups find the first,
+ * so {"price":1.5,"price":"abc"} would load silently as 1.5 while another
+ * reader of the same file may take "abc". *nomem is set when a record of
+ * very many members cannot be sorted. */
+static const char *repeated_name(const cJSON *obj, bool *nomem)
+{
+    size_t n = 0;
+    const char *found = NULL;
+    for (const cJSON *m = obj->child; m != NULL; m = m->next)
+        n++;
+    *nomem = false;
+    if (n <= FEW_MEMBERS) {
+        for (const cJSON *a = obj->child; a != NULL && found == NULL; a = a->next)
+            for (const cJSON *b = a->next; b != NULL && found == NULL; b = b->next)
+                if (strcmp(a->string, b->string) == 0)
+                    found = a->string;
+        return found;
+    }
+    const char **names = malloc(n * sizeof(*names));
+    if (names == NULL) {
+        *nomem = true;
+        return NULL;
+    }
+    n = 0;
+    for (const cJSON *m = obj->child; m != NULL; m = m->next)
+        names[n++] = m->string;
+    qsort(names, n, sizeof(*names), compare_names);
+    for (size_t i = 1; i < n && found == NULL; i++)
+        if (strcmp(names[i - 1], names[i]) == 0)
+            found = names[i];
+    free(names);
+    return found;
+}
+
 /* Checks one product object, whose text in the file is rec, and appends it.
  * Returns 0, or -1 with err set. */
 static int add_record(struct catalog *cat, const cJSON *obj, struct span rec,
@@ -247,6 +289,15 @@ static int add_record(struct catalog *cat, const cJSON *obj, struct span rec,
 {
     if (!cJSON_IsObject(obj) || rec.len == 0 || rec.p[0] != '{')
         return fail(err, o, "%s", "expected a JSON object");
+    bool nomem;
+    const char *twice = repeated_name(obj, &nomem);
+    if (nomem)
+        return fail(err, o, "%s", "out of memory");
+    if (twice != NULL) {
+        char shown[32];
+        show_text(shown, (struct span){twice, strlen(twice)});
+        return fail(err, o, "duplicate field \"%s\"", shown);
+    }
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(obj, "id");
     if (id == NULL)
         return fail(err, o, "missing field \"%s\"", "id");
@@ -267,7 +318,7 @@ static int add_record(struct catalog *cat, const cJSON *obj, struct span rec,
     if (!cJSON_IsNumber(price))
         return fail(err, o,
                     "field \"%s\" must be a number from 0 to %llu", "price", PRICE_MAX_CENTS / 100);
-    /* The text of the members cJSON picked (the first of a repeated key). */
+    /* The text of the members cJSON picked (each name is unique by now). */
     struct span text[4] = {{NULL, 0}}, price_text = {NULL, 0};
     const char *cur = rec.p + 1, *end = rec.p + rec.len;
     for (const cJSON *m = obj->child; m != NULL; m = m->next) {

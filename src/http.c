@@ -56,12 +56,52 @@ static bool req_read(const void *p, enum req_phase *phase, enum http_route *rout
  * line is in, before it splits off the query and decodes the path. The
  * marker becomes the request's per-request pointer, and makes the library
  * report the end of every request to completed(), even one it refuses on its
- * own. */
+ * own.
+ *
+ * The query is held back from the library: left to it, libmicrohttpd 0.9.75
+ * records every parameter in the connection's memory pool (CONN_MEMORY), and
+ * a few hundred of them fill it, after which it neither answers nor closes
+ * the connection (1.0 answers its own 431). Its first byte is kept aside in
+ * the connection's request record and a NUL written in its place (the target
+ * lies in the library's read buffer; it is const only in this callback's
+ * type), so the library's parser finds nothing; the first handler call puts
+ * the byte back and routes read every parameter with http_frame_params. */
 static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
 {
+    struct http_watch_request *rq = http_watch_request(c);
+    void *marker = req_mark(REQ_SEEN, http_frame_route_raw(uri));
     (void)cls;
-    (void)c;
-    return req_mark(REQ_SEEN, http_frame_route_raw(uri));
+    if (rq != NULL && uri != NULL) {
+        size_t len = strlen(uri);
+        char *mark = memchr(uri, '?', len);
+        bool bad = !http_frame_target_ok(uri, len);
+        *rq = (struct http_watch_request){uri, uri + len, NULL, '\0', bad};
+        if (mark != NULL) {
+            rq->query = mark + 1;
+            rq->query_first = mark[1];
+            mark[1] = '\0';
+        }
+    }
+    return marker;
+}
+
+/* libmicrohttpd's unescaper (MHD_http_unescape), which it calls for the
+ * path right after uri_seen. A call for anything else is for a parameter the
+ * library found after a raw NUL in the target, where uri_seen could not hold
+ * the query back: the request is refused, and every '&' after this parameter
+ * (up to the end of the target) is blanked, so that the library records at
+ * most two parameters instead of filling the pool. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    struct http_watch_request *rq = http_watch_request(c);
+    (void)cls;
+    if (rq != NULL && s != rq->target) {
+        rq->bad = true;
+        for (char *p = s + strlen(s) + 1; *p != '\0'; p++)
+            if (*p == '&')
+                *p = '=';
+    }
+    return MHD_http_unescape(s);
 }
 
 static bool method_allowed(const char *method)
@@ -80,12 +120,18 @@ static bool method_allowed(const char *method)
 static enum MHD_Result first_call(const struct exchange *ex, const char *version, void **req_cls)
 {
     *req_cls = req_mark(REQ_COUNTED, ex->route);
-    struct http_head h;
-    if (!http_frame_check(ex->conn, version, &h))
-        return http_reply_canned(ex, HTTP_CANNED_BAD_HEAD);
+    struct http_watch_request *rq = http_watch_request(ex->conn);
+    if (rq == NULL) /* no record for this connection: memory ran out */
+        return http_reply_canned(ex, HTTP_CANNED_INTERNAL);
+    if (rq->query != NULL)
+        rq->query[0] = rq->query_first; /* the library is done with the request line */
     const union MHD_ConnectionInfo *size =
         MHD_get_connection_info(ex->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
-    if (size != NULL && size->header_size > HTTP_HEAD_MAX)
+    struct http_line line = {ex->method, rq->target, rq->target_end, version};
+    struct http_head h;
+    if (size == NULL || rq->bad || !http_frame_check(ex->conn, &line, size->header_size, &h))
+        return http_reply_canned(ex, HTTP_CANNED_BAD_HEAD);
+    if (size->header_size > HTTP_HEAD_MAX)
         return http_reply_canned(ex, HTTP_CANNED_HEAD_TOO_LARGE);
     bool get = method_allowed(ex->method);
     bool dropped = get && h.encodings == 0 && h.length <= HTTP_BODY_MAX; /* read, then answered */
@@ -114,7 +160,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (!req_read(*req_cls, &phase, &rt)) /* no URI log call: route the decoded path */
         phase = REQ_SEEN, rt = http_frame_route(url, strlen(url));
     struct exchange ex = {c, &s->replies, s->metrics, s->cfg->access_log, rt, clock_ns(), method,
-                          url};
+                          url, NULL};
     if (phase == REQ_SEEN) {
         /* Shutting down: a request that arrives now on a kept-alive
          * connection is not in flight; closing the connection (MHD_NO) lets
@@ -130,6 +176,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     if (rt != HTTP_ROUTE_OTHER && !method_allowed(method))
         return http_reply_canned(&ex, HTTP_CANNED_METHOD);
+    struct http_watch_request *rq = http_watch_request(c);
+    ex.query = rq ? rq->query : NULL;
     return routes_answer(&s->routes, &ex);
 }
 
@@ -145,6 +193,9 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
     enum http_route rt;
     (void)toe;
     http_watch_waiting(c); /* the next request on c starts waiting */
+    struct http_watch_request *rq = http_watch_request(c);
+    if (rq != NULL) /* its pointers lie in a buffer the library now reuses */
+        *rq = (struct http_watch_request){NULL, NULL, NULL, '\0', false};
     if (req_read(*req_cls, &phase, &rt)) {
         if (phase != REQ_SEEN) {
             metrics_end(s->metrics);
@@ -161,6 +212,41 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
 enum {
     MHD_LOG_PER_SECOND = 20, /* libmicrohttpd messages written per second at most */
 };
+
+/* Descriptors the process needs besides its connections: standard streams,
+ * the listener, a catalog file being read, one to accept and close a
+ * connection past the limit, and margin; and per thread, libmicrohttpd's
+ * epoll and event descriptors. */
+static unsigned nofile_reserve(unsigned threads)
+{
+    return 32 + 2 * threads;
+}
+
+/* CONN_LIMIT as the open-files limit allows it: the soft limit is raised to
+ * the hard one, and when CONN_LIMIT connections still do not fit, the limit
+ * is lowered to what fits, with one error line saying so. Returns the
+ * limit, 0 when not a single connection fits (err set). */
+static unsigned fit_conn_limit(const struct config *cfg, char *err)
+{
+    unsigned long long soft, hard;
+    unsigned reserve = nofile_reserve(cfg->threads);
+    unsigned fit = http_watch_fit_nofile(cfg->conn_limit, reserve, &soft, &hard);
+    if (fit == 0) {
+        snprintf(err, CONFIG_ERROR_MAX,
+                 "RLIMIT_NOFILE %llu (hard %llu) leaves no descriptor for connections: the "
+                 "process needs %u for itself",
+                 soft, hard, reserve);
+    } else if (fit < cfg->conn_limit) {
+        char msg[256];
+        snprintf(msg, sizeof(msg),
+                 "RLIMIT_NOFILE %llu (hard %llu) holds %u connections, not CONN_LIMIT %u: "
+                 "serving at most %u; raise the limit (ulimit -n, the task's nofile ulimit) "
+                 "or lower CONN_LIMIT",
+                 soft, hard, fit, cfg->conn_limit, fit);
+        log_error("conn_limit", msg);
+    }
+    return fit;
+}
 
 /* libmicrohttpd's messages as JSON lines. Those about a client's own mistake
  * (a request the library refused with a 4xx or 505, a connection the client
@@ -241,7 +327,10 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
     atomic_init(&s->draining, false);
     atomic_init(&s->stopping, false);
     s->routes = (struct routes){cfg, cat, search, metrics, &s->draining};
-    http_watch_init(&s->watch, cfg->conn_limit, cfg->conn_timeout_s);
+    unsigned conn_limit = fit_conn_limit(cfg, err);
+    http_watch_init(&s->watch, conn_limit, cfg->conn_timeout_s);
+    if (conn_limit == 0)
+        goto error;
     if (http_replies_init(&s->replies, cat->count) != 0) {
         snprintf(err, CONFIG_ERROR_MAX, "out of memory building the constant answers");
         goto error;
@@ -263,11 +352,12 @@ int http_server_start(struct http_server *s, const struct config *cfg, const str
         {MHD_OPTION_SOCK_ADDR, 0, &addr},
         /* libmicrohttpd's own limit (split across pool threads) is never
          * reached: the accept policy enforces CONN_LIMIT over all threads. */
-        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->conn_limit * (cfg->threads + 1), NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)conn_limit * (cfg->threads + 1), NULL},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)&http_watch_notify, &s->watch},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->conn_timeout_s, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)&completed, s},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)&uri_seen, s},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)&unescape, s},
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY, NULL},
         {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,

@@ -6,7 +6,9 @@
  * request's end as usual). */
 #include "http_watch.h"
 
+#include <limits.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "base.h"
@@ -21,6 +23,7 @@ struct http_watch_conn {
     int fd;                              /* its socket */
     atomic_llong since_ms;               /* waiting for a request to complete since; 0: answered */
     bool cut;                            /* the watchdog has shut it down */
+    struct http_watch_request request;   /* its request in progress (its own thread only) */
 };
 
 void http_watch_init(struct http_watch *w, unsigned conn_limit, unsigned conn_timeout_s)
@@ -39,6 +42,32 @@ void http_watch_init(struct http_watch *w, unsigned conn_limit, unsigned conn_ti
     w->conns = NULL;
     w->stop = false;
     w->running = false;
+}
+
+/* Without enough descriptors libmicrohttpd's accept() fails with EMFILE and
+ * it stops accepting for a while: clients wait in the listen backlog and time
+ * out instead of being closed by the accept policy. */
+unsigned http_watch_fit_nofile(unsigned want, unsigned reserve, unsigned long long *soft,
+                               unsigned long long *hard)
+{
+    struct rlimit rl;
+    unsigned fit = want;
+    *soft = *hard = 0;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return fit;
+    if (rl.rlim_cur != rl.rlim_max) {
+        rlim_t cur = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = cur;
+    }
+    *soft = rl.rlim_cur == RLIM_INFINITY ? ULLONG_MAX : (unsigned long long)rl.rlim_cur;
+    *hard = rl.rlim_max == RLIM_INFINITY ? ULLONG_MAX : (unsigned long long)rl.rlim_max;
+    if (*soft <= reserve)
+        fit = 0;
+    else if (*soft - reserve < want)
+        fit = (unsigned)(*soft - reserve);
+    return fit;
 }
 
 static void *watchdog(void *arg)
@@ -138,12 +167,24 @@ enum MHD_Result http_watch_accept(void *cls, const struct sockaddr *addr, sockle
                                                                                        : MHD_NO;
 }
 
-/* Marks c's current request as waiting since ms, or answered (0). */
-static void mark(struct MHD_Connection *c, long long ms)
+/* The record of c, NULL when it is not watched. */
+static struct http_watch_conn *conn_of(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct http_watch_conn *conn = info ? info->socket_context : NULL;
+    return info ? info->socket_context : NULL;
+}
+
+struct http_watch_request *http_watch_request(struct MHD_Connection *c)
+{
+    struct http_watch_conn *conn = conn_of(c);
+    return conn ? &conn->request : NULL;
+}
+
+/* Marks c's current request as waiting since ms, or answered (0). */
+static void mark(struct MHD_Connection *c, long long ms)
+{
+    struct http_watch_conn *conn = conn_of(c);
     if (conn != NULL)
         atomic_store_explicit(&conn->since_ms, ms, memory_order_relaxed);
 }

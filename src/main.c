@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,20 +55,6 @@ static long proc_status_kb(const char *field)
     }
     fclose(f);
     return kb;
-}
-
-/* Lets CONN_LIMIT connections be open at once: raises the soft file limit
- * towards the hard one. */
-static void raise_nofile(unsigned conn_limit)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return;
-    rlim_t want = (rlim_t)conn_limit + 64;
-    if (rl.rlim_cur >= want)
-        return;
-    rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want) ? want : rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 /* The engine's builder thread is done: the index answers from now on (st
@@ -226,7 +211,6 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL); /* inherited by the daemon's threads */
-    raise_nofile(cfg.conn_limit);
 
     if (http_server_start(&server, &cfg, &cat, &engine, &metrics, err) != 0) {
         log_error("listen", err);

@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -12,11 +13,11 @@
 
 static const char JSON_TYPE[] = "application/json";
 
-/* Gathers the URL's parameters for query_parse(); past QUERY_MAX_PARAMS the
- * rest are ignored, as unknown parameters are. */
+/* Gathers the URL's parameters for query_parse(), every one of them: a
+ * filter or a duplicate past any count must not go unseen. */
 struct params {
-    struct query_param p[QUERY_MAX_PARAMS]; /* in URL order */
-    size_t n;                               /* entries used */
+    struct query_param *p; /* in URL order; room for http_frame_params_max() */
+    size_t n;              /* entries used */
 };
 
 static enum MHD_Result add_param(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -24,20 +25,18 @@ static enum MHD_Result add_param(void *cls, enum MHD_ValueKind kind, const char 
 {
     struct params *ps = cls;
     (void)kind;
-    if (ps->n < QUERY_MAX_PARAMS)
-        ps->p[ps->n++] = (struct query_param){key, key_size, value, value ? value_size : 0};
+    ps->p[ps->n++] = (struct query_param){key, key_size, value, value ? value_size : 0};
     return MHD_YES;
 }
 
-/* GET /products/search: validate, search, render into one buffer. */
-static enum MHD_Result search(const struct routes *r, const struct exchange *ex)
+/* GET /products/search with its parameters: validate, search, render into
+ * one buffer. */
+static enum MHD_Result search_with(const struct routes *r, const struct exchange *ex,
+                                   const struct params *ps)
 {
-    struct params ps;
     struct request req;
     struct query_error qe;
-    ps.n = 0;
-    MHD_get_connection_values_n(ex->conn, MHD_GET_ARGUMENT_KIND, &add_param, &ps);
-    if (query_parse(ps.p, ps.n, r->cfg->max_results, &req, &qe) != 0)
+    if (query_parse(ps->p, ps->n, r->cfg->max_results, &req, &qe) != 0)
         return http_reply_error(ex, MHD_HTTP_BAD_REQUEST, qe.code, qe.message);
     struct result res;
     if (search_run(r->search, &req, r->cfg->scan_limit, &res) != 0) {
@@ -49,6 +48,27 @@ static enum MHD_Result search(const struct routes *r, const struct exchange *ex)
     if (body == NULL)
         log_error("response", "out of memory building a search answer");
     return http_reply_body(ex, MHD_HTTP_OK, body, len, JSON_TYPE);
+}
+
+/* GET /products/search: the parameters on the stack, or on the heap when
+ * the URL holds more than QUERY_MAX_PARAMS (an 8 KB head holds at most about
+ * 4,000). */
+static enum MHD_Result search(const struct routes *r, const struct exchange *ex)
+{
+    struct query_param few[QUERY_MAX_PARAMS];
+    struct params ps = {few, 0};
+    size_t most = http_frame_params_max(ex->query);
+    enum MHD_Result ret;
+    if (most > QUERY_MAX_PARAMS && (ps.p = malloc(most * sizeof(*ps.p))) == NULL) {
+        log_error("search", "out of memory reading the parameters");
+        ret = http_reply_canned(ex, HTTP_CANNED_INTERNAL);
+    } else {
+        http_frame_params(ex->query, &add_param, &ps);
+        ret = search_with(r, ex, &ps);
+    }
+    if (ps.p != few)
+        free(ps.p);
+    return ret;
 }
 
 /* GET /products/{id}: one product from the whole catalog, whatever the

@@ -284,6 +284,90 @@ START_TEST(beyond_conn_limit_refused_cleanly)
 }
 END_TEST
 
+enum {
+    NOFILE_HARD = 256,  /* the open-files limit the server gets below */
+    NOFILE_CLIENTS = 400, /* connections opened against it */
+};
+
+/* An open-files limit far below CONN_LIMIT (10,000 by default): the server
+ * raises its soft limit to the hard one, lowers CONN_LIMIT to what fits with
+ * one line saying so, and closes the connections past it at once, as past
+ * CONN_LIMIT. Before, it kept CONN_LIMIT, accept() failed with EMFILE at
+ * about 250 connections, and the clients past that waited unanswered until
+ * they timed out. */
+START_TEST(short_nofile_limit_lowers_conn_limit)
+{
+    room_for(NOFILE_CLIENTS);
+    unsigned port;
+    char *env[] = {"PORT=0", "BIND=127.0.0.1", "PRODUCT_COUNT=1000", "THREADS=1",
+                   "CONN_TIMEOUT_S=30", NULL};
+    const char *log = tu_tmp_path("abuse-nofile.log");
+    pid_t pid = tu_spawn_server_nofile(env, log, &port, NOFILE_HARD / 2, NOFILE_HARD);
+    ck_assert_msg(pid > 0, "the server did not start; see %s", log);
+    static int fds[NOFILE_CLIENTS];
+    static struct pollfd pf[NOFILE_CLIENTS];
+    static bool done[NOFILE_CLIENTS];
+    for (int i = 0; i < NOFILE_CLIENTS; i++) {
+        fds[i] = tu_connect(port);
+        ck_assert_msg(fds[i] >= 0, "connection %d refused by the kernel", i);
+        tu_send(fds[i], HEALTH, sizeof(HEALTH) - 1);
+    }
+    /* each gets its answer (a slot under the limit) or a close (past it) */
+    int answered = 0, closed = 0, left = NOFILE_CLIENTS;
+    long t0 = now_ms();
+    while (left > 0 && now_ms() - t0 < 5000) {
+        for (int i = 0; i < NOFILE_CLIENTS; i++)
+            pf[i] = (struct pollfd){done[i] ? -1 : fds[i], POLLIN, 0};
+        if (poll(pf, NOFILE_CLIENTS, 200) <= 0)
+            continue;
+        for (int i = 0; i < NOFILE_CLIENTS; i++) {
+            if (done[i] || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char b[64];
+            ssize_t r = recv(fds[i], b, sizeof(b), MSG_DONTWAIT);
+            if (r < 0 && (errno == EAGAIN || errno == EINTR))
+                continue;
+            if (r >= 13 && memcmp(b, "HTTP/1.1 200 ", 13) == 0)
+                answered++;
+            else
+                closed++; /* EOF or reset: never another answer */
+            ck_assert_msg(r <= 0 || memcmp(b, "HTTP/1.1 200 ", 13) == 0, "connection %d: %.20s",
+                          i, b);
+            done[i] = true;
+            left--;
+        }
+    }
+    for (int i = 0; i < NOFILE_CLIENTS; i++)
+        close(fds[i]);
+    ck_assert_msg(left == 0, "%d of %d connections neither answered nor closed within 5 s "
+                             "(%d answered, %d closed)", left, NOFILE_CLIENTS, answered, closed);
+    ck_assert_int_gt(answered, NOFILE_HARD / 2);
+    ck_assert_int_gt(closed, 0);
+    for (long t1 = now_ms();;) { /* the library frees the slots on its next turn */
+        struct tu_response r;
+        if (tu_request(port, "GET", "/health", &r) == 0 && r.status == 200) {
+            tu_response_deinit(&r);
+            break;
+        }
+        tu_response_deinit(&r);
+        ck_assert_msg(now_ms() - t1 < 3000, "no new connection served after the others closed");
+        sleep_ms(20);
+    }
+    char text[4096] = "";
+    FILE *f = fopen(log, "r");
+    ck_assert_ptr_nonnull(f);
+    text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+    fclose(f);
+    ck_assert_msg(strstr(text, "\"event\":\"conn_limit\"") != NULL &&
+                      strstr(text, "RLIMIT_NOFILE 256 (hard 256) holds ") != NULL,
+                  "no conn_limit line: %s", text);
+    assert_healthy(port);
+    stop(pid);
+    fprintf(stderr, "abuse: RLIMIT_NOFILE %d: %d connections answered, %d closed at once, "
+                    "none left waiting\n", NOFILE_HARD, answered, closed);
+}
+END_TEST
+
 /* ---- broken requests ---- */
 
 /* Sends raw on a fresh connection. The answer, when one comes, must be a 4xx
@@ -686,6 +770,7 @@ Suite *abuse_suite(void)
     tcase_add_test(tc, thousand_concurrent_connections_all_answered);
     tcase_add_test(tc, stalled_clients_do_not_block_others_and_are_reaped);
     tcase_add_test(tc, beyond_conn_limit_refused_cleanly);
+    tcase_add_test(tc, short_nofile_limit_lowers_conn_limit);
     tcase_add_test(tc, oversized_headers_and_uris);
     tcase_add_test(tc, bodies_on_get);
     tcase_add_test(tc, pipelined_requests);

@@ -542,6 +542,58 @@ START_TEST(garbage_and_oversized_requests_are_refused_cleanly)
 }
 END_TEST
 
+/* ---- the query splitter (no daemon) ---- */
+
+/* Every parameter as "name" or "name=value" (bytes below 0x20 as \xNN), joined
+ * by '|' after the count: what query_parse would see. */
+static enum MHD_Result show_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  size_t key_size, const char *value, size_t value_size)
+{
+    char *out = cls;
+    (void)kind;
+    size_t n = strlen(out);
+    if (out[n - 1] != ':')
+        out[n++] = '|';
+    for (size_t i = 0; i < key_size + (value ? value_size + 1 : 0); i++) {
+        unsigned char ch = i < key_size ? (unsigned char)key[i]
+                           : i == key_size ? '='
+                                           : (unsigned char)value[i - key_size - 1];
+        n += (size_t)(ch < 0x20 ? sprintf(out + n, "\\x%02x", ch) : sprintf(out + n, "%c", ch));
+    }
+    out[n] = '\0';
+    return MHD_YES;
+}
+
+/* The splitting and decoding libmicrohttpd's own argument parser did:
+ * '&' between parameters (empty ones kept), the first '=' ends the name, no
+ * '=' is no value, '+' is a space, %XX decoded and a malformed % kept. */
+static const struct {
+    const char *query;
+    const char *params;
+} SPLITS[] = {
+    {"", "0:"},
+    {"q=alpha", "1:q=alpha"},
+    {"a=1&b&=c&&d=%41+B", "5:a=1|b|=c||d=A B"},
+    {"&", "1:"},
+    {"a&", "1:a"},
+    {"q=a%26b%3Dc", "1:q=a&b=c"},
+    {"q=%zz%4", "1:q=%zz%4"},
+    {"q=%00x&%71=1", "2:q=\\x00x|q=1"},
+    {"a=b=c", "1:a=b=c"},
+    {"+=+", "1: = "},
+};
+
+START_TEST(parameters_split_as_the_library_did)
+{
+    char query[64], out[256] = "?:"; /* the count goes first */
+    snprintf(query, sizeof(query), "%s", SPLITS[_i].query);
+    size_t n = http_frame_params(query, &show_param, out);
+    ck_assert_uint_le(n, http_frame_params_max(SPLITS[_i].query));
+    out[0] = (char)('0' + n);
+    ck_assert_str_eq(out, SPLITS[_i].params);
+}
+END_TEST
+
 Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -566,5 +618,9 @@ Suite *http_suite(void)
     tcase_add_test(tc, metrics_count_requests);
     tcase_add_test(tc, garbage_and_oversized_requests_are_refused_cleanly);
     suite_add_tcase(s, tc);
+    TCase *frame = tcase_create("frame");
+    tcase_add_loop_test(frame, parameters_split_as_the_library_did, 0,
+                        (int)(sizeof(SPLITS) / sizeof(SPLITS[0])));
+    suite_add_tcase(s, frame);
     return s;
 }

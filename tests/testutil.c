@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -158,9 +159,13 @@ const char *tu_server_bin(void)
     return bin ? bin : "build/product-search";
 }
 
-/* Child side of a spawn: environment entries, stdout/stderr, exec. */
-static void exec_server(char *const env[], char *const argv[], int out_fd, int err_fd)
+/* Child side of a spawn: the open-files limit (when nofile is set),
+ * environment entries, stdout/stderr, exec. */
+static void exec_server(char *const env[], char *const argv[], int out_fd, int err_fd,
+                        const struct rlimit *nofile)
 {
+    if (nofile != NULL && setrlimit(RLIMIT_NOFILE, nofile) != 0)
+        _exit(126);
     for (size_t i = 0; env && env[i]; i++)
         putenv(env[i]);
     if (out_fd >= 0)
@@ -178,15 +183,17 @@ static void exec_server(char *const env[], char *const argv[], int out_fd, int e
     _exit(127);
 }
 
-pid_t tu_spawn_server(char *const env[], char *const argv[], const char *out_path,
-                      unsigned *port)
+/* tu_spawn_server, with the child's open-files limit set to nofile first
+ * and its stderr in out_path too when nofile is given. */
+static pid_t spawn(char *const env[], char *const argv[], const char *out_path, unsigned *port,
+                   const struct rlimit *nofile)
 {
     int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (out < 0)
         return -1;
     pid_t pid = fork();
     if (pid == 0)
-        exec_server(env, argv, out, -1);
+        exec_server(env, argv, out, nofile ? out : -1, nofile);
     close(out);
     if (pid < 0)
         return -1;
@@ -213,6 +220,19 @@ pid_t tu_spawn_server(char *const env[], char *const argv[], const char *out_pat
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     return -1;
+}
+
+pid_t tu_spawn_server(char *const env[], char *const argv[], const char *out_path,
+                      unsigned *port)
+{
+    return spawn(env, argv, out_path, port, NULL);
+}
+
+pid_t tu_spawn_server_nofile(char *const env[], const char *out_path, unsigned *port,
+                             unsigned long soft, unsigned long hard)
+{
+    struct rlimit rl = {(rlim_t)soft, (rlim_t)hard};
+    return spawn(env, NULL, out_path, port, &rl);
 }
 
 int tu_wait_exit(pid_t pid, unsigned timeout_ms)
@@ -251,7 +271,7 @@ int tu_run(char *const env[], char *const argv[], char *out, size_t out_len, cha
         return -1;
     pid_t pid = fork();
     if (pid == 0)
-        exec_server(env, argv, ofd, efd);
+        exec_server(env, argv, ofd, efd, NULL);
     close(ofd);
     close(efd);
     int status = pid < 0 ? -1 : tu_wait_exit(pid, 20000);
@@ -265,10 +285,12 @@ int tu_run(char *const env[], char *const argv[], char *out, size_t out_len, cha
 void tu_daemon_start(struct tu_daemon *d, const char *conn_timeout_s, const char *product_count)
 {
     char err[CONFIG_ERROR_MAX];
+    /* 512 connections fit the open-files limit of a default container build
+     * (1024), so the server never has to lower CONN_LIMIT (and say so) */
     char *argv[] = {"test", "--port", "0", "--bind", "127.0.0.1", "--threads", "2",
                     "--conn-timeout-s", (char *)conn_timeout_s,
-                    "--product-count", (char *)product_count, NULL};
-    ck_assert_int_eq(config_parse(&d->cfg, 11, argv, err), 0);
+                    "--product-count", (char *)product_count, "--conn-limit", "512", NULL};
+    ck_assert_int_eq(config_parse(&d->cfg, 13, argv, err), 0);
     ck_assert_int_eq(catalog_generate(&d->cat, d->cfg.product_count), 0);
     ck_assert_int_eq(search_init(&d->engine, &d->cat, 0), 0);
     metrics_init(&d->metrics, d->cat.count, HTTP_ROUTE_NAMES, HTTP_ROUTE_COUNT);

@@ -58,6 +58,11 @@ const char *tu_server_bin(void);
 pid_t tu_spawn_server(char *const env[], char *const argv[], const char *out_path,
                       unsigned *port);
 
+/* tu_spawn_server with the child's RLIMIT_NOFILE set to soft and hard
+ * before exec, and its stderr written to out_path as well. */
+pid_t tu_spawn_server_nofile(char *const env[], const char *out_path, unsigned *port,
+                             unsigned long soft, unsigned long hard);
+
 /* Runs the binary to completion with env and argv, capturing stderr (and
  * stdout) into buffers. Returns the exit status, or -1. */
 int tu_run(char *const env[], char *const argv[], char *out, size_t out_len, char *err,
@@ -75,8 +80,8 @@ struct tu_daemon {
     struct http_server server;  /* the running server; server.port is bound */
 };
 
-/* Starts d with two threads, conn_timeout_s ("5") and product_count ("100000"),
- * asserting success (Check). */
+/* Starts d with two threads, CONN_LIMIT 512, conn_timeout_s ("5") and
+ * product_count ("100000"), asserting success (Check). */
 void tu_daemon_start(struct tu_daemon *d, const char *conn_timeout_s, const char *product_count);
 
 /* Stops d and frees what it holds. */

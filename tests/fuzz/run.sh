@@ -17,7 +17,7 @@ cd "$root"
 
 seconds=${FUZZ_SECONDS:-60}
 [[ $seconds =~ ^[0-9]+$ ]] || die "FUZZ_SECONDS must be a whole number of seconds, got '$seconds'"
-targets=${FUZZ_TARGETS:-query search index config catalog_file catalog_csv}
+targets=${FUZZ_TARGETS:-query params search index config catalog_file catalog_csv}
 cc=${FUZZ_CC:-clang}
 command -v "$cc" >/dev/null || die "$cc not found (apt-get install clang libclang-rt-14-dev)"
 command -v pkg-config >/dev/null || die "pkg-config not found"
