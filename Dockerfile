@@ -26,7 +26,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
         gcc make libc6-dev binutils pkg-config \
-        libmicrohttpd-dev libcjson-dev libdivsufsort-dev libroaring-dev check \
+        libmicrohttpd-dev libcjson-dev libdivsufsort-dev libroaring-dev libxxhash-dev check \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
