@@ -302,6 +302,7 @@ START_TEST(awkward_strings_end_to_end)
     unsigned port;
     pid_t pid = tu_spawn_server(env, NULL, tu_tmp_path("check-file.log"), &port);
     ck_assert_int_gt(pid, 0);
+    ck_assert_int_eq(tu_wait_ready(port, 10000), 0); /* a file is searched whole: indexed first */
     struct tu_response r;
     ck_assert_int_eq(tu_request(port, "GET", "/products/search?q=QUOTE+%22Q%22", &r), 0);
     ck_assert_int_eq(r.status, 200);

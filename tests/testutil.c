@@ -181,13 +181,26 @@ static void exec_server(char *const env[], char *const argv[], int out_fd, int e
 pid_t tu_spawn_server(char *const env[], char *const argv[], const char *out_path,
                       unsigned *port)
 {
+    return tu_spawn_server_err(env, argv, out_path, NULL, port);
+}
+
+pid_t tu_spawn_server_err(char *const env[], char *const argv[], const char *out_path,
+                          const char *err_path, unsigned *port)
+{
     int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (out < 0)
         return -1;
+    int errfd = err_path ? open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    if (err_path != NULL && errfd < 0) {
+        close(out);
+        return -1;
+    }
     pid_t pid = fork();
     if (pid == 0)
-        exec_server(env, argv, out, -1);
+        exec_server(env, argv, out, errfd);
     close(out);
+    if (errfd >= 0)
+        close(errfd);
     if (pid < 0)
         return -1;
     /* The start line carries "port":N once the listener is up. */
@@ -212,6 +225,21 @@ pid_t tu_spawn_server(char *const env[], char *const argv[], const char *out_pat
     }
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
+    return -1;
+}
+
+int tu_wait_ready(unsigned port, unsigned timeout_ms)
+{
+    for (unsigned waited = 0; waited <= timeout_ms; waited += 10) {
+        struct tu_response r;
+        memset(&r, 0, sizeof(r));
+        int status = tu_request(port, "GET", "/health", &r) == 0 ? r.status : 0;
+        tu_response_deinit(&r);
+        if (status == 200)
+            return 0;
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
     return -1;
 }
 
@@ -268,18 +296,19 @@ void tu_daemon_start(struct tu_daemon *d, const char *conn_timeout_s, const char
     char *argv[] = {"test", "--port", "0", "--bind", "127.0.0.1", "--threads", "2",
                     "--conn-timeout-s", (char *)conn_timeout_s,
                     "--product-count", (char *)product_count, NULL};
+    char load_err[LIVE_ERROR_MAX];
     ck_assert_int_eq(config_parse(&d->cfg, 11, argv, err), 0);
-    ck_assert_int_eq(catalog_generate(&d->cat, d->cfg.product_count), 0);
-    ck_assert_int_eq(search_init(&d->engine, &d->cat, 0), 0);
-    metrics_init(&d->metrics, d->cat.count, HTTP_ROUTE_NAMES, HTTP_ROUTE_COUNT);
-    ck_assert_int_eq(
-        http_server_start(&d->server, &d->cfg, &d->cat, &d->engine, &d->metrics, err), 0);
+    struct live_source src = {NULL, d->cfg.product_count, d->cfg.scan_limit};
+    d->gen = live_gen_load(&src, load_err);
+    ck_assert_msg(d->gen != NULL, "%s", load_err);
+    live_init(&d->served, d->gen);
+    metrics_init(&d->metrics, d->gen->cat.count, HTTP_ROUTE_NAMES, HTTP_ROUTE_COUNT);
+    ck_assert_int_eq(http_server_start(&d->server, &d->cfg, &d->served, &d->metrics, err), 0);
     ck_assert_uint_ne(d->server.port, 0);
 }
 
 void tu_daemon_stop(struct tu_daemon *d)
 {
     http_server_stop(&d->server, 1000);
-    search_deinit(&d->engine);
-    catalog_deinit(&d->cat);
+    live_deinit(&d->served);
 }
