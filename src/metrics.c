@@ -176,7 +176,7 @@ char *metrics_render(struct metrics *m, size_t *len)
            (double)atomic_load_explicit(&m->catalog_loaded_ms, memory_order_relaxed) / 1e3,
            (double)load(&m->catalog_load_ns) / 1e9, load(&m->reloads),
            load(&m->reload_failures));
-    append(&t, "# HELP product_search_index_ready 1 once the whole-catalog index answers searches, 0 while the scan does.\n"
+    append(&t, "# HELP product_search_index_ready 1 once the whole-catalog index answers searches; 0 while it is built (searches get 503) or when a bounded SCAN_LIMIT needs none.\n"
                "# TYPE product_search_index_ready gauge\n"
                "product_search_index_ready %d\n"
                "# HELP product_search_index_build_seconds Time the whole-catalog index took to build (0 until built).\n"
