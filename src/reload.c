@@ -1,12 +1,16 @@
 /* reload: one thread that turns SIGHUP requests and RELOAD_S checks of the
  * catalog file into reloads, one at a time: load and index beside the
  * catalog served, switch, free the old one after its last request. */
+#define _GNU_SOURCE /* gettid */
 #include "reload.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -50,16 +54,17 @@ static bool changed(struct reload *r, struct catalog_file_id *now)
     return false;
 }
 
-/* Logs the switch from old to g (both still in memory: the resident size
- * here is old + new, the peak of a reload). */
-static void log_switch(const struct live_gen *g, const struct live_gen *old, double wait_ms,
+/* Logs the switch to g from the catalog previous: resident memory with
+ * both in memory (both_kb, the peak of a reload), and after the old one was
+ * freed. */
+static void log_switch(const struct live_gen *g, const char *previous, double wait_ms,
                        long both_kb)
 {
     cJSON *f = cJSON_CreateObject();
     if (f == NULL)
         return;
     cJSON_AddStringToObject(f, "catalog", g->version);
-    cJSON_AddStringToObject(f, "previous", old->version);
+    cJSON_AddStringToObject(f, "previous", previous);
     cJSON_AddNumberToObject(f, "products", (double)g->cat.count);
     cJSON_AddNumberToObject(f, "load_ms", (double)(long)((double)g->load_ns / 1e4) / 100);
     cJSON_AddNumberToObject(f, "switch_wait_ms", (double)(long)(wait_ms * 100) / 100);
@@ -118,8 +123,14 @@ int reload_run(struct reload *r)
         metrics_index_ready(r->metrics, (uint64_t)(st.build_s * 1e9));
     }
     metrics_reload(r->metrics, true);
-    log_switch(g, old, wait_ms, both_kb);
+    char previous[LIVE_VERSION_LEN + 1];
+    memcpy(previous, old->version, sizeof(previous));
     live_gen_destroy(old);
+    /* The old index is many small blocks (its bitmaps) in a malloc arena,
+     * which glibc does not give back by itself: without a trim, resident
+     * memory grew by a catalog's worth every few reloads. */
+    malloc_trim(0);
+    log_switch(g, previous, wait_ms, both_kb);
     return 0;
 failed:
     r->seen = tried;
@@ -135,10 +146,18 @@ failed:
     return -1;
 }
 
-/* The reloader thread: waits for a request, the next check or the stop. */
+enum {
+    RELOAD_NICE = 10, /* the reloader's nice value: ~10 % of a CPU the workers need */
+};
+
+/* The reloader thread: waits for a request, the next check or the stop.
+ * It runs at a lower priority than the threads that answer requests (nice
+ * is per thread on Linux): on a CPU the workers keep busy, a reload takes
+ * longer instead of making answers wait behind its parsing and indexing. */
 static void *run(void *arg)
 {
     struct reload *r = arg;
+    setpriority(PRIO_PROCESS, (id_t)gettid(), RELOAD_NICE);
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     next.tv_sec += r->every_s;
