@@ -238,14 +238,11 @@ int main(int argc, char **argv)
     /* A window covering the catalog has its tables and index built by the
      * builder thread: the server listens at once, /health says starting and
      * searches get 503 until the index is published (then every search takes
-     * microseconds). A bounded window built its (small) text at load. */
-    bool building = false;
-    if (g->engine.whole) {
-        building = search_start_builder(&g->engine, index_ready, &metrics) == 0;
-        if (!building)
-            log_error("index", "cannot start the index thread; searches are refused (503)");
-    }
-    log_start(&cfg, server.port, g, load_ms, ms_since(t0), building);
+     * microseconds). A bounded window built its (small) text at load. The
+     * start line goes first, before the builder's index_ready line. */
+    log_start(&cfg, server.port, g, load_ms, ms_since(t0), g->engine.whole);
+    if (g->engine.whole && search_start_builder(&g->engine, index_ready, &metrics) != 0)
+        log_error("index", "cannot start the index thread; searches are refused (503)");
     if (g->from_file) {
         reload_init(&reloader, &live, &metrics, &src, cfg.reload_s, &g->file);
         reloading = true;
