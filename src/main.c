@@ -1,6 +1,7 @@
 /* main: wires configuration, catalog, search engine, reloader, metrics and the HTTP server. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -167,10 +168,22 @@ static void wait_and_drain(struct http_server *server, const sigset_t *signals,
         ;
 }
 
+enum {
+    MMAP_THRESHOLD = 128 * 1024, /* glibc's default, fixed (see main) */
+};
+
 int main(int argc, char **argv)
 {
     uint64_t t0 = clock_ns();
     signal(SIGPIPE, SIG_IGN);
+    /* Every buffer of 128 KB or more gets pages of its own (mmap), given
+     * back to the system when freed. glibc's default threshold moves up to
+     * the size of each large block freed (up to 32 MB), after which a
+     * catalog's arrays came from the heap, and a reload left the old
+     * catalog's holes resident: 62 MB instead of 47 after some of 10 reloads
+     * of 100,000 products, and a peak above old + new. Requests seldom
+     * allocate that much (the answer is a few KB). */
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
 
     struct config cfg;
     char err[LIVE_ERROR_MAX];
