@@ -447,12 +447,13 @@ def wrk_errors(r):
 
 
 def cmd_reload(args):
-    """Catalog reloads under load (SPEC 9): wrk with CONNECTIONS keep-alive
-    connections while RELOADS reloads alternate two catalog files of the same
-    size, each a rename over PRODUCTS_FILE then SIGHUP, the next one once
-    product_search_reloads_total counted the last; wrk stops one second after
-    the last. Then the same load for the same time without reloads. Resident
-    memory is sampled every 10 ms throughout."""
+    """Catalog reloads under load (SPEC 9), ROUNDS interleaved rounds: wrk
+    with CONNECTIONS keep-alive connections while RELOADS reloads alternate
+    two catalog files of the same size, each a rename over PRODUCTS_FILE then
+    SIGHUP, the next one once product_search_reloads_total counted the last;
+    wrk stops one second after the last. Then the same load for the same time
+    without reloads. Medians over the rounds; resident memory is sampled
+    every 10 ms throughout."""
     with tempfile.TemporaryDirectory(prefix="bench-reload-") as tmp:
         files = []
         for name in ("a", "b"):
@@ -498,39 +499,49 @@ def cmd_reload(args):
 
             sampler = threading.Thread(target=sample)
             sampler.start()
-            wrk_stop = threading.Event()
-            reload_times = []
+            reload_times, rounds = [], []
+            done = 0
+            # Interleaved rounds, each RELOADS reloads under load, then the same
+            # load for as long without: on a shared machine the two halves of a
+            # round see the same neighbours, and medians settle the rest.
+            for _ in range(args.rounds):
+                wrk_stop = threading.Event()
+                first = done
 
-            def reloader():
-                try:
-                    time.sleep(1)
-                    for i in range(args.reloads):
-                        tmp_path = served + ".tmp"
-                        shutil.copyfile(files[(i + 1) % 2], tmp_path)
-                        os.rename(tmp_path, served)
-                        t0 = time.monotonic()
-                        proc.send_signal(signal.SIGHUP)
-                        while metric_value(args.port, "product_search_reloads_total") < i + 1:
-                            if time.monotonic() - t0 > 120:
-                                raise BenchError(f"reload {i + 1} did not finish in 120 s")
-                            time.sleep(0.05)
-                        reload_times.append(round(time.monotonic() - t0, 3))
-                    time.sleep(1)
-                finally:
-                    wrk_stop.set()
+                def reloader(first=first, wrk_stop=wrk_stop):
+                    try:
+                        time.sleep(1)
+                        for i in range(first, first + args.reloads):
+                            tmp_path = served + ".tmp"
+                            shutil.copyfile(files[(i + 1) % 2], tmp_path)
+                            os.rename(tmp_path, served)
+                            t0 = time.monotonic()
+                            proc.send_signal(signal.SIGHUP)
+                            while metric_value(args.port,
+                                               "product_search_reloads_total") < i + 1:
+                                if time.monotonic() - t0 > 120:
+                                    raise BenchError(f"reload {i + 1} did not finish in 120 s")
+                                time.sleep(0.05)
+                            reload_times.append(round(time.monotonic() - t0, 3))
+                        time.sleep(1)
+                    finally:
+                        wrk_stop.set()
 
-            t_start = time.monotonic()
-            worker = threading.Thread(target=reloader)
-            worker.start()
-            with_reloads = run_wrk(args, 600, wrk_stop)
-            worker.join()
-            elapsed = time.monotonic() - t_start
+                t_start = time.monotonic()
+                worker = threading.Thread(target=reloader)
+                worker.start()
+                with_reloads = run_wrk(args, 600, wrk_stop)
+                worker.join()
+                elapsed = time.monotonic() - t_start
+                done += args.reloads
+                if len(reload_times) != done:
+                    raise BenchError(f"{len(reload_times)} of {done} reloads finished")
+                without = run_wrk(args, max(1, round(elapsed)))
+                rounds.append({"seconds": round(elapsed, 1), "with_reloads": with_reloads,
+                               "without_reloads": without})
             sampling.set()
             sampler.join()
-            if len(reload_times) != args.reloads:
-                raise BenchError(f"{len(reload_times)} of {args.reloads} reloads finished")
             failures = metric_value(args.port, "product_search_reload_failures_total")
-            without = run_wrk(args, max(1, round(elapsed)))
             hwm_kb = vm_hwm_kb(proc.pid)
         finally:
             if proc.poll() is None:
@@ -545,16 +556,30 @@ def cmd_reload(args):
                 if ev.get("event") == "reload" and "catalog" in ev:
                     switches.append(ev)
     peak_kb = max(kb for _, kb in samples) if samples else 0
-    p99_ratio = with_reloads["p99_us"] / max(1, without["p99_us"])
+
+    def median_of(key, field):
+        return statistics.median(r[key][field] for r in rounds)
+
+    p99_ratio = median_of("with_reloads", "p99_us") / max(1, median_of("without_reloads", "p99_us"))
     out = {
         "products": args.products, "connections": args.connections,
-        "reloads": args.reloads, "reload_failures": int(failures),
+        "reloads": args.reloads * args.rounds, "rounds": args.rounds,
+        "reload_failures": int(failures),
         "reload_wall_s": reload_times,
         "reload_load_ms": [ev.get("load_ms") for ev in switches],
         "switch_wait_ms": [ev.get("switch_wait_ms") for ev in switches],
-        "seconds": round(elapsed, 1),
-        "with_reloads": with_reloads, "without_reloads": without,
-        "errors": wrk_errors(with_reloads) + wrk_errors(without),
+        "seconds": round(sum(r["seconds"] for r in rounds), 1),
+        "round_figures": rounds,
+        "with_reloads": {f: median_of("with_reloads", f) for f in
+                         ("requests", "duration_us", "p50_us", "p99_us", "p999_us",
+                          "latency_max_us")},
+        "without_reloads": {f: median_of("without_reloads", f) for f in
+                            ("requests", "duration_us", "p50_us", "p99_us", "p999_us",
+                             "latency_max_us")},
+        "p99_each_round": [[r["with_reloads"]["p99_us"], r["without_reloads"]["p99_us"]]
+                           for r in rounds],
+        "errors": sum(wrk_errors(r["with_reloads"]) + wrk_errors(r["without_reloads"])
+                      for r in rounds),
         "p99_ratio": round(p99_ratio, 2),
         "rss_steady_kb": steady_kb, "rss_peak_kb": peak_kb,
         "rss_at_switch_kb": max((ev.get("rss_both_kb", 0) for ev in switches), default=0),
@@ -741,6 +766,7 @@ def main():
     reload.add_argument("--reloads", type=int, default=10)
     reload.add_argument("--connections", type=int, default=50)
     reload.add_argument("--warmup", type=float, default=2.0)
+    reload.add_argument("--rounds", type=int, default=3)
     reload.add_argument("--lua", required=True, help="bench/search.lua")
     reload.add_argument("--server-cpu", type=int, default=-1)
     reload.add_argument("--client-cpu", type=int, default=-1)

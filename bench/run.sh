@@ -21,9 +21,9 @@
 #             beside product-search's search_time_ns for the same queries
 #   reload    SPEC 9: RELOADS reloads (rename + SIGHUP) of a 100,000-product
 #             file alternating two contents, under wrk's CONNECTIONS
-#             connections, then the same load as long without reloads:
-#             errors and non-2xx, p99 of each, resident memory sampled every
-#             10 ms (peak against old + new)
+#             connections, then the same load as long without reloads, ROUNDS
+#             times: errors and non-2xx, median p99 of each, resident memory
+#             sampled every 10 ms (peak against old + new)
 #   readiness SPEC 9: a whole-catalog start at READINESS_PRODUCTS products
 #             with requests from its first moment (8 clients on the features
 #             mix, /health every 10 ms): every search answer must be 503 or
@@ -542,9 +542,9 @@ fi
 # --- 7b. Reloads under load, readiness from the first moment -----------
 RELOAD=null
 if has_phase reload; then
-    echo "bench: $RELOADS reloads of a 100,000-product file under $CONNECTIONS connections, then the same load without"
+    echo "bench: $ROUNDS x ($RELOADS reloads of a 100,000-product file under $CONNECTIONS connections, then the same load without)"
     port=$(free_port)
-    RELOAD=$("$PY" "$ROOT/bench/measure.py" reload --reloads "$RELOADS" \
+    RELOAD=$("$PY" "$ROOT/bench/measure.py" reload --reloads "$RELOADS" --rounds "$ROUNDS" \
         --connections "$CONNECTIONS" --warmup "$WARMUP" --lua "$ROOT/bench/search.lua" \
         --server-cpu "$SERVER_CPU" --client-cpu "$CLIENT_CPU" "$port" -- "$SERVER") ||
         RELOAD='{"error":"failed"}'
