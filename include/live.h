@@ -48,7 +48,7 @@ struct live_gen {
  * live_gen_index() or search_start_builder()), else a bounded one, built
  * now. Returns it (live_gen_destroy() frees it), or NULL with one line in err
  * (LIVE_ERROR_MAX bytes). */
-struct live_gen *live_gen_load(const struct live_source *src, char *err);
+struct live_gen *live_gen_create(const struct live_source *src, char *err);
 
 /* Builds what g's engine still needs before it answers at full speed (a
  * whole-catalog engine's index) on the calling thread; nothing for a

@@ -28,7 +28,7 @@ static void stamp(struct live_gen *g)
     snprintf(g->loaded_at + n, sizeof(g->loaded_at) - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
-struct live_gen *live_gen_load(const struct live_source *src, char *err)
+struct live_gen *live_gen_create(const struct live_source *src, char *err)
 {
     uint64_t t0 = clock_ns();
     struct live_gen *g = calloc(1, sizeof(*g));

@@ -223,7 +223,7 @@ int main(int argc, char **argv)
     struct reload reloader;
     bool serving = false, reloading = false;
     struct live_source src = {cfg.products_file, cfg.product_count, cfg.scan_limit};
-    struct live_gen *g = live_gen_load(&src, err);
+    struct live_gen *g = live_gen_create(&src, err);
     if (g == NULL && src.products_file[0] == '\0') {
         log_error("catalog", err);
         return 1;

@@ -91,7 +91,7 @@ int reload_run(struct reload *r)
     struct catalog_file_id tried;
     catalog_file_stat(r->src.products_file, &tried);
     uint64_t t0 = clock_ns();
-    struct live_gen *g = live_gen_load(&r->src, err);
+    struct live_gen *g = live_gen_create(&r->src, err);
     if (g == NULL)
         goto failed;
     if (!set_building(r, &g->engine)) {

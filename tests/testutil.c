@@ -299,7 +299,7 @@ void tu_daemon_start(struct tu_daemon *d, const char *conn_timeout_s, const char
     char load_err[LIVE_ERROR_MAX];
     ck_assert_int_eq(config_parse(&d->cfg, 11, argv, err), 0);
     struct live_source src = {NULL, d->cfg.product_count, d->cfg.scan_limit};
-    d->gen = live_gen_load(&src, load_err);
+    d->gen = live_gen_create(&src, load_err);
     ck_assert_msg(d->gen != NULL, "%s", load_err);
     live_init(&d->served, d->gen);
     metrics_init(&d->metrics, d->gen->cat.count, HTTP_ROUTE_NAMES, HTTP_ROUTE_COUNT);
