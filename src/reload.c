@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -147,17 +148,31 @@ failed:
 }
 
 enum {
-    RELOAD_NICE = 10, /* the reloader's nice value: ~10 % of a CPU the workers need */
+    RELOAD_NICE = 19, /* the reloader's nice value where SCHED_IDLE is refused */
 };
 
-/* The reloader thread: waits for a request, the next check or the stop.
- * It runs at a lower priority than the threads that answer requests (nice
- * is per thread on Linux): on a CPU the workers keep busy, a reload takes
- * longer instead of making answers wait behind its parsing and indexing. */
+/* Makes the calling thread yield to every thread that answers requests: a
+ * SCHED_IDLE thread runs on CPU time the workers leave idle, and a worker
+ * that wakes preempts it at once. At an equal share (or even at nice 10,
+ * about a tenth), the reload's parsing and indexing held the CPU for whole
+ * scheduler slices, a few milliseconds each, and the requests queued behind
+ * them: p99 went from 0.7 ms to 4 ms on a core pinned at full load, as a
+ * plain busy loop at nice 10 on that core also makes it. The price: on a
+ * CPU kept busy all the time a reload waits for idle moments (about 0.3 %
+ * of the CPU is still guaranteed to it), while the old catalog serves. */
+static void yield_to_workers(void)
+{
+    struct sched_param sp = {0};
+    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) != 0)
+        setpriority(PRIO_PROCESS, (id_t)gettid(), RELOAD_NICE); /* nice is per thread on Linux */
+}
+
+/* The reloader thread: waits for a request, the next check or the stop,
+ * at the lowest priority (yield_to_workers). */
 static void *run(void *arg)
 {
     struct reload *r = arg;
-    setpriority(PRIO_PROCESS, (id_t)gettid(), RELOAD_NICE);
+    yield_to_workers();
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     next.tv_sec += r->every_s;
