@@ -10,26 +10,31 @@ WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wformat=2 -Wvla
 HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 HARDEN_LD := -pie -Wl,-z,relro,-z,now
-PKGS      := libmicrohttpd libcjson libdivsufsort
+PKGS      := libmicrohttpd libcjson libdivsufsort libxxhash
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -lcjson -ldivsufsort)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -lcjson -ldivsufsort -lxxhash)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-# make SANITIZER=address,undefined test
+# make SANITIZER=address,undefined test; make SANITIZER=thread test SUITE=reload
 # One build directory per sanitizer setting (build/san-address_undefined,
 # build/san-thread, ...), so switching settings never links stale objects.
+# The sanitizer flags are a variable of their own, added to every compile and
+# link: `make SANITIZER=thread CFLAGS=...` (as CI runs it) overrides CFLAGS
+# on the command line, which used to drop them from the compiles, so only the
+# runtime was linked in and nothing was instrumented (ThreadSanitizer then
+# reports races it cannot see the synchronisation of).
 comma := ,
 ifneq ($(SANITIZER),)
-  CFLAGS  += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
-  LDFLAGS += -fsanitize=$(SANITIZER)
-  BUILD   := build/san-$(subst $(comma),_,$(strip $(SANITIZER)))
+  SAN_FLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+  BUILD     := build/san-$(subst $(comma),_,$(strip $(SANITIZER)))
 else
-  BUILD   := build/obj
+  SAN_FLAGS :=
+  BUILD     := build/obj
 endif
 
 ALL_CFLAGS = $(WARN) $(HARDEN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude \
              -DPRODUCT_SEARCH_VERSION='"$(VERSION)"' -DPRODUCT_SEARCH_REVISION='"$(REVISION)"' \
-             $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+             $(PKG_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -MMD -MP
 LIBS       = $(PKG_LIBS) -lroaring -lpthread -lm # CRoaring ships no .pc on Debian 12
 
 ifeq ($(V),1)
@@ -62,7 +67,7 @@ all: $(PROG_BUILT)
 
 $(PROG_BUILT): $(BUILD)/main.o $(LIB_OBJ)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LIBS)
 
 $(BUILD)/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -79,7 +84,7 @@ $(BUILD)/tests/%.o: tests/%.c
 
 $(TEST_BIN): $(TEST_OBJ) $(LIB_OBJ)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LIBS) $(CHECK_LIBS)
 
 # Installs what is missing (Debian/Ubuntu), builds, serves 100,000 products on :8080.
 # Ctrl-C reaches make too: the server drains and exits 0, make then exits 130.

@@ -6,7 +6,8 @@
 # BENCH_SMOKE=1: every contender (product-search, the libmicrohttpd ceiling,
 # nginx) under wrk for a few seconds, plus the time-to-ready, full-scan and
 # scaling phases, and the whole-catalog phases (query mixes, whole catalog at 100k
-# and 1M products, worst queries, SQLite FTS5 trigram). Fails only when a
+# and 1M products, worst queries, SQLite FTS5 trigram), and SPEC 9's (2 reloads
+# under load, readiness from the first moment at 100k products). Fails only when a
 # contender answers with errors (socket errors or non-2xx), crashes, or does
 # not start, or when FTS5 and product-search disagree on an answer; never on
 # timing figures.

@@ -5,7 +5,7 @@
  *
  *   make && cc -O2 -Iinclude $(pkg-config --cflags libdivsufsort) -o build/index_bench \
  *       bench/index_bench.c $(find build/obj -maxdepth 1 -name '*.o' ! -name main.o) \
- *       $(pkg-config --libs libmicrohttpd libcjson libdivsufsort) -lroaring -lpthread -lm
+ *       $(pkg-config --libs libmicrohttpd libcjson libdivsufsort libxxhash) -lroaring -lpthread -lm
  *   build/index_bench [products or a catalog file] [passes] [mixes: "0,1,2,3" = text, features,
  *                                              relevance, 4 fields+highlight]
  *                     [paths file: its first 10,000 request paths (bench/mixes.py's

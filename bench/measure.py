@@ -22,6 +22,13 @@ Subcommands, each printing one JSON object on stdout:
                     catalog files (issue 9): export the generated catalog of
                     each size as JSON Lines, start the server on it several
                     times; its logged load_ms and its peak resident memory
+  reload PORT -- SERVER
+                    reloads under load (SPEC 9): wrk while reloads alternate
+                    two catalog files, then the same load without reloads;
+                    errors, p99 of each, resident memory sampled every 10 ms
+  readiness PORT -- CMD
+                    requests from the first moment of a whole-catalog start:
+                    every search answer 503 or under 50 ms of server time
 
 Exit status: 0 ok, 1 when the server misbehaves (crash, non-200, wrong
 answer), 2 on bad usage. Standard library only; run with /usr/bin/python3.
@@ -31,11 +38,14 @@ import argparse
 import http.client
 import json
 import os
+import shutil
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -270,8 +280,10 @@ def cmd_catalog(args):
             file_bytes = os.path.getsize(path)
             loads, peaks = [], []
             for run in range(args.runs):
+                # SCAN_LIMIT=100: the scan-window load this phase has always
+                # measured (a file alone is now searched whole, and indexed)
                 env = dict(os.environ, PRODUCTS_FILE=path, PORT=str(args.port),
-                           BIND="127.0.0.1", THREADS="1")
+                           BIND="127.0.0.1", THREADS="1", SCAN_LIMIT="100")
                 proc = subprocess.Popen(args.command, stdout=subprocess.PIPE,
                                         env=env)
                 try:
@@ -380,6 +392,331 @@ def cmd_mix_compare(args):
     return 0
 
 
+def vm_rss_kb(pid):
+    """Resident memory of a live process now, from /proc (0 once gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def metric_value(port, name):
+    """The value of an unlabelled metric on /metrics."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", "/metrics")
+        body = conn.getresponse().read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+    for line in body.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise BenchError(f"/metrics has no {name}")
+
+
+def wrk_result(text):
+    """The BENCH_RESULT object bench/search.lua's done() printed."""
+    for line in text.splitlines():
+        if line.startswith("BENCH_RESULT "):
+            return json.loads(line[len("BENCH_RESULT "):])
+    raise BenchError(f"wrk gave no BENCH_RESULT line: {text[-500:]!r}")
+
+
+def run_wrk(args, seconds, stop_event=None):
+    """wrk with bench/search.lua on the client CPU for `seconds`, or until
+    stop_event is set (then SIGINT: wrk stops and prints its summary)."""
+    cmd = (["taskset", "-c", str(args.client_cpu)] if args.client_cpu >= 0 else []) + \
+        ["wrk", "-t1", f"-c{args.connections}", "--timeout", "5s", "-s", args.lua,
+         f"-d{int(seconds) if stop_event is None else 3600}s",
+         f"http://127.0.0.1:{args.port}"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    if stop_event is not None:
+        stop_event.wait()
+        proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=seconds + 120)
+    return wrk_result(out)
+
+
+def wrk_errors(r):
+    return sum(v for k, v in r.items() if k.startswith("errors_"))
+
+
+def cmd_reload(args):
+    """Catalog reloads under load (SPEC 9), ROUNDS interleaved rounds: wrk
+    with CONNECTIONS keep-alive connections while RELOADS reloads alternate
+    two catalog files of the same size, each a rename over PRODUCTS_FILE then
+    SIGHUP, the next one once product_search_reloads_total counted the last;
+    wrk stops one second after the last. Then the same load for the same time
+    without reloads. Medians over the rounds; resident memory is sampled
+    every 10 ms throughout."""
+    with tempfile.TemporaryDirectory(prefix="bench-reload-") as tmp:
+        files = []
+        for name in ("a", "b"):
+            path = os.path.join(tmp, f"{name}.jsonl")
+            with open(path, "wb") as out:
+                exported = subprocess.run(
+                    args.command + ["--export-catalog"], stdout=out, check=False,
+                    env=dict(os.environ, PRODUCT_COUNT=str(args.products)), timeout=300)
+            if exported.returncode != 0:
+                raise BenchError(f"--export-catalog: exit status {exported.returncode}")
+            if name == "b":  # the same size, other content (every description)
+                with open(path, encoding="utf-8") as f:
+                    text = f.read().replace("item by", "product by")
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(text)
+            files.append(path)
+        served = os.path.join(tmp, "catalog.jsonl")
+        shutil.copyfile(files[0], served)
+        log_path = os.path.join(tmp, "server.log")
+        env = dict(os.environ, PRODUCTS_FILE=served, PORT=str(args.port),
+                   BIND="127.0.0.1", THREADS="1")
+        cmd = (["taskset", "-c", str(args.server_cpu)] if args.server_cpu >= 0 else []) + \
+            args.command
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            deadline = time.monotonic() + 120
+            while not health_ok(args.port):
+                if proc.poll() is not None:
+                    raise BenchError(f"server exited with status {proc.returncode}")
+                if time.monotonic() > deadline:
+                    raise BenchError("no 200 on /health within 120 s")
+                time.sleep(0.01)
+            run_wrk(args, args.warmup)
+            steady_kb = vm_rss_kb(proc.pid)
+            samples = []
+            sampling = threading.Event()
+
+            def sample():
+                while not sampling.is_set():
+                    samples.append((time.monotonic(), vm_rss_kb(proc.pid)))
+                    time.sleep(0.01)
+
+            sampler = threading.Thread(target=sample)
+            sampler.start()
+            reload_times, rounds = [], []
+            done = 0
+            # Interleaved rounds, each RELOADS reloads under load, then the same
+            # load for as long without: on a shared machine the two halves of a
+            # round see the same neighbours, and medians settle the rest.
+            for _ in range(args.rounds):
+                wrk_stop = threading.Event()
+                first = done
+
+                def reloader(first=first, wrk_stop=wrk_stop):
+                    try:
+                        time.sleep(1)
+                        for i in range(first, first + args.reloads):
+                            tmp_path = served + ".tmp"
+                            shutil.copyfile(files[(i + 1) % 2], tmp_path)
+                            os.rename(tmp_path, served)
+                            t0 = time.monotonic()
+                            proc.send_signal(signal.SIGHUP)
+                            while metric_value(args.port,
+                                               "product_search_reloads_total") < i + 1:
+                                if time.monotonic() - t0 > 120:
+                                    raise BenchError(f"reload {i + 1} did not finish in 120 s")
+                                time.sleep(0.05)
+                            reload_times.append(round(time.monotonic() - t0, 3))
+                        time.sleep(1)
+                    finally:
+                        wrk_stop.set()
+
+                t_start = time.monotonic()
+                worker = threading.Thread(target=reloader)
+                worker.start()
+                with_reloads = run_wrk(args, 600, wrk_stop)
+                worker.join()
+                elapsed = time.monotonic() - t_start
+                done += args.reloads
+                if len(reload_times) != done:
+                    raise BenchError(f"{len(reload_times)} of {done} reloads finished")
+                without = run_wrk(args, max(1, round(elapsed)))
+                rounds.append({"seconds": round(elapsed, 1), "with_reloads": with_reloads,
+                               "without_reloads": without})
+            sampling.set()
+            sampler.join()
+            failures = metric_value(args.port, "product_search_reload_failures_total")
+            hwm_kb = vm_hwm_kb(proc.pid)
+        finally:
+            if proc.poll() is None:
+                stop(proc, "reload server")
+        switches = []
+        with open(log_path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    continue
+                if ev.get("event") == "reload" and "catalog" in ev:
+                    switches.append(ev)
+    peak_kb = max(kb for _, kb in samples) if samples else 0
+
+    def median_of(key, field):
+        return statistics.median(r[key][field] for r in rounds)
+
+    p99_ratio = median_of("with_reloads", "p99_us") / max(1, median_of("without_reloads", "p99_us"))
+    out = {
+        "products": args.products, "connections": args.connections,
+        "reloads": args.reloads * args.rounds, "rounds": args.rounds,
+        "reload_failures": int(failures),
+        "reload_wall_s": reload_times,
+        "reload_load_ms": [ev.get("load_ms") for ev in switches],
+        "switch_wait_ms": [ev.get("switch_wait_ms") for ev in switches],
+        "seconds": round(sum(r["seconds"] for r in rounds), 1),
+        "round_figures": rounds,
+        "with_reloads": {f: median_of("with_reloads", f) for f in
+                         ("requests", "duration_us", "p50_us", "p99_us", "p999_us",
+                          "latency_max_us")},
+        "without_reloads": {f: median_of("without_reloads", f) for f in
+                            ("requests", "duration_us", "p50_us", "p99_us", "p999_us",
+                             "latency_max_us")},
+        "p99_each_round": [[r["with_reloads"]["p99_us"], r["without_reloads"]["p99_us"]]
+                           for r in rounds],
+        "errors": sum(wrk_errors(r["with_reloads"]) + wrk_errors(r["without_reloads"])
+                      for r in rounds),
+        "p99_ratio": round(p99_ratio, 2),
+        "rss_steady_kb": steady_kb, "rss_peak_kb": peak_kb,
+        "rss_at_switch_kb": max((ev.get("rss_both_kb", 0) for ev in switches), default=0),
+        "rss_after_kb": [ev.get("rss_kb") for ev in switches],
+        "vmhwm_kb": hwm_kb,
+        # old + new: two catalogs of this size, each as resident as the one
+        # served at steady state (which also counts the process and its
+        # connections, so the bound is a little generous)
+        "rss_bound_kb": 2 * steady_kb,
+    }
+    out["ok"] = (out["errors"] == 0 and out["reload_failures"] == 0 and p99_ratio <= 2.0 and
+                 peak_kb <= out["rss_bound_kb"])
+    json.dump(out, sys.stdout)
+    return 0
+
+
+def cmd_readiness(args):
+    """Requests from the first moment (SPEC 9 readiness): the server starts
+    with ACCESS_LOG=on; CLIENTS threads connect as soon as it listens and
+    send the request paths of --paths (keep-alive), one more thread GETs
+    /health every 10 ms, until AFTER seconds past the first /health 200.
+    Every answer must be 503 or a search answered in under 50 ms of server
+    time (the access log's duration_us: first handler call to answer
+    queued)."""
+    with open(args.paths, encoding="utf-8") as f:
+        paths = [line.strip() for line in f if line.strip()]
+    with tempfile.TemporaryDirectory(prefix="bench-readiness-") as tmp:
+        log_path = os.path.join(tmp, "server.log")
+        env = dict(os.environ, PORT=str(args.port), BIND="127.0.0.1", ACCESS_LOG="on")
+        with open(log_path, "wb") as log:
+            start = time.monotonic()
+            proc = subprocess.Popen(args.command, stdout=log, stderr=subprocess.STDOUT,
+                                    env=env)
+        done = threading.Event()
+        ready_at = []
+        seen = {"client": [], "health": []}
+        lock = threading.Lock()
+
+        def connect():
+            while not done.is_set():
+                try:
+                    return http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
+                except OSError:
+                    time.sleep(0.001)
+            return None
+
+        def client(k, kind):
+            conn = None
+            i = k * 7919
+            while not done.is_set():
+                path = "/health" if kind == "health" else paths[i % len(paths)]
+                i += 1
+                try:
+                    if conn is None:
+                        conn = connect()
+                        if conn is None:
+                            return
+                    t0 = time.monotonic()
+                    conn.request("GET", path)
+                    resp = conn.getresponse()
+                    resp.read()
+                    took = time.monotonic() - t0
+                except (OSError, http.client.HTTPException):
+                    if conn is not None:
+                        conn.close()
+                    conn = None
+                    time.sleep(0.001)  # not listening yet
+                    continue
+                with lock:
+                    seen[kind].append((t0 - start, resp.status, took))
+                if kind == "health":
+                    if resp.status == 200 and not ready_at:
+                        ready_at.append(time.monotonic() - start)
+                    time.sleep(0.01)
+
+        threads = [threading.Thread(target=client, args=(k, "client"))
+                   for k in range(args.clients)]
+        threads.append(threading.Thread(target=client, args=(0, "health")))
+        for t in threads:
+            t.start()
+        try:
+            deadline = time.monotonic() + args.timeout
+            while not ready_at and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.01)
+            if ready_at:
+                time.sleep(args.after)
+        finally:
+            done.set()
+            for t in threads:
+                t.join()
+            if proc.poll() is None:
+                stop(proc, "readiness server")
+        if not ready_at:
+            raise BenchError(f"/health never answered 200 within {args.timeout} s")
+        access = []
+        with open(log_path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    continue
+                if ev.get("event") == "access":
+                    access.append(ev)
+    search = [a for a in access if a.get("path") == "/products/search"]
+    health = [a for a in access if a.get("path") == "/health"]
+    statuses = {}
+    for a in search:
+        statuses[str(a["status"])] = statuses.get(str(a["status"]), 0) + 1
+    before = [s for s in seen["client"] if s[0] < ready_at[0]]
+    ms = lambda us: round(us / 1000, 3)  # noqa: E731
+    durations = sorted(a["duration_us"] for a in search)
+    out = {
+        "command": " ".join(args.command),
+        "ready_ms": round(ready_at[0] * 1000, 1),
+        "first_answer_ms": round(min(s[0] for s in seen["client"]) * 1000, 1)
+        if seen["client"] else None,
+        "searches": len(search), "search_statuses": statuses,
+        "searches_before_ready": len(before),
+        "searches_before_ready_503": sum(1 for s in before if s[1] == 503),
+        "unexpected_statuses": sorted({a["status"] for a in search} - {200, 503}),
+        "max_server_ms": ms(durations[-1]) if durations else None,
+        "p99_server_ms": ms(durations[int(len(durations) * 0.99) - 1]) if durations else None,
+        "max_server_ms_200": ms(max((a["duration_us"] for a in search if a["status"] == 200),
+                                    default=0)),
+        "max_server_ms_503": ms(max((a["duration_us"] for a in search if a["status"] == 503),
+                                    default=0)),
+        "health_checks": len(health),
+        "max_health_server_ms": ms(max((a["duration_us"] for a in health), default=0)),
+        "max_health_client_ms": round(max((s[2] for s in seen["health"]), default=0) * 1000, 1),
+        "limit_ms": 50,
+    }
+    out["ok"] = (not out["unexpected_statuses"] and out["max_server_ms"] is not None and
+                 out["max_server_ms"] < 50)
+    json.dump(out, sys.stdout)
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -422,6 +759,27 @@ def main():
                          default=[100000, 1000000])
     catalog.add_argument("--runs", type=int, default=3)
     catalog.set_defaults(run=cmd_catalog)
+    reload = sub.add_parser("reload")
+    reload.add_argument("port", type=int)
+    reload.add_argument("command", nargs="+")
+    reload.add_argument("--products", type=int, default=100000)
+    reload.add_argument("--reloads", type=int, default=10)
+    reload.add_argument("--connections", type=int, default=50)
+    reload.add_argument("--warmup", type=float, default=2.0)
+    reload.add_argument("--rounds", type=int, default=3)
+    reload.add_argument("--lua", required=True, help="bench/search.lua")
+    reload.add_argument("--server-cpu", type=int, default=-1)
+    reload.add_argument("--client-cpu", type=int, default=-1)
+    reload.set_defaults(run=cmd_reload)
+    readiness = sub.add_parser("readiness")
+    readiness.add_argument("port", type=int)
+    readiness.add_argument("command", nargs="+")
+    readiness.add_argument("--paths", required=True, help="request paths, one a line")
+    readiness.add_argument("--clients", type=int, default=8)
+    readiness.add_argument("--after", type=float, default=3.0,
+                           help="seconds to go on after the first /health 200")
+    readiness.add_argument("--timeout", type=float, default=300.0)
+    readiness.set_defaults(run=cmd_readiness)
     args = parser.parse_args()
     try:
         return args.run(args)

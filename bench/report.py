@@ -483,6 +483,65 @@ def chart(order, main, meta, path):
     save_chart(fig, path)
 
 
+def reload_table(reload):
+    """SPEC 9: reloads under load, each figure against its target."""
+    w, wo = reload["with_reloads"], reload["without_reloads"]
+    rows = [
+        ("reloads done (rename + SIGHUP, alternating two contents)",
+         f"{reload['reloads']} of {reload['reloads']}, {reload['reload_failures']} refused",
+         "all", verdict(reload["reload_failures"] == 0)),
+        ("errors and non-2xx (both runs)", str(reload["errors"]), "0",
+         verdict(reload["errors"] == 0)),
+        ("requests/s with / without reloads",
+         f"{fmt_rps(w['requests'] * 1e6 / w['duration_us'])} / "
+         f"{fmt_rps(wo['requests'] * 1e6 / wo['duration_us'])}", "", ""),
+        ("p50 with / without reloads",
+         f"{fmt_ms(w['p50_us'] / 1000)} / {fmt_ms(wo['p50_us'] / 1000)}", "", ""),
+        ("p99 with / without reloads (medians of the rounds)",
+         f"{fmt_ms(w['p99_us'] / 1000)} / {fmt_ms(wo['p99_us'] / 1000)} "
+         f"({reload['p99_ratio']:.2f} x)", "at most 2 x",
+         verdict(reload["p99_ratio"] <= 2.0)),
+        ("p99 of each round, with / without reloads",
+         ", ".join(f"{a / 1000:.2f} / {b / 1000:.2f}" for a, b in reload["p99_each_round"])
+         + " ms", "", ""),
+        ("resident memory: one catalog served (steady, under load)",
+         fmt_mb(reload["rss_steady_kb"]), "", ""),
+        ("resident memory: peak during the reloads (sampled every 10 ms)",
+         fmt_mb(reload["rss_peak_kb"]), f"old + new: {fmt_mb(reload['rss_bound_kb'])}",
+         verdict(reload["rss_peak_kb"] <= reload["rss_bound_kb"])),
+        ("resident memory after each reload (old one freed)",
+         ", ".join(f"{kb / 1024:.0f}" for kb in reload["rss_after_kb"]) + " MiB", "", ""),
+        ("reload time, rename to switch (s)",
+         ", ".join(f"{t:.2f}" for t in reload["reload_wall_s"]), "", ""),
+    ]
+    lines = ["| figure | measured | target | verdict |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return lines
+
+
+def readiness_table(r):
+    """SPEC 9: requests from the first moment of a whole-catalog start."""
+    statuses = ", ".join(f"{n:,} x {code}" for code, n in sorted(r["search_statuses"].items()))
+    rows = [
+        ("ready (first /health 200) after spawn", fmt_ms(r["ready_ms"]), "", ""),
+        ("searches answered (status)", f"{r['searches']:,} ({statuses})",
+         "200 or 503 only", verdict(not r["unexpected_statuses"])),
+        ("searches before ready: 503 of them",
+         f"{r['searches_before_ready_503']:,} of {r['searches_before_ready']:,}", "", ""),
+        ("server time of a search, max (p99)",
+         f"{fmt_ms(r['max_server_ms'])} ({fmt_ms(r['p99_server_ms'])})", "under 50 ms",
+         verdict(r["max_server_ms"] is not None and r["max_server_ms"] < 50)),
+        ("server time, max of 503 / of 200 answers",
+         f"{fmt_ms(r['max_server_ms_503'])} / {fmt_ms(r['max_server_ms_200'])}", "", ""),
+        ("/health checks: server time max, client time max",
+         f"{r['health_checks']:,}: {fmt_ms(r['max_health_server_ms'])}, "
+         f"{fmt_ms(r['max_health_client_ms'])}", "", ""),
+    ]
+    lines = ["| figure | measured | target | verdict |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return lines
+
+
 def load_json_arg(text):
     """A JSON object given on the command line, or None for 'null'."""
     value = json.loads(text)
@@ -502,6 +561,8 @@ def main():
                         help="worst single queries, by catalog size")
     parser.add_argument("--fts5", default="null", help="measure.py mix-compare")
     parser.add_argument("--tenm", default="null", help="10,000,000 products")
+    parser.add_argument("--reload", default="null", help="measure.py reload")
+    parser.add_argument("--readiness", default="null", help="measure.py readiness")
     parser.add_argument("--name", default="results", help="output file stem")
     parser.add_argument("--meta", default="{}")
     parser.add_argument("--notes", help="file of warnings, one a line")
@@ -518,6 +579,8 @@ def main():
     worst = load_json_arg(args.worst)
     fts5 = load_json_arg(args.fts5)
     tenm = load_json_arg(args.tenm)
+    reload = load_json_arg(args.reload)
+    readiness = load_json_arg(args.readiness)
     meta = load_json_arg(args.meta) or {}
     spec6 = meta.get("spec6")
     notes = []
@@ -553,12 +616,20 @@ def main():
             problems.append(f"{where}: {f['errors']} errors "
                             f"({f['non2xx']} of them non-2xx)")
     measured = [("ready", ready), ("scan", scan), ("catalog", catalog),
-                ("fts5", fts5), ("10M", tenm), ("10M queries", (tenm or {}).get("queries"))]
+                ("fts5", fts5), ("10M", tenm), ("10M queries", (tenm or {}).get("queries")),
+                ("reload", reload), ("readiness", readiness)]
     measured += [(f"ready at {k} products", v) for k, v in (ready_whole or {}).items()]
     measured += [(f"worst queries at {k} products", v) for k, v in (worst or {}).items()]
     for name, value in measured:
         if value is not None and "error" in value:
             problems.append(f"{name} measurement: {value['error']}")
+    if reload and "error" not in reload and reload["errors"]:
+        problems.append(f"reload: {reload['errors']} errors or non-2xx answers under load")
+    if reload and "error" not in reload and reload["reload_failures"]:
+        problems.append(f"reload: {reload['reload_failures']} reloads refused")
+    if readiness and "error" not in readiness and readiness["unexpected_statuses"]:
+        problems.append("readiness: search answers other than 200 and 503: "
+                        f"{readiness['unexpected_statuses']}")
     if fts5 and fts5.get("answers_differ"):
         problems.append(f"fts5: {fts5['answers_differ']} queries where FTS5 and "
                         "product-search disagree on total_found or ids, e.g. "
@@ -658,6 +729,25 @@ def main():
         md += ["", "## 10,000,000 products (`BENCH_10M=1`, `SCAN_LIMIT=0`, "
                "one start; then the first text-mix queries one at a time)", ""] + \
             tenm_table(tenm)
+    if reload and "error" not in reload:
+        md += ["", f"## Reloads under load (`PRODUCTS_FILE` of {reload['products']:,} "
+               f"products, {reload['connections']} connections)", "",
+               f"The server (`THREADS=1`, CPU 0, whole catalog) under `wrk` (CPU 1, "
+               f"`bench/search.lua`) while {reload['reloads'] // reload['rounds']} "
+               "reloads alternate two files of the same size (a copy renamed over "
+               "the catalog, then SIGHUP; the next once "
+               "`product_search_reloads_total` counted the last), then the same load "
+               f"for as long without reloads; {reload['rounds']} such rounds, "
+               f"{reload['seconds']} s of load with reloads in all, medians. Old + new "
+               "is twice the resident memory of one catalog served under the same "
+               "load.", ""] + reload_table(reload)
+    if readiness and "error" not in readiness:
+        md += ["", "## Readiness: requests from the first moment", "",
+               f"`{readiness['command']}` with `ACCESS_LOG=on`; 8 clients send the "
+               "features mix over keep-alive connections as soon as the server "
+               "listens, another GETs `/health` every 10 ms, until 3 s after the "
+               "first `/health` 200. Server time is the access log's `duration_us` "
+               "(first handler call to answer queued).", ""] + readiness_table(readiness)
     if scale_runs:
         md += ["", "## Scaling: `THREADS=2`, no pinning, `wrk -t2`, one run each",
                ""] + scale_table(order, scale_runs)
@@ -676,7 +766,8 @@ def main():
         json.dump({"meta": meta, "main": main, "ready": ready, "scan": scan,
                    "catalog": catalog, "mixes": mixes, "phases": phases,
                    "ready_whole": ready_whole, "worst": worst, "fts5": fts5,
-                   "tenm": tenm, "runs": runs, "notes": notes,
+                   "tenm": tenm, "reload": reload, "readiness": readiness,
+                   "runs": runs, "notes": notes,
                    "problems": problems}, f, indent=1)
         f.write("\n")
     if order:
@@ -704,6 +795,11 @@ def main():
                         f"{fts5['answers_differ']}:"] + fts5_table(fts5))
     if tenm:
         printed.append(tenm_table(tenm))
+    if reload and "error" not in reload:
+        printed.append(["Reloads under load:"] + reload_table(reload))
+    if readiness and "error" not in readiness:
+        printed.append(["Readiness, requests from the first moment:"] +
+                       readiness_table(readiness))
     if scale_runs:
         printed.append(scale_table(order, scale_runs))
     for table in printed:

@@ -23,6 +23,15 @@
 #             100,000 and 1,000,000 products (SCAN_LIMIT=0)
 #   fts5      the text mix in-process on SQLite FTS5 trigram (bench/fts5.c)
 #             beside product-search's search_time_ns for the same queries
+#   reload    SPEC 9: RELOADS reloads (rename + SIGHUP) of a 100,000-product
+#             file alternating two contents, under wrk's CONNECTIONS
+#             connections, then the same load as long without reloads, ROUNDS
+#             times: errors and non-2xx, median p99 of each, resident memory
+#             sampled every 10 ms (peak against old + new)
+#   readiness SPEC 9: a whole-catalog start at READINESS_PRODUCTS products
+#             with requests from its first moment (8 clients on the features
+#             mix, /health every 10 ms): every search answer must be 503 or
+#             under 50 ms of server time (ACCESS_LOG's duration_us)
 # BENCH_10M=1 runs only the 10,000,000-product measurement (ready, index
 # build, peak memory, search_time over the text mix, one query at a time)
 # and writes results-10m.*.
@@ -46,8 +55,11 @@
 #   CATALOG_RUNS=3      loads of each catalog file, for the median load time
 #   RESULTS_DIR=bench/results
 #   BENCH_NETNS=off     stay on the host's loopback (no private namespace)
-#   PHASES="main ready scan catalog features whole relevance typo worst fts5 scale"
+#   PHASES="main ready scan catalog features whole relevance typo worst fts5 scale
+#           reload readiness"
 #                       the phases to run, a subset of these
+#   RELOADS=10          reloads in the reload phase
+#   READINESS_PRODUCTS=1000000   catalog size of the readiness phase
 #   MIX_SEED=7          seed of the whole-catalog query mixes
 #   FTS5_QUERIES=10000  queries of the text mix in the FTS5 comparison
 #   INDEX_TIMEOUT=120   seconds to wait for product_search_index_ready 1 on
@@ -72,15 +84,18 @@ if [[ ${BENCH_SMOKE:-0} == 1 ]]; then
     : "${DURATION:=2}" "${WARMUP:=1}" "${ROUNDS:=1}" "${READY_RUNS:=2}"
     : "${SCAN_REQUESTS:=10}" "${RESULTS_DIR:=$ROOT/bench/results/tmp}"
     : "${CATALOG_SIZES:=100000}" "${CATALOG_RUNS:=1}" "${FTS5_QUERIES:=200}"
+    : "${RELOADS:=2}" "${READINESS_PRODUCTS:=100000}"
 else
     : "${DURATION:=10}" "${WARMUP:=2}" "${ROUNDS:=3}" "${READY_RUNS:=7}"
     : "${SCAN_REQUESTS:=200}" "${RESULTS_DIR:=$ROOT/bench/results}"
     : "${CATALOG_SIZES:=100000,1000000}" "${CATALOG_RUNS:=3}" "${FTS5_QUERIES:=10000}"
+    : "${RELOADS:=10}" "${READINESS_PRODUCTS:=1000000}"
 fi
 : "${CONNECTIONS:=50}" "${SCALE_CONNECTIONS:=50 500 2000}"
 : "${CONTENDERS:=product-search ceiling nginx}"
 : "${MIX_SEED:=7}" "${INDEX_TIMEOUT:=120}" "${BENCH_10M:=0}" "${TENM_QUERIES:=1000}"
-ALL_PHASES="main ready scan catalog features whole relevance typo worst fts5 scale"
+#   PHASES="main ready scan catalog features whole relevance typo worst fts5 scale
+#           reload readiness"
 if [[ $BENCH_10M == 1 ]]; then
     PHASES=10m REPORT_NAME=results-10m
 else
@@ -91,14 +106,14 @@ fi
 # The server's own settings (the configuration) must not leak in from the
 # caller's environment: each start below sets what it needs explicitly.
 unset PORT BIND THREADS PRODUCT_COUNT SCAN_LIMIT MAX_RESULTS CONN_LIMIT \
-    CONN_TIMEOUT_S DRAIN_S ACCESS_LOG PRODUCTS_FILE
+    CONN_TIMEOUT_S DRAIN_S ACCESS_LOG PRODUCTS_FILE RELOAD_S
 
 [[ $CATALOG_SIZES =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] ||
     die "CATALOG_SIZES must be a comma-separated list of product counts, got '$CATALOG_SIZES'"
 [[ $BENCH_10M =~ ^[01]$ ]] || die "BENCH_10M must be 0 or 1, got '$BENCH_10M'"
 [[ $MIX_SEED =~ ^[0-9]+$ ]] || die "MIX_SEED must be a non-negative integer, got '$MIX_SEED'"
 for setting in DURATION WARMUP ROUNDS READY_RUNS SCAN_REQUESTS CONNECTIONS CATALOG_RUNS \
-    FTS5_QUERIES INDEX_TIMEOUT TENM_QUERIES; do
+    FTS5_QUERIES INDEX_TIMEOUT TENM_QUERIES RELOADS READINESS_PRODUCTS; do
     [[ ${!setting} =~ ^[1-9][0-9]*$ ]] ||
         die "$setting must be a positive integer, got '${!setting}'"
 done
@@ -123,7 +138,8 @@ done
 has_phase() { [[ " $PHASES " == *" $1 "* ]]; }
 # The whole-catalog phases measure product-search against the ceiling.
 if has_phase features || has_phase whole || has_phase relevance || has_phase typo ||
-    has_phase worst || has_phase fts5 || has_phase 10m; then
+    has_phase worst || has_phase fts5 || has_phase 10m || has_phase reload ||
+    has_phase readiness; then
     has_contender product-search ||
         die "PHASES '$PHASES' measure product-search: add it to CONTENDERS"
 fi
@@ -389,6 +405,9 @@ if has_phase features || has_phase whole || has_phase relevance || has_phase typ
     mix_sizes+=(100000)
 fi
 if has_phase whole || has_phase relevance || has_phase typo; then mix_sizes+=(1000000); fi
+if has_phase readiness && [[ " ${mix_sizes[*]} " != *" $READINESS_PRODUCTS "* ]]; then
+    mix_sizes+=("$READINESS_PRODUCTS")
+fi
 if has_phase 10m; then mix_sizes+=(10000000); fi
 for size in "${mix_sizes[@]}"; do
     echo "bench: whole-catalog query mixes for $size products (seed $MIX_SEED)"
@@ -554,6 +573,26 @@ if has_phase fts5; then
     fi
 fi
 
+# --- 7b. Reloads under load, readiness from the first moment -----------
+RELOAD=null
+if has_phase reload; then
+    echo "bench: $ROUNDS x ($RELOADS reloads of a 100,000-product file under $CONNECTIONS connections, then the same load without)"
+    port=$(free_port)
+    RELOAD=$("$PY" "$ROOT/bench/measure.py" reload --reloads "$RELOADS" --rounds "$ROUNDS" \
+        --connections "$CONNECTIONS" --warmup "$WARMUP" --lua "$ROOT/bench/search.lua" \
+        --server-cpu "$SERVER_CPU" --client-cpu "$CLIENT_CPU" "$port" -- "$SERVER") ||
+        RELOAD='{"error":"failed"}'
+fi
+READINESS=null
+if has_phase readiness; then
+    echo "bench: requests from the first moment of a whole-catalog start, $READINESS_PRODUCTS products"
+    port=$(free_port)
+    READINESS=$(taskset -c "$CLIENT_CPU" "$PY" "$ROOT/bench/measure.py" readiness \
+        --paths "$WORK/mix-$READINESS_PRODUCTS.features.paths" --timeout "$INDEX_TIMEOUT" \
+        "$port" -- taskset -c "$SERVER_CPU" env THREADS=1 SCAN_LIMIT=0 \
+        PRODUCT_COUNT="$READINESS_PRODUCTS" "$SERVER") || READINESS='{"error":"failed"}'
+fi
+
 # --- 8. Scaling: THREADS=2, no pinning ------------------------------------
 if has_phase scale; then
     for conns in $SCALE_CONNECTIONS; do
@@ -607,7 +646,8 @@ EXTRA=$("$PY" -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sy
 mkdir -p "$RESULTS_DIR"
 "$PY" "$ROOT/bench/report.py" --runs "$RUNS" --ready "$READY" --scan "$SCAN" \
     --catalog "$CATALOG" --mixes "$MIXES" --ready-whole "$READY_WHOLE" \
-    --worst "$WORST" --fts5 "$FTS5" --tenm "$TENM" --name "$REPORT_NAME" \
+    --worst "$WORST" --fts5 "$FTS5" --tenm "$TENM" --reload "$RELOAD" \
+    --readiness "$READINESS" --name "$REPORT_NAME" \
     --meta "$EXTRA" --notes "$WORK/notes.txt" --out "$RESULTS_DIR"
 exit
 }

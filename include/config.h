@@ -28,13 +28,15 @@ struct config {
     char bind[64];             /* BIND: listen address, IPv4 or IPv6 literal */
     unsigned threads;          /* THREADS: worker threads */
     size_t product_count;      /* PRODUCT_COUNT: generated catalog size */
-    size_t scan_limit;         /* SCAN_LIMIT: products checked per search, 0 = all */
+    size_t scan_limit;         /* SCAN_LIMIT: products checked per search, 0 = all
+                                * (default 100, 0 with a catalog file) */
     unsigned max_results;      /* MAX_RESULTS: default limit */
     unsigned conn_limit;       /* CONN_LIMIT: open connections at most */
     unsigned conn_timeout_s;   /* CONN_TIMEOUT_S: idle connection timeout */
     unsigned drain_s;          /* DRAIN_S: seconds of 503 health before closing */
     bool access_log;           /* ACCESS_LOG: one JSON line per request */
     char products_file[4096];  /* PRODUCTS_FILE: catalog file, "" = generate */
+    unsigned reload_s;         /* RELOAD_S: seconds between checks of the catalog file, 0 = off */
     /* --import-csv and its column mapping (catalog_csv.h): flags only, no variables */
     char import_csv[4096];                        /* --import-csv: the CSV file */
     char csv_id[CONFIG_CSV_COLUMN_MAX];           /* --csv-id: id column ("id") */

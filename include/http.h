@@ -5,18 +5,17 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "catalog.h"
 #include "config.h"
 #include "http_reply.h"
 #include "http_watch.h"
+#include "live.h"
 #include "metrics.h"
 #include "routes.h"
-#include "search.h"
 
 struct MHD_Daemon;
 
-/* A running server; the catalog, engine and metrics are borrowed and must
- * outlive it. */
+/* A running server; the catalog being served (live) and the metrics are
+ * borrowed and must outlive it. */
 struct http_server {
     struct MHD_Daemon *daemon;   /* the libmicrohttpd daemon */
     const struct config *cfg;    /* settings in force */
@@ -34,8 +33,8 @@ struct http_server {
  * connection opening or of the previous answer on it; past that its
  * connection is closed, so a client trickling bytes cannot hold its slot.
  * Returns 0, or -1 with a reason in err (CONFIG_ERROR_MAX bytes). */
-int http_server_start(struct http_server *s, const struct config *cfg, const struct catalog *cat,
-                      const struct search *search, struct metrics *metrics, char *err);
+int http_server_start(struct http_server *s, const struct config *cfg, struct live *live,
+                      struct metrics *metrics, char *err);
 
 /* From now on /health answers 503 {"status":"draining"}. */
 void http_server_drain(struct http_server *s);

@@ -60,6 +60,17 @@ enum MHD_Result http_reply_canned(const struct exchange *ex, enum http_canned wh
 enum MHD_Result http_reply_body(const struct exchange *ex, unsigned status, char *body,
                                 size_t len, const char *type);
 
+/* One more header on a built answer. */
+struct http_header {
+    const char *name;  /* field name */
+    const char *value; /* field value */
+};
+
+/* http_reply_body() with n more headers (extra) on the answer. */
+enum MHD_Result http_reply_body_with(const struct exchange *ex, unsigned status, char *body,
+                                     size_t len, const char *type,
+                                     const struct http_header *extra, size_t n);
+
 /* Queues status with the JSON error {"error":code,"message":message}. */
 enum MHD_Result http_reply_error(const struct exchange *ex, unsigned status, const char *code,
                                  const char *message);

@@ -21,6 +21,10 @@ void log_error(const char *event, const char *message);
 void log_access(const char *method, const char *path, unsigned status, size_t bytes,
                 uint64_t duration_ns);
 
+/* A field of /proc/self/status in kB (VmRSS, VmHWM), as log lines report
+ * memory; -1 when it cannot be read. */
+long log_proc_kb(const char *field);
+
 /* Writes the current UTC time as 2026-01-02T03:04:05.678Z into buf (32 bytes). */
 void log_timestamp(char *buf);
 

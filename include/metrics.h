@@ -3,6 +3,7 @@
 #define PRODUCT_SEARCH_METRICS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,9 +21,14 @@ struct metrics {
     const char *const *route_names;                  /* label of each route */
     size_t nroutes;                                  /* routes counted (at most METRICS_ROUTES) */
     atomic_int_fast64_t in_flight;                        /* requests being answered */
-    size_t products;                                      /* products loaded */
+    atomic_size_t products;                               /* products in the catalog served */
     atomic_int index_ready;                               /* 1 once the whole-catalog index answers */
     atomic_uint_fast64_t index_build_ns;                  /* time the index took to build */
+    atomic_uint_fast64_t catalog_version;                 /* the catalog's version (48 bits) */
+    atomic_int_fast64_t catalog_loaded_ms;                /* when it was loaded, Unix ms */
+    atomic_uint_fast64_t catalog_load_ns;                 /* how long loading it took */
+    atomic_uint_fast64_t reloads;                         /* reloads that switched catalogs */
+    atomic_uint_fast64_t reload_failures;                 /* reloads refused (old catalog kept) */
 };
 
 /* Prepares m (caller-owned) for a catalog of products and the nroutes
@@ -33,6 +39,15 @@ void metrics_init(struct metrics *m, size_t products, const char *const *routes,
 
 /* The whole-catalog index is built (in build_ns) and answers from now on. */
 void metrics_index_ready(struct metrics *m, uint64_t build_ns);
+
+/* The catalog served from now on: products, its version (the number its
+ * hex version spells, 48 bits), when it was loaded (ms since the epoch) and
+ * how long that took. */
+void metrics_catalog(struct metrics *m, size_t products, uint64_t version, int64_t loaded_at_ms,
+                     uint64_t load_ns);
+
+/* A reload ended: switched to a new catalog (ok), or refused. */
+void metrics_reload(struct metrics *m, bool ok);
 
 /* A request started (in_flight + 1). */
 void metrics_begin(struct metrics *m);

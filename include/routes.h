@@ -7,17 +7,18 @@
 
 #include <microhttpd.h>
 
-#include "catalog.h"
 #include "config.h"
 #include "http_reply.h"
+#include "live.h"
 #include "metrics.h"
-#include "search.h"
+
+/* The header naming the catalog an answer came from (its version). */
+#define ROUTES_VERSION_HEADER "X-Catalog-Version"
 
 /* What the handlers read; everything borrowed, outliving the server. */
 struct routes {
     const struct config *cfg;      /* MAX_RESULTS, SCAN_LIMIT */
-    const struct catalog *cat;     /* products answered by id and rendered */
-    const struct search *search;   /* the engine searches go to */
+    struct live *live;             /* the catalog and engine each request holds */
     struct metrics *metrics;       /* rendered by /metrics */
     const atomic_bool *draining;   /* /health answers 503 once true */
 };

@@ -53,6 +53,16 @@ int search_build_index(struct search *s);
  * start. */
 int search_start_builder(struct search *s, search_ready_fn ready, void *ctx);
 
+/* True when search_run() answers windows covering the catalog from a fast
+ * path: a bounded engine always, a whole-catalog one once its index is
+ * published (until then it would run the reference, which takes seconds at
+ * 1,000,000 products). Safe from many threads. */
+bool search_ready(const struct search *s);
+
+/* Asks a build running on another thread to give up at its next step; it
+ * then returns -1 and the engine stays as it was. Safe from any thread. */
+void search_stop(struct search *s);
+
 /* Answers req over the window of the first min(scan_limit, count) products
  * (scan_limit 0 = all): the whole-catalog index when it is published and the
  * window covers the catalog, the reference while a whole-catalog engine

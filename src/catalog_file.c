@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <xxhash.h>
 
 #include "text.h"
 
@@ -118,18 +121,6 @@ static struct span next_member(const char **cur, const char *end)
         p = skip_string(p, end);
     p = skip_ws(p, end);
     if (p < end && *p == ':')
-        p = skip_ws(p + 1, end);
-    const char *e = skip_value(p, end);
-    *cur = e;
-    return (struct span){p, (size_t)(e - p)};
-}
-
-/* Steps over the next element of an array whose text *cur is inside (just
- * after '[' or after the previous element); returns it. */
-static struct span next_element(const char **cur, const char *end)
-{
-    const char *p = skip_ws(*cur, end);
-    if (p < end && *p == ',')
         p = skip_ws(p + 1, end);
     const char *e = skip_value(p, end);
     *cur = e;
@@ -369,48 +360,149 @@ static int add_record(struct catalog *cat, const cJSON *obj, struct span rec,
     return 0;
 }
 
-/* Line and column (1-based) of offset pos in buf. */
-static void locate(const char *buf, size_t pos, size_t *line, size_t *col)
+/* A window on the file being read, for the array format: the bytes from the
+ * first one still needed (the record being parsed) up to the last one read.
+ * Positions are file offsets, so that they survive the buffer moving. */
+struct reader {
+    FILE *f;       /* the file */
+    char *buf;     /* bytes [off, off + len) of the file */
+    size_t len;    /* bytes held */
+    size_t cap;    /* bytes allocated */
+    size_t off;    /* file offset of buf[0] */
+    size_t keep;   /* file offset of the first byte still needed */
+    bool eof;      /* the file has no more bytes */
+    int error;     /* errno of a failed read, ENOMEM when the buffer cannot grow */
+};
+
+enum {
+    READ_CHUNK = 64 * 1024, /* bytes asked of the file at a time */
+};
+
+/* Reads more of the file so that position pos is held. Returns false at the
+ * end of the file or on an error (r->error). */
+static bool fill(struct reader *r, size_t pos)
 {
+    while (!r->eof && r->error == 0 && pos >= r->off + r->len) {
+        size_t drop = r->keep - r->off;
+        if (drop > 0 && drop >= r->len / 2) { /* bytes no longer needed go first */
+            memmove(r->buf, r->buf + drop, r->len - drop);
+            r->len -= drop;
+            r->off += drop;
+        }
+        if (r->cap - r->len < READ_CHUNK) {
+            size_t cap = r->cap ? r->cap * 2 : 4 * READ_CHUNK;
+            char *grown = realloc(r->buf, cap);
+            if (grown == NULL) {
+                r->error = ENOMEM;
+                break;
+            }
+            r->buf = grown;
+            r->cap = cap;
+        }
+        size_t n = fread(r->buf + r->len, 1, r->cap - r->len, r->f);
+        r->len += n;
+        if (n == 0) {
+            if (ferror(r->f))
+                r->error = errno ? errno : EIO;
+            r->eof = true;
+        }
+    }
+    return pos < r->off + r->len;
+}
+
+/* True when position pos is held (read now if need be). */
+static inline bool have(struct reader *r, size_t pos)
+{
+    return pos < r->off + r->len || fill(r, pos);
+}
+
+/* The byte at position pos, which have() said is held. */
+static inline unsigned char at(const struct reader *r, size_t pos)
+{
+    return (unsigned char)r->buf[pos - r->off];
+}
+
+/* The first position from pos on that is not white space (as cJSON skips
+ * it: every byte up to 0x20); the end of the file if none. */
+static size_t skip_blank(struct reader *r, size_t pos)
+{
+    while (have(r, pos) && at(r, pos) <= 0x20)
+        pos++;
+    return pos;
+}
+
+/* One past the end of the JSON value that starts at pos (held), found by
+ * its brackets and quotes alone (what is inside is cJSON's to judge): an
+ * object or an array up to its matching bracket, a string up to its closing
+ * quote, anything else up to the next delimiter. A value the file cuts short
+ * ends where the file does. Reads as much of the file as the value needs. */
+static size_t value_end(struct reader *r, size_t pos)
+{
+    unsigned char c = at(r, pos);
+    size_t p = pos;
+    if (c == '{' || c == '[') {
+        size_t depth = 0;
+        bool in_string = false;
+        for (; have(r, p); p++) {
+            c = at(r, p);
+            if (in_string) {
+                if (c == '\\')
+                    p++;
+                else if (c == '"')
+                    in_string = false;
+            } else if (c == '"') {
+                in_string = true;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if ((c == '}' || c == ']') && --depth == 0) {
+                return p + 1;
+            }
+        }
+    } else if (c == '"') {
+        for (p++; have(r, p); p++) {
+            c = at(r, p);
+            if (c == '\\')
+                p++;
+            else if (c == '"')
+                return p + 1;
+        }
+    } else {
+        while (have(r, p) && at(r, p) > 0x20 && !strchr(",:]}[{\"", at(r, p)))
+            p++;
+        return p > pos ? p : pos + 1;
+    }
+    return r->off + r->len; /* the file ended inside the value */
+}
+
+/* Line and column (1-based) of file offset pos, counted by reading the file
+ * again from its start: only for an error line, so its cost never matters. */
+static void locate(FILE *f, size_t pos, size_t *line, size_t *col)
+{
+    char chunk[8192];
+    size_t done = 0;
     *line = 1;
     *col = 1;
-    for (size_t i = 0; i < pos; i++) {
-        if (buf[i] == '\n')
-            (*line)++, *col = 1;
-        else
-            (*col)++;
+    while (done < pos) {
+        size_t want = pos - done < sizeof(chunk) ? pos - done : sizeof(chunk);
+        ssize_t n = pread(fileno(f), chunk, want, (off_t)done);
+        if (n <= 0)
+            break;
+        for (ssize_t i = 0; i < n; i++) {
+            if (chunk[i] == '\n')
+                (*line)++, *col = 1;
+            else
+                (*col)++;
+        }
+        done += (size_t)n;
     }
 }
 
-/* The record of an array file that the byte at pos belongs to: 1-based, 0
- * when pos is before the first element or after the closing bracket. */
-static size_t record_at(const char *buf, size_t len, size_t pos)
+/* The error line of malformed JSON at file offset pos, inside record (0:
+ * outside any record). Returns -1. */
+static int fail_syntax(char *err, FILE *f, const char *path, size_t record, size_t pos)
 {
-    const char *end = buf + len, *at = buf + pos;
-    const char *cur = skip_ws(buf, end);
-    size_t record = 0;
-    if (cur >= end || *cur != '[')
-        return 0;
-    cur++;
-    for (;;) {
-        const char *p = skip_ws(cur, end);
-        if (p < end && *p == ',')
-            p = skip_ws(p + 1, end);
-        if (p >= at || p >= end)
-            return record;
-        if (*p == ']')
-            return 0;
-        record++;
-        cur = skip_value(p, end);
-        if (cur > at)
-            return record;
-    }
-}
-
-static void fail_syntax(char *err, const char *path, const char *buf, size_t len, size_t pos)
-{
-    size_t line, col, record = record_at(buf, len, pos);
-    locate(buf, pos, &line, &col);
+    size_t line, col;
+    locate(f, pos, &line, &col);
     if (record > 0)
         snprintf(err, CATALOG_FILE_ERROR_MAX,
                  "PRODUCTS_FILE %s: record %zu: malformed JSON at line %zu, column %zu", path,
@@ -420,60 +512,91 @@ static void fail_syntax(char *err, const char *path, const char *buf, size_t len
                  "PRODUCTS_FILE %s: malformed JSON at line %zu, column %zu (outside any "
                  "record)",
                  path, line, col);
+    return -1;
 }
 
-/* The whole file is one JSON array: parsed as one tree (arrays are for small
- * catalogs; large ones should be JSON Lines). */
+/* Parses the record whose text is [start, end) of the file (held) and adds
+ * it. Returns 0, or -1 with err set. */
+static int parse_element(struct catalog *cat, struct reader *r, size_t start, size_t end,
+                         const struct origin *o, char *err)
+{
+    const char *text = r->buf + (start - r->off), *stop = NULL;
+    size_t len = end - start;
+    cJSON *obj = cJSON_ParseWithLengthOpts(text, len, &stop, 0);
+    if (obj == NULL || stop != text + len) {
+        cJSON_Delete(obj);
+        size_t at_pos = stop != NULL && stop >= text ? start + (size_t)(stop - text) : start;
+        return fail_syntax(err, r->f, o->path, o->record, at_pos);
+    }
+    int ret = add_record(cat, obj, (struct span){text, len}, o, err);
+    cJSON_Delete(obj);
+    return ret;
+}
+
+/* The file is one JSON array of records, parsed one record at a time as the
+ * JSON Lines format is: a small scanner finds each element's bytes by its
+ * brackets and quotes, cJSON parses that element alone, and its bytes are
+ * dropped once it is added. The memory is the catalog plus the largest
+ * record, not a tree of the whole file (which took 8 times the file's size). */
 static int load_array(struct catalog *cat, FILE *f, const char *path, char *err)
 {
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (cap - len < 65536) {
-            cap = cap ? cap * 2 : 1 << 20;
-            char *grown = realloc(buf, cap);
-            if (grown == NULL) {
-                free(buf);
-                snprintf(err, CATALOG_FILE_ERROR_MAX, "PRODUCTS_FILE %s: out of memory", path);
-                return -1;
-            }
-            buf = grown;
-        }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    buf[len] = '\0';
-    if (ferror(f)) {
-        snprintf(err, CATALOG_FILE_ERROR_MAX, "PRODUCTS_FILE %s: read error: %s", path,
-                 strerror(errno));
-        free(buf);
-        return -1;
-    }
-    const char *end = NULL;
-    /* The length counts the terminator: cJSON checks for it within the length. */
-    cJSON *root = cJSON_ParseWithLengthOpts(buf, len + 1, &end, 1);
-    int ret = -1;
-    if (root == NULL) {
-        fail_syntax(err, path, buf, len, end ? (size_t)(end - buf) : 0);
-        goto out;
-    }
-    if (!cJSON_IsArray(root)) {
-        snprintf(err, CATALOG_FILE_ERROR_MAX, "PRODUCTS_FILE %s: expected a JSON array", path);
-        goto out;
-    }
+    struct reader r = {f, NULL, 0, 0, 0, 0, false, 0};
     struct origin o = {path, 0, 0};
-    const char *cur = skip_ws(buf, buf + len) + 1; /* just after the '[' */
-    for (const cJSON *item = root->child; item != NULL; item = item->next) {
-        o.record++;
-        if (add_record(cat, item, next_element(&cur, buf + len), &o, err) != 0)
+    int ret = -1;
+    size_t pos = skip_blank(&r, 0);
+    if (!have(&r, pos) || at(&r, pos) != '[') { /* the caller saw a '[': the file changed */
+        fail_syntax(err, f, path, 0, pos);
+        goto out;
+    }
+    pos = skip_blank(&r, pos + 1);
+    if (have(&r, pos) && at(&r, pos) == ']') {
+        pos++;
+    } else {
+        for (;;) {
+            o.record++;
+            if (!have(&r, pos)) { /* the file ends where a record should start */
+                fail_syntax(err, f, path, o.record, pos);
+                goto out;
+            }
+            r.keep = pos;
+            size_t end = value_end(&r, pos);
+            if (r.error != 0)
+                break;
+            if (parse_element(cat, &r, pos, end, &o, err) != 0)
+                goto out;
+            pos = skip_blank(&r, end);
+            r.keep = pos;
+            if (have(&r, pos) && at(&r, pos) == ']') {
+                pos++;
+                break;
+            }
+            if (!have(&r, pos) || at(&r, pos) != ',') { /* neither ',' nor ']' */
+                fail_syntax(err, f, path, o.record + 1, pos);
+                goto out;
+            }
+            pos = skip_blank(&r, pos + 1);
+        }
+    }
+    if (r.error == 0) {
+        r.keep = pos;
+        pos = skip_blank(&r, pos);
+        if (have(&r, pos)) {
+            fail_syntax(err, f, path, 0, pos);
             goto out;
+        }
+    }
+    if (r.error == ENOMEM) {
+        snprintf(err, CATALOG_FILE_ERROR_MAX, "PRODUCTS_FILE %s: out of memory", path);
+        goto out;
+    }
+    if (r.error != 0) {
+        snprintf(err, CATALOG_FILE_ERROR_MAX, "PRODUCTS_FILE %s: read error: %s", path,
+                 strerror(r.error));
+        goto out;
     }
     ret = 0;
 out:
-    cJSON_Delete(root);
-    free(buf);
+    free(r.buf);
     return ret;
 }
 
@@ -609,23 +732,130 @@ static int sort_unique(struct catalog *cat, const char *path, bool lines, char *
     return ret;
 }
 
-int catalog_load_file(struct catalog *cat, const char *path, char *err)
+static void identify(const struct stat *st, struct catalog_file_id *id)
 {
-    catalog_init(cat);
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
+    memset(id, 0, sizeof(*id));
+    id->exists = true;
+    id->dev = (uint64_t)st->st_dev;
+    id->ino = (uint64_t)st->st_ino;
+    id->size = (uint64_t)st->st_size;
+    id->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+void catalog_file_stat(const char *path, struct catalog_file_id *id)
+{
+    struct stat st;
+    if (stat(path, &st) == 0)
+        identify(&st, id);
+    else
+        memset(id, 0, sizeof(*id));
+}
+
+bool catalog_file_same(const struct catalog_file_id *a, const struct catalog_file_id *b)
+{
+    return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
+           a->size == b->size && a->mtime_ns == b->mtime_ns;
+}
+
+/* What a file that is not a regular one is, for the error line. */
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return "is a directory";
+    if (S_ISFIFO(mode))
+        return "is a FIFO (named pipe)";
+    if (S_ISCHR(mode))
+        return "is a character device";
+    if (S_ISBLK(mode))
+        return "is a block device";
+    if (S_ISSOCK(mode))
+        return "is a socket";
+    return "is not a regular file";
+}
+
+/* Opens path for reading, refusing what is not a regular file before
+ * reading a byte of it: a FIFO would block the start-up until a writer came
+ * (O_NONBLOCK makes the open itself return at once), /dev/zero would be read
+ * for ever. Returns the stream with its fstat() in st, or NULL with err set. */
+static FILE *open_regular(const char *path, struct stat *st, char *err)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         snprintf(err, CATALOG_FILE_ERROR_MAX, "PRODUCTS_FILE %s: cannot open: %s", path,
                  strerror(errno));
-        return -1;
+        return NULL;
     }
-    struct stat st;
-    int ret = -1;
-    bool lines = false;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (fstat(fd, st) != 0) {
+        snprintf(err, CATALOG_FILE_ERROR_MAX, "PRODUCTS_FILE %s: cannot stat: %s", path,
+                 strerror(errno));
+        goto error;
+    }
+    if (!S_ISREG(st->st_mode)) {
         snprintf(err, CATALOG_FILE_ERROR_MAX,
-                 "PRODUCTS_FILE %s: is a directory, expected a JSON or JSON Lines file", path);
+                 "PRODUCTS_FILE %s: %s, expected a JSON or JSON Lines file", path,
+                 file_kind(st->st_mode));
+        goto error;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    FILE *f = NULL;
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0 ||
+        (f = fdopen(fd, "r")) == NULL) {
+        snprintf(err, CATALOG_FILE_ERROR_MAX, "PRODUCTS_FILE %s: cannot open: %s", path,
+                 strerror(errno));
+        goto error;
+    }
+    return f;
+error:
+    close(fd);
+    return NULL;
+}
+
+/* XXH3-64 of the first size bytes of f's file, read again with pread(2).
+ * Returns 0, or -1 with err set. */
+static int hash_file(FILE *f, const char *path, uint64_t size, uint64_t *hash, char *err)
+{
+    enum { CHUNK = 1 << 20 };
+    char *buf = malloc(CHUNK);
+    XXH3_state_t *h = XXH3_createState();
+    int ret = -1;
+    if (buf == NULL || h == NULL || XXH3_64bits_reset(h) != XXH_OK) {
+        snprintf(err, CATALOG_FILE_ERROR_MAX, "PRODUCTS_FILE %s: out of memory", path);
         goto out;
     }
+    for (uint64_t done = 0; done < size;) {
+        size_t want = size - done < CHUNK ? (size_t)(size - done) : CHUNK;
+        ssize_t n = pread(fileno(f), buf, want, (off_t)done);
+        if (n <= 0) {
+            snprintf(err, CATALOG_FILE_ERROR_MAX, "PRODUCTS_FILE %s: read error: %s", path,
+                     n < 0 ? strerror(errno) : "the file got shorter while being read");
+            goto out;
+        }
+        XXH3_64bits_update(h, buf, (size_t)n);
+        done += (uint64_t)n;
+    }
+    *hash = XXH3_64bits_digest(h);
+    ret = 0;
+out:
+    XXH3_freeState(h);
+    free(buf);
+    return ret;
+}
+
+int catalog_load_file(struct catalog *cat, const char *path, char *err)
+{
+    return catalog_file_load(cat, path, NULL, err);
+}
+
+int catalog_file_load(struct catalog *cat, const char *path, struct catalog_file_info *info,
+                      char *err)
+{
+    catalog_init(cat);
+    struct stat st, after;
+    FILE *f = open_regular(path, &st, err);
+    if (f == NULL)
+        return -1;
+    int ret = -1;
+    bool lines = false;
     int c;
     while ((c = getc(f)) == ' ' || c == '\t' || c == '\n' || c == '\r')
         ;
@@ -650,6 +880,22 @@ int catalog_load_file(struct catalog *cat, const char *path, char *err)
     }
     if (sort_unique(cat, path, lines, err) != 0)
         goto out;
+    if (info != NULL) {
+        identify(&st, &info->id);
+        if (hash_file(f, path, info->id.size, &info->hash, err) != 0)
+            goto out;
+        /* Written in place while it was read, the file may have mixed two
+         * versions: refused, so that a catalog is one file's content. */
+        if (fstat(fileno(f), &after) != 0 || after.st_size != st.st_size ||
+            after.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+            after.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
+            snprintf(err, CATALOG_FILE_ERROR_MAX,
+                     "PRODUCTS_FILE %s: changed while being read (write a new catalog to a "
+                     "temporary name, then rename it over the file)",
+                     path);
+            goto out;
+        }
+    }
     ret = 0;
 out:
     fclose(f);

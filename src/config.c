@@ -37,6 +37,7 @@ static const struct setting SETTINGS[] = {
     {"DRAIN_S", "--drain-s", UINT, 0, 3600, FIELD(drain_s)},
     {"ACCESS_LOG", "--access-log", BOOL, 0, 0, FIELD(access_log)},
     {"PRODUCTS_FILE", "--products-file", PATH, 0, 0, FIELD(products_file)},
+    {"RELOAD_S", "--reload-s", UINT, 0, 86400, FIELD(reload_s)},
 };
 
 const char *config_usage(void)
@@ -51,7 +52,8 @@ const char *config_usage(void)
            "  --bind ADDR          BIND            listen address (0.0.0.0)\n"
            "  --threads N          THREADS         worker threads (online CPUs)\n"
            "  --product-count N    PRODUCT_COUNT   generated products, 1..10000000 (100000)\n"
-           "  --scan-limit N       SCAN_LIMIT      products checked per search, 0 = all (100)\n"
+           "  --scan-limit N       SCAN_LIMIT      products checked per search, 0 = all\n"
+           "                                       (100; 0 with a catalog file)\n"
            "  --max-results N      MAX_RESULTS     default limit, 1..100 (20)\n"
            "  --conn-limit N       CONN_LIMIT      open connections at most (10000)\n"
            "  --conn-timeout-s N   CONN_TIMEOUT_S  idle connection timeout, seconds (30)\n"
@@ -62,6 +64,9 @@ const char *config_usage(void)
            "                                       false, no or 0 turn it off (lower case)\n"
            "  --products-file PATH PRODUCTS_FILE   load the catalog from a JSON or JSON\n"
            "                                       Lines file instead of generating it\n"
+           "  --reload-s N         RELOAD_S        seconds between checks of the catalog\n"
+           "                                       file (size, mtime, inode); a change\n"
+           "                                       reloads it; 0 = only on SIGHUP (0)\n"
            "\n"
            "  --export-catalog     write the catalog as JSON Lines to stdout and exit\n"
            "  --import-csv FILE    read a CSV file with a header row and write it to stdout\n"
@@ -273,10 +278,21 @@ static void set_defaults(struct config *cfg)
     strcpy(cfg->csv_brand, "brand");
     strcpy(cfg->csv_price, "price");
     cfg->csv_delimiter = ',';
+    cfg->reload_s = 0;
+}
+
+/* True when the catalog comes from a file, not from generation. */
+static bool file_source(const struct config *cfg)
+{
+    return cfg->products_file[0] != '\0';
 }
 
 /* Flags first, then the environment for the settings no flag gave: a flag
- * wins without its variable being read, so PORT=abc --port 9000 starts. */
+ * wins without its variable being read, so PORT=abc --port 9000 starts.
+ * SCAN_LIMIT's default depends on the source: a catalog file is searched
+ * whole (a user's file is meant to be found in, and 100 of 1,000 products
+ * would silently miss most of it); the generated catalog keeps the seed's
+ * 100. A SCAN_LIMIT given either way wins. */
 int config_parse(struct config *cfg, int argc, char **argv, char *err)
 {
     bool given[COUNT_OF(SETTINGS)] = {false};
@@ -334,12 +350,19 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err)
             return -1;
         given[s] = true;
     }
+    bool scan_limit_set = false;
     for (size_t i = 0; i < COUNT_OF(SETTINGS); i++) {
         const char *value = given[i] ? NULL : getenv(SETTINGS[i].env);
-        if (value != NULL && *value != '\0' &&
-            apply(cfg, &SETTINGS[i], value, "environment", err) != 0)
-            return -1;
+        if (value != NULL && *value != '\0') {
+            if (apply(cfg, &SETTINGS[i], value, "environment", err) != 0)
+                return -1;
+            given[i] = true;
+        }
+        if (SETTINGS[i].offset == FIELD(scan_limit))
+            scan_limit_set = given[i];
     }
+    if (!scan_limit_set && file_source(cfg))
+        cfg->scan_limit = 0;
     return 0;
 }
 

@@ -318,20 +318,23 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     }
 }
 
-int http_server_start(struct http_server *s, const struct config *cfg, const struct catalog *cat,
-                      const struct search *search, struct metrics *metrics, char *err)
+int http_server_start(struct http_server *s, const struct config *cfg, struct live *live,
+                      struct metrics *metrics, char *err)
 {
     memset(s, 0, sizeof(*s));
     s->cfg = cfg;
     s->metrics = metrics;
     atomic_init(&s->draining, false);
     atomic_init(&s->stopping, false);
-    s->routes = (struct routes){cfg, cat, search, metrics, &s->draining};
+    s->routes = (struct routes){cfg, live, metrics, &s->draining};
     unsigned conn_limit = fit_conn_limit(cfg, err);
     http_watch_init(&s->watch, conn_limit, cfg->conn_timeout_s);
     if (conn_limit == 0)
         goto error;
-    if (http_replies_init(&s->replies, cat->count) != 0) {
+    struct live_gen *g = live_acquire(live);
+    size_t products = g->cat.count;
+    live_release(g);
+    if (http_replies_init(&s->replies, products) != 0) {
         snprintf(err, CONFIG_ERROR_MAX, "out of memory building the constant answers");
         goto error;
     }

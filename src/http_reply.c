@@ -139,7 +139,20 @@ enum MHD_Result http_reply_canned(const struct exchange *ex, enum http_canned wh
 enum MHD_Result http_reply_body(const struct exchange *ex, unsigned status, char *body,
                                 size_t len, const char *type)
 {
+    return http_reply_body_with(ex, status, body, len, type, NULL, 0);
+}
+
+enum MHD_Result http_reply_body_with(const struct exchange *ex, unsigned status, char *body,
+                                     size_t len, const char *type,
+                                     const struct http_header *extra, size_t n)
+{
     struct MHD_Response *r = body ? response_take(body, len, type) : NULL;
+    for (size_t i = 0; r != NULL && i < n; i++) {
+        if (MHD_add_response_header(r, extra[i].name, extra[i].value) != MHD_YES) {
+            MHD_destroy_response(r);
+            r = NULL;
+        }
+    }
     if (r == NULL)
         return http_reply_canned(ex, HTTP_CANNED_INTERNAL);
     enum MHD_Result ret = answer(ex, status, r, len);

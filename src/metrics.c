@@ -20,7 +20,7 @@ static const uint64_t BOUNDS_NS[METRICS_BUCKET_COUNT] = {
 void metrics_init(struct metrics *m, size_t products, const char *const *routes, size_t nroutes)
 {
     memset(m, 0, sizeof(*m));
-    m->products = products;
+    atomic_init(&m->products, products);
     m->route_names = routes;
     m->nroutes = nroutes < METRICS_ROUTES ? nroutes : METRICS_ROUTES;
 }
@@ -29,6 +29,20 @@ void metrics_index_ready(struct metrics *m, uint64_t build_ns)
 {
     atomic_store_explicit(&m->index_build_ns, build_ns, memory_order_relaxed);
     atomic_store_explicit(&m->index_ready, 1, memory_order_release);
+}
+
+void metrics_catalog(struct metrics *m, size_t products, uint64_t version, int64_t loaded_at_ms,
+                     uint64_t load_ns)
+{
+    atomic_store_explicit(&m->products, products, memory_order_relaxed);
+    atomic_store_explicit(&m->catalog_version, version, memory_order_relaxed);
+    atomic_store_explicit(&m->catalog_loaded_ms, loaded_at_ms, memory_order_relaxed);
+    atomic_store_explicit(&m->catalog_load_ns, load_ns, memory_order_relaxed);
+}
+
+void metrics_reload(struct metrics *m, bool ok)
+{
+    atomic_fetch_add_explicit(ok ? &m->reloads : &m->reload_failures, 1, memory_order_relaxed);
 }
 
 void metrics_begin(struct metrics *m)
@@ -142,8 +156,27 @@ char *metrics_render(struct metrics *m, size_t *len)
     append(&t, "# HELP product_search_products_loaded Products in the catalog.\n"
                "# TYPE product_search_products_loaded gauge\n"
                "product_search_products_loaded %zu\n",
-           m->products);
-    append(&t, "# HELP product_search_index_ready 1 once the whole-catalog index answers searches, 0 while the scan does.\n"
+           atomic_load_explicit(&m->products, memory_order_relaxed));
+    append(&t, "# HELP product_search_catalog_info The catalog served: its version, the first 48 bits of the XXH3-64 hash of its file (or of the generated catalog's size), in hex.\n"
+               "# TYPE product_search_catalog_info gauge\n"
+               "product_search_catalog_info{version=\"%012" PRIxFAST64 "\"} 1\n"
+               "# HELP product_search_catalog_loaded_timestamp_seconds When the catalog served was loaded, Unix time.\n"
+               "# TYPE product_search_catalog_loaded_timestamp_seconds gauge\n"
+               "product_search_catalog_loaded_timestamp_seconds %.3f\n"
+               "# HELP product_search_catalog_load_seconds Time the catalog served took to load (a reload: and to index).\n"
+               "# TYPE product_search_catalog_load_seconds gauge\n"
+               "product_search_catalog_load_seconds %.6f\n"
+               "# HELP product_search_reloads_total Catalog reloads that switched to a new catalog.\n"
+               "# TYPE product_search_reloads_total counter\n"
+               "product_search_reloads_total %" PRIu64 "\n"
+               "# HELP product_search_reload_failures_total Catalog reloads refused (invalid or unreadable file, out of memory); the catalog served stayed.\n"
+               "# TYPE product_search_reload_failures_total counter\n"
+               "product_search_reload_failures_total %" PRIu64 "\n",
+           (uint_fast64_t)load(&m->catalog_version),
+           (double)atomic_load_explicit(&m->catalog_loaded_ms, memory_order_relaxed) / 1e3,
+           (double)load(&m->catalog_load_ns) / 1e9, load(&m->reloads),
+           load(&m->reload_failures));
+    append(&t, "# HELP product_search_index_ready 1 once the whole-catalog index answers searches; 0 while it is built (searches get 503) or when a bounded SCAN_LIMIT needs none.\n"
                "# TYPE product_search_index_ready gauge\n"
                "product_search_index_ready %d\n"
                "# HELP product_search_index_build_seconds Time the whole-catalog index took to build (0 until built).\n"

@@ -1,5 +1,6 @@
-/* routes: one handler per route: parameters in (query), the engine
- * (search), JSON out (render), handed to http_reply. */
+/* routes: one handler per route: parameters in (query), the catalog
+ * generation held for the request (live) and its engine (search), JSON out
+ * (render), handed to http_reply. */
 #include "routes.h"
 
 #include <inttypes.h>
@@ -7,11 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
+#include "catalog.h"
 #include "log.h"
 #include "query.h"
 #include "render.h"
+#include "search.h"
 
 static const char JSON_TYPE[] = "application/json";
+
+enum {
+    HEALTH_MAX = 160, /* the longest health body, with room to spare */
+};
 
 /* Gathers the URL's parameters for query_parse(), every one of them: a
  * filter or a duplicate past any count must not go unseen. */
@@ -29,8 +37,28 @@ static enum MHD_Result add_param(void *cls, enum MHD_ValueKind kind, const char 
     return MHD_YES;
 }
 
+/* The version header of an answer from generation g. */
+static struct http_header version_of(const struct live_gen *g)
+{
+    return (struct http_header){ROUTES_VERSION_HEADER, g->version};
+}
+
+/* 503 to a search while g's whole-catalog index is being built: the
+ * reference would answer, but at 1,000,000 products it takes seconds of a
+ * worker thread, so the request is refused at once instead, for a client or
+ * a load balancer to try again (/health says starting meanwhile). */
+static enum MHD_Result starting(const struct exchange *ex, const struct live_gen *g)
+{
+    size_t len;
+    char *body = render_error("starting",
+                              "the catalog is being indexed; retry in a moment", &len);
+    struct http_header extra[] = {version_of(g), {MHD_HTTP_HEADER_RETRY_AFTER, "1"}};
+    return http_reply_body_with(ex, MHD_HTTP_SERVICE_UNAVAILABLE, body, len, JSON_TYPE, extra,
+                                COUNT_OF(extra));
+}
+
 /* GET /products/search with its parameters: validate, search, render into
- * one buffer. */
+ * one buffer; the answer names the catalog it came from. */
 static enum MHD_Result search_with(const struct routes *r, const struct exchange *ex,
                                    const struct params *ps)
 {
@@ -38,16 +66,24 @@ static enum MHD_Result search_with(const struct routes *r, const struct exchange
     struct query_error qe;
     if (query_parse(ps->p, ps->n, r->cfg->max_results, &req, &qe) != 0)
         return http_reply_error(ex, MHD_HTTP_BAD_REQUEST, qe.code, qe.message);
+    struct live_gen *g = live_acquire(r->live);
+    enum MHD_Result ret;
     struct result res;
-    if (search_run(r->search, &req, r->cfg->scan_limit, &res) != 0) {
+    if (!search_ready(&g->engine)) {
+        ret = starting(ex, g);
+    } else if (search_run(&g->engine, &req, r->cfg->scan_limit, &res) != 0) {
         log_error("search", "out of memory answering a search");
-        return http_reply_canned(ex, HTTP_CANNED_INTERNAL);
+        ret = http_reply_canned(ex, HTTP_CANNED_INTERNAL);
+    } else {
+        size_t len;
+        char *body = render_search(&g->cat, &req, &res, &len);
+        if (body == NULL)
+            log_error("response", "out of memory building a search answer");
+        struct http_header extra = version_of(g);
+        ret = http_reply_body_with(ex, MHD_HTTP_OK, body, len, JSON_TYPE, &extra, 1);
     }
-    size_t len;
-    char *body = render_search(r->cat, &req, &res, &len);
-    if (body == NULL)
-        log_error("response", "out of memory building a search answer");
-    return http_reply_body(ex, MHD_HTTP_OK, body, len, JSON_TYPE);
+    live_release(g);
+    return ret;
 }
 
 /* GET /products/search: the parameters on the stack, or on the heap when
@@ -72,7 +108,8 @@ static enum MHD_Result search(const struct routes *r, const struct exchange *ex)
 }
 
 /* GET /products/{id}: one product from the whole catalog, whatever the
- * window a search checks. */
+ * window a search checks (a lookup is cheap, so it is answered while an
+ * index is being built too). */
 static enum MHD_Result product(const struct routes *r, const struct exchange *ex)
 {
     /* the decoded path; an absolute-form target keeps its scheme and host */
@@ -80,15 +117,57 @@ static enum MHD_Result product(const struct routes *r, const struct exchange *ex
     uint64_t id;
     if (query_parse_id(seg, strlen(seg), &id) != 0)
         return http_reply_canned(ex, HTTP_CANNED_BAD_ID);
-    long k = catalog_find(r->cat, id);
+    struct live_gen *g = live_acquire(r->live);
+    struct http_header extra = version_of(g);
+    long k = catalog_find(&g->cat, id);
+    size_t len;
+    char *body;
+    unsigned status = MHD_HTTP_OK;
     if (k < 0) {
         char msg[64];
         snprintf(msg, sizeof(msg), "no product has id %" PRIu64, id);
-        return http_reply_error(ex, MHD_HTTP_NOT_FOUND, "product_not_found", msg);
+        body = render_error("product_not_found", msg, &len);
+        status = MHD_HTTP_NOT_FOUND;
+    } else {
+        body = render_product(&g->cat, &g->cat.items[k], &len);
     }
-    size_t len;
-    char *body = render_product(r->cat, &r->cat->items[k], &len);
-    return http_reply_body(ex, MHD_HTTP_OK, body, len, JSON_TYPE);
+    enum MHD_Result ret = http_reply_body_with(ex, status, body, len, JSON_TYPE, &extra, 1);
+    live_release(g);
+    return ret;
+}
+
+/* GET /health: 503 draining once shutdown began; 503 starting until every
+ * search is answered from a fast path (a whole-catalog index is published);
+ * then 200. The body of the generated catalog is the seed's, byte for byte
+ * ({"status":"ok","products":N}); a catalog file's adds its version and
+ * when it was loaded, after those two fields, since a file can change under
+ * a running server. */
+static enum MHD_Result health(const struct routes *r, const struct exchange *ex)
+{
+    if (atomic_load(r->draining))
+        return http_reply_canned(ex, HTTP_CANNED_HEALTH_DRAINING);
+    struct live_gen *g = live_acquire(r->live);
+    struct http_header extra = version_of(g);
+    bool ready = search_ready(&g->engine);
+    char *body = malloc(HEALTH_MAX);
+    int len = -1;
+    if (body != NULL && !ready)
+        len = snprintf(body, HEALTH_MAX, "{\"status\":\"starting\"}");
+    else if (body != NULL && g->from_file)
+        len = snprintf(body, HEALTH_MAX,
+                       "{\"status\":\"ok\",\"products\":%zu,\"catalog\":\"%s\",\"loaded_at\":\"%s\"}",
+                       g->cat.count, g->version, g->loaded_at);
+    else if (body != NULL)
+        len = snprintf(body, HEALTH_MAX, "{\"status\":\"ok\",\"products\":%zu}", g->cat.count);
+    if (len < 0) {
+        free(body);
+        body = NULL;
+    }
+    enum MHD_Result ret =
+        http_reply_body_with(ex, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, body,
+                             len < 0 ? 0 : (size_t)len, JSON_TYPE, &extra, 1);
+    live_release(g);
+    return ret;
 }
 
 static enum MHD_Result metrics(const struct routes *r, const struct exchange *ex)
@@ -108,8 +187,7 @@ enum MHD_Result routes_answer(const struct routes *r, const struct exchange *ex)
     case HTTP_ROUTE_OPENAPI:
         return http_reply_canned(ex, HTTP_CANNED_OPENAPI);
     case HTTP_ROUTE_HEALTH:
-        return http_reply_canned(ex, atomic_load(r->draining) ? HTTP_CANNED_HEALTH_DRAINING
-                                                              : HTTP_CANNED_HEALTH_OK);
+        return health(r, ex);
     case HTTP_ROUTE_METRICS:
         return metrics(r, ex);
     default:

@@ -66,6 +66,16 @@ int search_start_builder(struct search *s, search_ready_fn ready, void *ctx)
     return 0;
 }
 
+bool search_ready(const struct search *s)
+{
+    return !s->whole || atomic_load_explicit(&s->index, memory_order_acquire) != NULL;
+}
+
+void search_stop(struct search *s)
+{
+    atomic_store(&s->stop, true);
+}
+
 int search_run(const struct search *s, const struct request *req, size_t scan_limit,
                struct result *out)
 {

@@ -725,9 +725,10 @@ static void *load(void *arg)
 START_TEST(sigterm_under_load_completes_in_flight_and_exits_0)
 {
     unsigned port;
-    /* full scans of 200,000 products make each request take a while */
+    /* searches over the whole index of 200,000 products, 100 products listed */
     pid_t pid = spawn(tu_tmp_path("abuse-term.log"), &port, "THREADS=2", "SCAN_LIMIT=0",
                       "PRODUCT_COUNT=200000", NULL);
+    ck_assert_int_eq(tu_wait_ready(port, 30000), 0); /* searches get 503 until indexed */
     atomic_bool halt = false;
     struct loader l[LOADERS];
     pthread_t th[LOADERS];

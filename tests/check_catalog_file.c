@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <xxhash.h>
 
 #include "catalog.h"
 #include "catalog_file.h"
@@ -332,6 +335,7 @@ START_TEST(awkward_strings_end_to_end)
     unsigned port;
     pid_t pid = tu_spawn_server(env, NULL, tu_tmp_path("check-file.log"), &port);
     ck_assert_int_gt(pid, 0);
+    ck_assert_int_eq(tu_wait_ready(port, 10000), 0); /* a file is searched whole: indexed first */
     struct tu_response r;
     ck_assert_int_eq(tu_request(port, "GET", "/products/search?q=QUOTE+%22Q%22", &r), 0);
     ck_assert_int_eq(r.status, 200);
@@ -352,6 +356,139 @@ START_TEST(awkward_strings_end_to_end)
 }
 END_TEST
 
+/* ---- the array reader (record by record) and the file itself ---- */
+
+/* Arrays whose brackets, quotes and white space could mislead a scanner that
+ * finds each record's bytes before cJSON parses them. */
+static const struct {
+    const char *content;
+    size_t count;     /* products loaded, 0: refused */
+    const char *message; /* when refused: after "PRODUCTS_FILE <path>: " */
+} ARRAYS[] = {
+    {"[{\"id\":1,\"name\":\"a]b}[{\\\"\",\"category\":\"c\",\"description\":\"d\",\"brand\":\"b\","
+     "\"price\":1}]", 1, NULL},
+    {"[" P(",\"price\":1,\"extra\":{\"a\":[1,{\"b\":\"]}\"}],\"c\":\"\\\\\"}") "]", 1, NULL},
+    {"\r\n[\t" P(",\"price\":1") "\n,\n{\"id\":2,\"name\":\"n\",\"category\":\"c\",\"description\":\"d\","
+     "\"brand\":\"b\",\"price\":2}\n]\n\n", 2, NULL},
+    {"[" P(",\"price\":1") " " P(",\"price\":2") "]", 0, "record 2: malformed JSON at line 1, column 77"},
+    {"[" P(",\"price\":1") ",]", 0, "record 2: malformed JSON at line 1, column 77"},
+    {"[" P(",\"price\":1"), 0, "record 2: malformed JSON at line 1, column 76"},
+    {"[" P(",\"price\":1") ",", 0, "record 2: malformed JSON at line 1, column 77"},
+    {"[\n\n{\"id\":1,\"name\":\"unterminated}]\n", 0, "record 1: malformed JSON at line 3"},
+    {"[" P(",\"price\":1") "]\n\n  ]", 0, "malformed JSON at line 3, column 3 (outside any record)"},
+    {"[" P(",\"price\":1") ",{\"id\":2,\"name\":\"n\",\"category\":\"c\",\"description\":\"d\","
+     "\"brand\":\"b\",\"price\":1.001}]", 0, "record 2: field \"price\" 1.001 has more than 2"},
+};
+
+START_TEST(array_records_found_by_their_brackets)
+{
+    struct catalog cat;
+    char err[CATALOG_FILE_ERROR_MAX], want[CATALOG_FILE_ERROR_MAX + 64];
+    write_file(ARRAYS[_i].content, strlen(ARRAYS[_i].content));
+    int ret = catalog_load_file(&cat, path, err);
+    unlink(path);
+    if (ARRAYS[_i].count > 0) {
+        ck_assert_msg(ret == 0, "%s", err);
+        ck_assert_uint_eq(cat.count, ARRAYS[_i].count);
+        catalog_deinit(&cat);
+        return;
+    }
+    ck_assert_int_eq(ret, -1);
+    snprintf(want, sizeof(want), "PRODUCTS_FILE %s: %s", path, ARRAYS[_i].message);
+    ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got: %s\nwant: %s", err, want);
+}
+END_TEST
+
+/* The same products as an array and as JSON Lines load into the same
+ * catalog, across many read chunks. */
+START_TEST(array_equals_json_lines)
+{
+    struct catalog gen, a, l;
+    char err[CATALOG_FILE_ERROR_MAX];
+    ck_assert_int_eq(catalog_generate(&gen, 30000), 0);
+    char lines_path[64], array_path[64];
+    strcpy(lines_path, tu_tmp_path("same.jsonl"));
+    strcpy(array_path, tu_tmp_path("same.json"));
+    FILE *fl = fopen(lines_path, "w"), *fa = fopen(array_path, "w");
+    ck_assert_ptr_nonnull(fl);
+    ck_assert_ptr_nonnull(fa);
+    fputs(" [\n", fa);
+    for (size_t k = gen.count; k-- > 0;) { /* reversed: the loader sorts */
+        size_t len;
+        char *line = render_product(&gen, &gen.items[k], &len);
+        fprintf(fl, "%s\n", line);
+        fprintf(fa, "%s%s", line, k > 0 ? ",\n" : "\n]\n");
+        free(line);
+    }
+    fclose(fl);
+    fclose(fa);
+    ck_assert_msg(catalog_load_file(&a, array_path, err) == 0, "%s", err);
+    ck_assert_msg(catalog_load_file(&l, lines_path, err) == 0, "%s", err);
+    unlink(array_path);
+    unlink(lines_path);
+    ck_assert_uint_eq(a.count, gen.count);
+    ck_assert_uint_eq(l.count, gen.count);
+    ck_assert_uint_eq(a.arena_len, l.arena_len);
+    ck_assert_int_eq(memcmp(a.arena, l.arena, a.arena_len), 0);
+    ck_assert_int_eq(memcmp(a.items, l.items, a.count * sizeof(a.items[0])), 0);
+    catalog_deinit(&a);
+    catalog_deinit(&l);
+    catalog_deinit(&gen);
+}
+END_TEST
+
+/* Whatever is not a regular file is refused before a byte is read: a FIFO
+ * would block the start-up until a writer came, /dev/zero never ends. */
+START_TEST(not_a_regular_file_refused_at_once)
+{
+    const char *fifo = tu_tmp_path("catalog.fifo");
+    unlink(fifo);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    static const struct {
+        const char *path, *what;
+    } CASES[] = {
+        {NULL, "is a FIFO (named pipe)"},
+        {"/dev/zero", "is a character device"},
+        {"/dev/null", "is a character device"},
+        {"/", "is a directory"},
+    };
+    for (size_t i = 0; i < sizeof(CASES) / sizeof(CASES[0]); i++) {
+        struct catalog cat;
+        char err[CATALOG_FILE_ERROR_MAX], want[CATALOG_FILE_ERROR_MAX];
+        const char *p = CASES[i].path ? CASES[i].path : fifo;
+        ck_assert_int_eq(catalog_load_file(&cat, p, err), -1);
+        snprintf(want, sizeof(want), "PRODUCTS_FILE %s: %s, expected a JSON or JSON Lines file",
+                 p, CASES[i].what);
+        ck_assert_str_eq(err, want);
+    }
+    unlink(fifo);
+}
+END_TEST
+
+/* catalog_file_load() reports the file it read: its identity as stat(2)
+ * sees it, and the XXH3-64 hash of its bytes. */
+START_TEST(load_reports_identity_and_hash)
+{
+    static const char content[] = P(",\"price\":1") "\n";
+    struct catalog cat;
+    struct catalog_file_info info;
+    struct catalog_file_id now;
+    char err[CATALOG_FILE_ERROR_MAX];
+    write_file(content, sizeof(content) - 1);
+    ck_assert_msg(catalog_file_load(&cat, path, &info, err) == 0, "%s", err);
+    catalog_deinit(&cat);
+    ck_assert_uint_eq(info.hash, XXH3_64bits(content, sizeof(content) - 1));
+    catalog_file_stat(path, &now);
+    ck_assert(now.exists);
+    ck_assert_uint_eq(info.id.size, sizeof(content) - 1);
+    ck_assert(catalog_file_same(&now, &info.id));
+    unlink(path);
+    catalog_file_stat(path, &now);
+    ck_assert(!now.exists);
+    ck_assert(!catalog_file_same(&now, &info.id));
+}
+END_TEST
+
 Suite *catalog_file_suite(void)
 {
     Suite *s = suite_create("catalog_file");
@@ -368,5 +505,13 @@ Suite *catalog_file_suite(void)
     tcase_add_test(tc, export_round_trip_answers_identically);
     tcase_add_test(tc, awkward_strings_end_to_end);
     suite_add_tcase(s, tc);
+    TCase *files = tcase_create("array reader and files");
+    tcase_set_timeout(files, 60);
+    tcase_add_loop_test(files, array_records_found_by_their_brackets, 0,
+                        (int)(sizeof(ARRAYS) / sizeof(ARRAYS[0])));
+    tcase_add_test(files, array_equals_json_lines);
+    tcase_add_test(files, not_a_regular_file_refused_at_once);
+    tcase_add_test(files, load_reports_identity_and_hash);
+    suite_add_tcase(s, files);
     return s;
 }

@@ -60,6 +60,7 @@ static size_t replay(const char *setting)
     unsigned port;
     pid_t pid = tu_spawn_server(env, NULL, tu_tmp_path("check-compat.log"), &port);
     ck_assert_int_gt(pid, 0);
+    ck_assert_int_eq(tu_wait_ready(port, 30000), 0); /* SCAN_LIMIT=0: indexed first */
     int fd = tu_connect(port);
     ck_assert_int_ge(fd, 0);
 

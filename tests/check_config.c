@@ -7,7 +7,7 @@
 
 static const char *const VARS[] = {
     "PORT", "BIND", "THREADS", "PRODUCT_COUNT", "SCAN_LIMIT", "MAX_RESULTS",
-    "CONN_LIMIT", "CONN_TIMEOUT_S", "DRAIN_S", "ACCESS_LOG", "PRODUCTS_FILE",
+    "CONN_LIMIT", "CONN_TIMEOUT_S", "DRAIN_S", "ACCESS_LOG", "PRODUCTS_FILE", "RELOAD_S",
 };
 
 static void clear_env(void)
@@ -35,6 +35,51 @@ START_TEST(defaults)
     ck_assert_uint_eq(c.drain_s, 0);
     ck_assert(!c.access_log);
     ck_assert_str_eq(c.products_file, "");
+    ck_assert_uint_eq(c.reload_s, 0);
+}
+END_TEST
+
+/* A catalog file is searched whole unless SCAN_LIMIT says otherwise, from
+ * the environment or a flag; the generated catalog keeps 100. */
+START_TEST(scan_limit_default_follows_the_source)
+{
+    struct config c;
+    char err[CONFIG_ERROR_MAX];
+    char *file_flag[] = {"p", "--products-file", "/x.jsonl", NULL};
+    char *file_and_limit[] = {"p", "--products-file=/x.jsonl", "--scan-limit", "100", NULL};
+    char *plain[] = {"p", NULL};
+    clear_env();
+    ck_assert_int_eq(config_parse(&c, 3, file_flag, err), 0);
+    ck_assert_uint_eq(c.scan_limit, 0);
+    ck_assert_int_eq(config_parse(&c, 4, file_and_limit, err), 0);
+    ck_assert_uint_eq(c.scan_limit, 100);
+    setenv("PRODUCTS_FILE", "/x.jsonl", 1);
+    ck_assert_int_eq(config_parse(&c, 1, plain, err), 0);
+    ck_assert_uint_eq(c.scan_limit, 0);
+    setenv("SCAN_LIMIT", "250", 1);
+    ck_assert_int_eq(config_parse(&c, 1, plain, err), 0);
+    ck_assert_uint_eq(c.scan_limit, 250);
+    setenv("SCAN_LIMIT", "", 1); /* empty counts as unset */
+    ck_assert_int_eq(config_parse(&c, 1, plain, err), 0);
+    ck_assert_uint_eq(c.scan_limit, 0);
+    clear_env();
+    ck_assert_int_eq(config_parse(&c, 1, plain, err), 0);
+    ck_assert_uint_eq(c.scan_limit, 100);
+}
+END_TEST
+
+START_TEST(reload_s_from_environment_and_flag)
+{
+    struct config c;
+    char err[CONFIG_ERROR_MAX];
+    char *flag[] = {"p", "--reload-s", "5", NULL}, *plain[] = {"p", NULL};
+    clear_env();
+    setenv("RELOAD_S", "30", 1);
+    ck_assert_int_eq(config_parse(&c, 1, plain, err), 0);
+    ck_assert_uint_eq(c.reload_s, 30);
+    ck_assert_int_eq(config_parse(&c, 3, flag, err), 0);
+    ck_assert_uint_eq(c.reload_s, 5);
+    ck_assert_ptr_nonnull(strstr(config_usage(), "RELOAD_S"));
 }
 END_TEST
 
@@ -154,7 +199,8 @@ static const struct {
     {"CONN_LIMIT", "--conn-limit", "0"}, {"CONN_TIMEOUT_S", "--conn-timeout-s", "0"},
     {"CONN_TIMEOUT_S", "--conn-timeout-s", "1.5"}, {"DRAIN_S", "--drain-s", "3601"},
     {"DRAIN_S", "--drain-s", "soon"},   {"ACCESS_LOG", "--access-log", "maybe"},
-    {"ACCESS_LOG", "--access-log", "ON"},
+    {"ACCESS_LOG", "--access-log", "ON"}, {"RELOAD_S", "--reload-s", "-1"},
+    {"RELOAD_S", "--reload-s", "86401"}, {"RELOAD_S", "--reload-s", "5s"},
 };
 
 START_TEST(bad_environment_value_names_the_setting)
@@ -215,6 +261,8 @@ Suite *config_suite(void)
     Suite *s = suite_create("config");
     TCase *tc = tcase_create("parse");
     tcase_add_test(tc, defaults);
+    tcase_add_test(tc, scan_limit_default_follows_the_source);
+    tcase_add_test(tc, reload_s_from_environment_and_flag);
     tcase_add_test(tc, flag_wins_over_environment);
     tcase_add_test(tc, flag_wins_without_reading_the_variable);
     tcase_add_loop_test(tc, access_log_accepts_only_the_listed_spellings, 0,

@@ -67,9 +67,9 @@ START_TEST(product_by_id_is_the_search_object)
     cJSON_Delete(one);
     cJSON_Delete(j);
     char target[64];
-    snprintf(target, sizeof(target), "/products/%zu", live.cat.count);
+    snprintf(target, sizeof(target), "/products/%zu", live.gen->cat.count);
     cJSON *last = get_json(target, 200);
-    ck_assert_int_eq((int)num(last, "id"), (int)live.cat.count);
+    ck_assert_int_eq((int)num(last, "id"), (int)live.gen->cat.count);
     cJSON_Delete(last);
 }
 END_TEST

@@ -260,9 +260,27 @@ static cJSON *answer(unsigned port, const char *target)
     return j;
 }
 
+/* The answer of target on the server at port while it may still be
+ * indexing: NULL for 503 starting (with Retry-After), else the 200 answer. */
+static cJSON *answer_or_starting(unsigned port, const char *target)
+{
+    struct tu_response r;
+    ck_assert_int_eq(tu_request(port, "GET", target, &r), 0);
+    if (r.status == 503) {
+        char v[64];
+        ck_assert_ptr_nonnull(strstr(r.body, "\"error\":\"starting\""));
+        ck_assert_ptr_nonnull(tu_header(&r, "Retry-After", v, sizeof(v)));
+        tu_response_deinit(&r);
+        return NULL;
+    }
+    tu_response_deinit(&r);
+    return answer(port, target);
+}
+
 /* With SCAN_LIMIT=0 the server builds the index in the background, reports
- * it in /metrics and in a log line, and answers the same before and after;
- * in the bounded mode it builds none. */
+ * it in /metrics and in a log line; until it is published searches get 503
+ * starting (a reference scan would cost seconds at 1,000,000 products), and
+ * any answer given is the index's; in the bounded mode it builds none. */
 START_TEST(server_builds_the_index_in_the_background)
 {
     static const char *const TARGETS[] = {
@@ -278,8 +296,7 @@ START_TEST(server_builds_the_index_in_the_background)
     ck_assert_int_gt(pid, 0);
     cJSON *before[3];
     for (int i = 0; i < 3; i++)
-        before[i] = answer(port, TARGETS[i]);
-    ck_assert_int_eq(cJSON_GetObjectItem(before[0], "total_found")->valueint, 30000);
+        before[i] = answer_or_starting(port, TARGETS[i]);
     int ready = 0;
     for (int tries = 0; tries < 600 && !ready; tries++) { /* at most a minute */
         struct tu_response r;
@@ -290,9 +307,13 @@ START_TEST(server_builds_the_index_in_the_background)
             usleep(100000);
     }
     ck_assert_msg(ready, "the index never became ready");
+    ck_assert_int_eq(tu_wait_ready(port, 1000), 0);
     for (int i = 0; i < 3; i++) {
         cJSON *after = answer(port, TARGETS[i]);
-        ck_assert_msg(cJSON_Compare(before[i], after, true), "%s changed", TARGETS[i]);
+        if (i == 0)
+            ck_assert_int_eq(cJSON_GetObjectItem(after, "total_found")->valueint, 30000);
+        ck_assert_msg(before[i] == NULL || cJSON_Compare(before[i], after, true), "%s changed",
+                      TARGETS[i]);
         cJSON_Delete(after);
         cJSON_Delete(before[i]);
     }

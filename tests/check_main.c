@@ -22,6 +22,7 @@ int main(void)
     srunner_add_suite(sr, edge_suite());
     srunner_add_suite(sr, abuse_suite());
     srunner_add_suite(sr, process_suite());
+    srunner_add_suite(sr, reload_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

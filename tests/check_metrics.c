@@ -32,6 +32,21 @@ START_TEST(exposition_counts_and_buckets)
     ck_assert_ptr_nonnull(strstr(t, "product_search_requests_in_flight 1\n"));
     ck_assert_ptr_nonnull(strstr(t, "product_search_products_loaded 1234\n"));
     ck_assert_ptr_nonnull(strstr(t, "product_search_build_info{version=\""));
+    ck_assert_ptr_nonnull(strstr(t, "product_search_catalog_info{version=\"000000000000\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(t, "product_search_reloads_total 0\n"));
+    ck_assert_ptr_nonnull(strstr(t, "product_search_reload_failures_total 0\n"));
+    free(t);
+    /* a reload: the catalog shown follows it, and the outcome is counted */
+    metrics_catalog(&m, 99, 0x85f261a778e5u, 1767225600123, 1500000);
+    metrics_reload(&m, true);
+    metrics_reload(&m, false);
+    t = metrics_render(&m, &len);
+    ck_assert_ptr_nonnull(strstr(t, "product_search_products_loaded 99\n"));
+    ck_assert_ptr_nonnull(strstr(t, "product_search_catalog_info{version=\"85f261a778e5\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(t, "product_search_catalog_loaded_timestamp_seconds 1767225600.123\n"));
+    ck_assert_ptr_nonnull(strstr(t, "product_search_catalog_load_seconds 0.001500\n"));
+    ck_assert_ptr_nonnull(strstr(t, "product_search_reloads_total 1\n"));
+    ck_assert_ptr_nonnull(strstr(t, "product_search_reload_failures_total 1\n"));
     ck_assert_ptr_nonnull(strstr(t, "# TYPE product_search_request_duration_seconds histogram\n"));
     free(t);
 }

@@ -72,6 +72,8 @@ START_TEST(flag_wins_over_a_broken_variable)
     pid_t pid = tu_spawn_server(env, argv, tu_tmp_path("check-flag.log"), &port);
     ck_assert_int_gt(pid, 0);
     ck_assert_uint_gt(port, 0);
+    /* 10 products fit the default window: the whole catalog is indexed first */
+    ck_assert_int_eq(tu_wait_ready(port, 10000), 0);
     struct tu_response r;
     ck_assert_int_eq(tu_request(port, "GET", "/health", &r), 0);
     ck_assert_int_eq(r.status, 200);

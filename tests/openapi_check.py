@@ -53,7 +53,7 @@ ERROR_CODES = [
     "invalid_filter", "invalid_price", "invalid_match", "invalid_facets", "invalid_fields",
     "invalid_highlight", "duplicate_parameter",
     "invalid_id", "product_not_found", "not_found", "method_not_allowed", "body_too_large",
-    "bad_request", "header_too_large", "internal_error",
+    "bad_request", "header_too_large", "internal_error", "starting",
 ]
 ROUTES = ["/products/search", "/products/{id}", "/health", "/metrics", "/openapi.json"]
 ASCII_WS = " \t\n\v\f\r"
@@ -335,6 +335,11 @@ def conforms(doc, name, ans, route, method, want_status, want_code=None):
         allow = resp.get("headers", {}).get("Allow")
         if allow is not None and ans.header("allow") not in allow["schema"]["enum"]:
             problems.append(f"Allow {ans.header('allow')!r}, want one of {allow['schema']['enum']}")
+        if "X-Catalog-Version" in resp.get("headers", {}):
+            pattern = doc["components"]["headers"]["CatalogVersion"]["schema"]["pattern"]
+            version = ans.header("x-catalog-version")
+            if version is None or not re.fullmatch(pattern, version):
+                problems.append(f"X-Catalog-Version {version!r}, want {pattern}")
         content = resp.get("content")
         ctype = ans.header("content-type")
         if method == "HEAD":
@@ -563,13 +568,22 @@ class Server:
         self.proc = subprocess.Popen([binary], env=full, stdout=subprocess.PIPE,
                                      stderr=self.log)
         self.port = None
-        line = self.proc.stdout.readline()
-        try:
-            start = json.loads(line)
-            if start.get("event") == "start":
-                self.port = int(start["port"])
-        except ValueError:
-            pass
+        line = b""
+        for _ in range(3):  # a small whole catalog's index_ready line may come first
+            line = self.proc.stdout.readline()
+            try:
+                start = json.loads(line)
+                if start.get("event") == "start":
+                    self.port = int(start["port"])
+                    break
+            except ValueError:
+                break
+        # a whole catalog answers searches once its index is in: /health 200
+        for _ in range(6000):
+            ans = request(self.port, "GET", "/health") if self.port else None
+            if ans is None or ans.status == 200:
+                break
+            time.sleep(0.01)
         if self.port is None:
             self.stop()
             self.log.seek(0)
@@ -934,6 +948,12 @@ def check_file_catalog(doc, binary, tmp):
                 body == public(catalog[-1]) and catalog[-1]["id"] == 4_999_999, f"{body}")
         conforms(doc, "file catalog: GET /products/8 (a gap) -> 404 product_not_found",
                  request(srv.port, "GET", "/products/8"), "/products/{id}", "GET", 404, "product_not_found")
+        ans = request(srv.port, "GET", "/health")
+        body = conforms(doc, "file catalog: GET /health", ans, "/health", "GET", 200)
+        R.check("file catalog: GET /health names the catalog and when it was loaded",
+                isinstance(body, dict) and body.get("products") == len(catalog) and
+                body.get("catalog") == ans.header("x-catalog-version") and "loaded_at" in body,
+                f"{body}")
         # shutdown: /health turns 503 while draining
         srv.proc.send_signal(signal.SIGTERM)
         time.sleep(0.5)

@@ -17,6 +17,7 @@ Suite *index_suite(void);
 Suite *metrics_suite(void);
 Suite *process_suite(void);
 Suite *query_suite(void);
+Suite *reload_suite(void);
 Suite *render_suite(void);
 Suite *search_suite(void);
 Suite *text_suite(void);

@@ -183,18 +183,28 @@ static void exec_server(char *const env[], char *const argv[], int out_fd, int e
     _exit(127);
 }
 
-/* tu_spawn_server, with the child's open-files limit set to nofile first
- * and its stderr in out_path too when nofile is given. */
-static pid_t spawn(char *const env[], char *const argv[], const char *out_path, unsigned *port,
-                   const struct rlimit *nofile)
+/* A server spawned with stdout in out_path and stderr in err_path (NULL:
+ * inherited; out_path itself: the same file), with the child's open-files
+ * limit set to nofile first when given; *port from its start line. */
+static pid_t spawn(char *const env[], char *const argv[], const char *out_path,
+                   const char *err_path, unsigned *port, const struct rlimit *nofile)
 {
     int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (out < 0)
         return -1;
+    bool same = err_path != NULL && strcmp(err_path, out_path) == 0;
+    int errfd = err_path && !same ? open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)
+                                  : -1;
+    if (err_path != NULL && !same && errfd < 0) {
+        close(out);
+        return -1;
+    }
     pid_t pid = fork();
     if (pid == 0)
-        exec_server(env, argv, out, nofile ? out : -1, nofile);
+        exec_server(env, argv, out, same ? out : errfd, nofile);
     close(out);
+    if (errfd >= 0)
+        close(errfd);
     if (pid < 0)
         return -1;
     /* The start line carries "port":N once the listener is up. */
@@ -225,14 +235,35 @@ static pid_t spawn(char *const env[], char *const argv[], const char *out_path, 
 pid_t tu_spawn_server(char *const env[], char *const argv[], const char *out_path,
                       unsigned *port)
 {
-    return spawn(env, argv, out_path, port, NULL);
+    return spawn(env, argv, out_path, NULL, port, NULL);
+}
+
+pid_t tu_spawn_server_err(char *const env[], char *const argv[], const char *out_path,
+                          const char *err_path, unsigned *port)
+{
+    return spawn(env, argv, out_path, err_path, port, NULL);
 }
 
 pid_t tu_spawn_server_nofile(char *const env[], const char *out_path, unsigned *port,
                              unsigned long soft, unsigned long hard)
 {
     struct rlimit rl = {(rlim_t)soft, (rlim_t)hard};
-    return spawn(env, NULL, out_path, port, &rl);
+    return spawn(env, NULL, out_path, out_path, port, &rl);
+}
+
+int tu_wait_ready(unsigned port, unsigned timeout_ms)
+{
+    for (unsigned waited = 0; waited <= timeout_ms; waited += 10) {
+        struct tu_response r;
+        memset(&r, 0, sizeof(r));
+        int status = tu_request(port, "GET", "/health", &r) == 0 ? r.status : 0;
+        tu_response_deinit(&r);
+        if (status == 200)
+            return 0;
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return -1;
 }
 
 int tu_wait_exit(pid_t pid, unsigned timeout_ms)
@@ -290,18 +321,19 @@ void tu_daemon_start(struct tu_daemon *d, const char *conn_timeout_s, const char
     char *argv[] = {"test", "--port", "0", "--bind", "127.0.0.1", "--threads", "2",
                     "--conn-timeout-s", (char *)conn_timeout_s,
                     "--product-count", (char *)product_count, "--conn-limit", "512", NULL};
+    char load_err[LIVE_ERROR_MAX];
     ck_assert_int_eq(config_parse(&d->cfg, 13, argv, err), 0);
-    ck_assert_int_eq(catalog_generate(&d->cat, d->cfg.product_count), 0);
-    ck_assert_int_eq(search_init(&d->engine, &d->cat, 0), 0);
-    metrics_init(&d->metrics, d->cat.count, HTTP_ROUTE_NAMES, HTTP_ROUTE_COUNT);
-    ck_assert_int_eq(
-        http_server_start(&d->server, &d->cfg, &d->cat, &d->engine, &d->metrics, err), 0);
+    struct live_source src = {NULL, d->cfg.product_count, d->cfg.scan_limit};
+    d->gen = live_gen_create(&src, load_err);
+    ck_assert_msg(d->gen != NULL, "%s", load_err);
+    live_init(&d->served, d->gen);
+    metrics_init(&d->metrics, d->gen->cat.count, HTTP_ROUTE_NAMES, HTTP_ROUTE_COUNT);
+    ck_assert_int_eq(http_server_start(&d->server, &d->cfg, &d->served, &d->metrics, err), 0);
     ck_assert_uint_ne(d->server.port, 0);
 }
 
 void tu_daemon_stop(struct tu_daemon *d)
 {
     http_server_stop(&d->server, 1000);
-    search_deinit(&d->engine);
-    catalog_deinit(&d->cat);
+    live_deinit(&d->served);
 }

@@ -11,6 +11,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "http.h"
+#include "live.h"
 #include "metrics.h"
 #include "search.h"
 
@@ -63,10 +64,18 @@ pid_t tu_spawn_server(char *const env[], char *const argv[], const char *out_pat
 pid_t tu_spawn_server_nofile(char *const env[], const char *out_path, unsigned *port,
                              unsigned long soft, unsigned long hard);
 
+/* tu_spawn_server() with stderr to err_path (NULL: inherited). */
+pid_t tu_spawn_server_err(char *const env[], char *const argv[], const char *out_path,
+                          const char *err_path, unsigned *port);
+
 /* Runs the binary to completion with env and argv, capturing stderr (and
  * stdout) into buffers. Returns the exit status, or -1. */
 int tu_run(char *const env[], char *const argv[], char *out, size_t out_len, char *err,
            size_t err_len);
+
+/* Polls GET /health until it answers 200 (a whole-catalog index is
+ * published), at most timeout_ms. Returns 0 when it did, -1 otherwise. */
+int tu_wait_ready(unsigned port, unsigned timeout_ms);
 
 /* Waits up to timeout_ms for pid; returns its exit status, or -1 on timeout/signal. */
 int tu_wait_exit(pid_t pid, unsigned timeout_ms);
@@ -74,14 +83,15 @@ int tu_wait_exit(pid_t pid, unsigned timeout_ms);
 /* A server of this process on 127.0.0.1, port 0, and what it serves. */
 struct tu_daemon {
     struct config cfg;          /* its settings */
-    struct catalog cat;         /* generated products */
-    struct search engine;       /* their search engine (scan, whole text) */
+    struct live served;         /* the catalog it serves */
+    struct live_gen *gen;       /* that catalog (generated; owned by served) */
     struct metrics metrics;     /* its counters */
     struct http_server server;  /* the running server; server.port is bound */
 };
 
 /* Starts d with two threads, CONN_LIMIT 512, conn_timeout_s ("5") and
- * product_count ("100000"), asserting success (Check). */
+ * product_count ("100000"), the default SCAN_LIMIT (100, a bounded engine,
+ * ready at once), asserting success (Check). */
 void tu_daemon_start(struct tu_daemon *d, const char *conn_timeout_s, const char *product_count);
 
 /* Stops d and frees what it holds. */

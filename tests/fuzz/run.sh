@@ -27,8 +27,8 @@ pkg-config --exists libmicrohttpd libcjson libdivsufsort ||
 out=build/fuzz
 mkdir -p "$out/obj" "$out/artifacts" "$out/corpus"
 
-read -r -a pkg_cflags <<<"$(pkg-config --cflags libmicrohttpd libcjson libdivsufsort)"
-read -r -a pkg_libs <<<"$(pkg-config --libs libmicrohttpd libcjson libdivsufsort) -lroaring"
+read -r -a pkg_cflags <<<"$(pkg-config --cflags libmicrohttpd libcjson libdivsufsort libxxhash)"
+read -r -a pkg_libs <<<"$(pkg-config --libs libmicrohttpd libcjson libdivsufsort libxxhash) -lroaring"
 san=("-fsanitize=address,undefined" -fno-sanitize-recover=all -fno-omit-frame-pointer)
 cflags=(-std=c11 -g -O1 -Wall -Wextra -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
         "${pkg_cflags[@]}" "${san[@]}")
