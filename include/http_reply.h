@@ -13,7 +13,6 @@
 
 /* The canned answers, built once at start-up and shared by every request. */
 enum http_canned {
-    HTTP_CANNED_HEALTH_OK,
     HTTP_CANNED_HEALTH_DRAINING,
     HTTP_CANNED_NOT_FOUND,
     HTTP_CANNED_METHOD,
@@ -45,9 +44,9 @@ struct exchange {
     char *query;                        /* raw query after '?' (http_frame_params), or NULL */
 };
 
-/* Builds the canned answers into r (caller-owned); the health answer says
- * products. Returns 0, or -1 when memory runs out (r is then empty). */
-int http_replies_init(struct http_replies *r, size_t products);
+/* Builds the canned answers into r (caller-owned). Returns 0, or -1 when
+ * memory runs out (r is then empty). */
+int http_replies_init(struct http_replies *r);
 
 /* Frees the canned answers. */
 void http_replies_deinit(struct http_replies *r);

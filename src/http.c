@@ -331,10 +331,7 @@ int http_server_start(struct http_server *s, const struct config *cfg, struct li
     http_watch_init(&s->watch, conn_limit, cfg->conn_timeout_s);
     if (conn_limit == 0)
         goto error;
-    struct live_gen *g = live_acquire(live);
-    size_t products = g->cat.count;
-    live_release(g);
-    if (http_replies_init(&s->replies, products) != 0) {
+    if (http_replies_init(&s->replies) != 0) {
         snprintf(err, CONFIG_ERROR_MAX, "out of memory building the constant answers");
         goto error;
     }

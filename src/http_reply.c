@@ -17,12 +17,11 @@ static const char JSON_TYPE[] = "application/json";
 /* A canned answer: its status and the body it is built from. */
 struct canned_spec {
     unsigned status;     /* HTTP status */
-    const char *code;    /* error code; NULL for the health bodies */
-    const char *message; /* error text, or the health body itself */
+    const char *code;    /* error code; NULL for the bodies given whole */
+    const char *message; /* error text, or the whole body (draining health) */
 };
 
 static const struct canned_spec CANNED[HTTP_CANNED_COUNT] = {
-    [HTTP_CANNED_HEALTH_OK] = {200, NULL, NULL}, /* built with the product count */
     [HTTP_CANNED_HEALTH_DRAINING] = {503, NULL, "{\"status\":\"draining\"}"},
     [HTTP_CANNED_NOT_FOUND] = {404, "not_found", "no such route; try /products/search?q=..."},
     [HTTP_CANNED_METHOD] = {405, "method_not_allowed", "this route answers GET and HEAD only"},
@@ -65,7 +64,7 @@ static struct MHD_Response *response_take(char *buf, size_t len, const char *con
     return r;
 }
 
-int http_replies_init(struct http_replies *r, size_t products)
+int http_replies_init(struct http_replies *r)
 {
     memset(r, 0, sizeof(*r));
     for (size_t i = 0; i < HTTP_CANNED_COUNT; i++) {
@@ -81,12 +80,7 @@ int http_replies_init(struct http_replies *r, size_t products)
             r->len[i] = len;
             continue;
         }
-        if (i == HTTP_CANNED_HEALTH_OK) {
-            body = malloc(64);
-            if (body == NULL)
-                goto error;
-            len = (size_t)snprintf(body, 64, "{\"status\":\"ok\",\"products\":%zu}", products);
-        } else if (CANNED[i].code == NULL) {
+        if (CANNED[i].code == NULL) {
             body = strdup(CANNED[i].message);
             len = body ? strlen(body) : 0;
         } else {
