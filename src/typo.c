@@ -10,14 +10,17 @@
  * sorted list as a trie: one row of the distance table per byte of prefix,
  * rows shared by the words that share the prefix, and a prefix whose rows
  * exceed the allowance skipped with every word that begins with it (found
- * by binary search). Chosen over a deletion-neighbourhood index (SymSpell),
- * which answers in a few hash lookups but holds every word with one and two
- * bytes deleted, about twenty entries a word (tens of megabytes for the
- * realistic catalog's vocabulary, and an index to build and snapshot), and
- * over BK-trees, whose searches at distance 2 visit a large share of the
- * tree; the trie walk needs only the words, and measured in
- * docs/performance.md ("Typo tolerance") it stays within the typo mix's
- * budget on both catalogs.
+ * by binary search). It was chosen for holding nothing beyond the words,
+ * but measured against brute force, a deletion-neighbourhood index
+ * (SymSpell) and BK-trees (bench/typo_bench.c, docs/performance.md "Typo
+ * tolerance") it is the slowest: no word is ruled out by its length, every
+ * prefix of up to allowance + 1 bytes gets its row, and each skip searches
+ * the rest of the list. Brute force (typo_distance() against every word)
+ * holds nothing either and is 3 to 9 times faster; SymSpell, every word with
+ * up to two bytes deleted in a hash map, answers in a few lookups, two
+ * orders of magnitude faster than the walk, for a few megabytes at the
+ * example catalog's vocabulary, and is the design to move to. BK-trees
+ * over this distance miss words: it breaks the triangle inequality.
  */
 #define _GNU_SOURCE /* qsort_r */
 #include "typo.h"
