@@ -12,6 +12,7 @@ enum {
                             * of at most 256 bytes is within TYPO_MAX of one */
     TYPO_WORD_DIGITS = 2,  /* nor words of more ASCII digits: a term near a word holds no
                             * digit, and each of the word's digits costs an edit */
+    TYPO_PREFIX = 7,       /* the bytes of a word or term whose deletions are keys */
 };
 
 /* The optimal-string-alignment distance between term t (m bytes,
@@ -23,11 +24,21 @@ unsigned typo_distance(const char *t, size_t m, const char *w, size_t n, unsigne
  * holding at most TYPO_WORD_DIGITS ASCII digits. */
 bool typo_word_kept(const char *w, size_t n);
 
-/* A sorted set of distinct lower-cased words. */
+/* A sorted set of distinct lower-cased words, with their deletion
+ * neighbourhood: every string made by deleting up to TYPO_MAX bytes from a
+ * word's first TYPO_PREFIX bytes, mapped to the words that make it. */
 struct typo_dict {
     uint32_t nwords; /* words */
     char *chars;     /* the words back to back, in byte order */
     uint32_t *off;   /* nwords + 1: word i is chars[off[i], off[i + 1]) */
+    uint32_t ndel;   /* distinct deletion strings */
+    uint32_t *dslot; /* dmask + 1: a hash map of them, deletion + 1 (0 = empty) */
+    size_t dmask;    /* the map's slots - 1 */
+    char *dchars;    /* the deletion strings back to back */
+    uint32_t *doff;  /* ndel + 1: deletion k is dchars[doff[k], doff[k + 1]) */
+    uint32_t *dstart; /* ndel + 1: its words are dword[dstart[k], dstart[k + 1]) */
+    uint32_t *dword; /* npairs word indices, ascending per deletion */
+    size_t npairs;   /* (deletion, word) pairs */
 };
 
 /* Builds d (caller-owned) from n words (pointers and lengths, lower-cased,
@@ -39,12 +50,14 @@ int typo_dict_init(struct typo_dict *d, const char *const *words, const uint32_t
 /* Frees what d owns. */
 void typo_dict_deinit(struct typo_dict *d);
 
+/* The heap bytes d holds. */
+size_t typo_dict_bytes(const struct typo_dict *d);
+
 /* Calls found(ctx, i, dist) for each word i of d at distance 1..max from
- * term t (m bytes, lower-cased), in word order. The sorted words are walked
- * as a trie, one row of the distance table per prefix, and a prefix whose row
- * already exceeds max is skipped with every word that begins with it.
- * Returns how many words it reported. */
-size_t typo_dict_search(const struct typo_dict *d, const char *t, size_t m, unsigned max,
-                        void (*found)(void *ctx, uint32_t i, unsigned dist), void *ctx);
+ * term t (m bytes, lower-cased), in word order: the words of the term's
+ * deletions, each checked with typo_distance(). Returns 0, or -1 when
+ * memory runs out (some words may have been reported). */
+int typo_dict_search(const struct typo_dict *d, const char *t, size_t m, unsigned max,
+                     void (*found)(void *ctx, uint32_t i, unsigned dist), void *ctx);
 
 #endif

@@ -612,8 +612,7 @@ static int term_near(const struct index *ix, const struct request *req, size_t k
         return 0;
     struct found_words f = {NULL, NULL, 0, 0, false};
     int ret = -1;
-    typo_dict_search(&ix->dict, t, m, allowed, found_word, &f);
-    if (f.failed)
+    if (typo_dict_search(&ix->dict, t, m, allowed, found_word, &f) != 0 || f.failed)
         goto out;
     for (unsigned i = 0; i < req->nfields; i++) {
         enum catalog_field fl = req->field[i];

@@ -504,7 +504,7 @@ static int build_dict(struct index *ix)
                                         fo->member + fo->start[owner[i]]);
         }
     }
-    size_t bytes = ix->dict.off[ix->dict.nwords] + (ix->dict.nwords + 1) * sizeof(uint32_t);
+    size_t bytes = typo_dict_bytes(&ix->dict);
     for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
         bytes += ix->dict.nwords * sizeof(*ix->post[f]);
         for (uint32_t w = 0; w < ix->dict.nwords; w++)
