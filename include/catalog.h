@@ -2,6 +2,7 @@
 #ifndef PRODUCT_SEARCH_CATALOG_H
 #define PRODUCT_SEARCH_CATALOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,8 @@ struct catalog {
     char *arena;           /* every string, each NUL-terminated */
     size_t arena_len;      /* bytes used in arena */
     size_t arena_cap;      /* bytes allocated for arena */
+    bool borrowed;         /* items and arena belong to someone else (a snapshot's
+                            * mapping): read only, never freed here */
 };
 
 /* Fills cat (caller-owned storage) with the generated catalog (docs/api.md) of n products,
@@ -81,6 +84,18 @@ long catalog_find(const struct catalog *cat, uint64_t id);
  * page faults instead of thousands, a third of its start-up time. Harmless
  * where the kernel says no. */
 void catalog_huge_pages(void *p, size_t len);
+
+struct snapfile;
+struct snapfile_writer;
+
+/* Writes cat's products and strings to w as sections of their own. */
+void catalog_snapshot_write(const struct catalog *cat, struct snapfile_writer *w);
+
+/* Fills cat (caller-owned) from snapshot s: products and strings are read
+ * where they lie in the mapping (borrowed: s must outlive cat). Returns 0,
+ * or -1 with one line in err (SNAPFILE_ERROR_MAX bytes) when a section is
+ * missing or out of shape. */
+int catalog_snapshot_open(struct catalog *cat, const struct snapfile *s, char *err);
 
 /* Gives back unused capacity once loading is over. */
 void catalog_shrink(struct catalog *cat);

@@ -36,6 +36,19 @@ int index_run(const struct index *ix, const struct request *req, struct result *
 /* What building ix cost. */
 void index_stats(const struct index *ix, struct index_stats *st);
 
+struct snapfile;
+struct snapfile_writer;
+
+/* Writes ix to w as sections of its own (index_snap.c). Returns 0, or -1
+ * when memory runs out. */
+int index_snapshot_write(const struct index *ix, struct snapfile_writer *w);
+
+/* The index of snapshot s over t (whose catalog and value tables came from
+ * the same snapshot), read where it lies in the mapping: s must outlive it.
+ * Returns it, or NULL with one line in err (SNAPFILE_ERROR_MAX bytes) when
+ * a section is missing or out of shape. */
+struct index *index_snapshot_open(const struct tables *t, const struct snapfile *s, char *err);
+
 /* Frees ix (NULL is fine). */
 void index_destroy(struct index *ix);
 

@@ -97,6 +97,9 @@ struct index {
     double build_s;                /* seconds the build took */
     size_t dict_bytes;             /* of bytes: the dictionary's and its products' */
     double dict_build_s;           /* of build_s: the dictionary's */
+    bool mapped;                   /* read from a snapshot (index_snap.c): the arrays lie in
+                                    * its mapping; the bitmaps are views of it, and the
+                                    * arrays of pointers to them are the only heap */
 };
 
 /* Product k of the indexed catalog. */

@@ -33,6 +33,7 @@ struct tables {
     size_t count;   /* products in the catalog */
     size_t scanned; /* products whose text is built: the widest window a scan reads */
     struct tables_values values[CATALOG_FIELD_COUNT]; /* built for every field but the name */
+    bool borrowed;  /* the value tables belong to someone else (a snapshot's mapping) */
 };
 
 /* Builds the tables of cat into t (caller-owned): the text of the first
@@ -44,6 +45,19 @@ int tables_init(struct tables *t, const struct catalog *cat, size_t scanned);
 
 /* Frees what t owns and leaves it empty. */
 void tables_deinit(struct tables *t);
+
+struct snapfile;
+struct snapfile_writer;
+
+/* Writes t's value tables (the whole-catalog index reads them) to w. */
+void tables_snapshot_write(const struct tables *t, struct snapfile_writer *w);
+
+/* The tables of a whole-catalog engine (no scan text, as tables_init()
+ * with scanned 0 builds them) for cat, with the value tables read from
+ * snapshot s where they lie (borrowed: s must outlive t). Returns 0, or -1
+ * with one line in err (SNAPFILE_ERROR_MAX bytes). */
+int tables_snapshot_open(struct tables *t, const struct catalog *cat, const struct snapfile *s,
+                         char *err);
 
 /* The lower-cased field f of product k (k < t->scanned), *len bytes. */
 const char *tables_field(const struct tables *t, size_t k, enum catalog_field f, size_t *len);

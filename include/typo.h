@@ -39,6 +39,7 @@ struct typo_dict {
     uint32_t *dstart; /* ndel + 1: its words are dword[dstart[k], dstart[k + 1]) */
     uint32_t *dword; /* npairs word indices, ascending per deletion */
     size_t npairs;   /* (deletion, word) pairs */
+    bool borrowed;   /* the arrays belong to someone else (a snapshot's mapping) */
 };
 
 /* Builds d (caller-owned) from n words (pointers and lengths, lower-cased,

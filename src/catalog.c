@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snapfile.h"
 #include "text.h"
 
 static const char *const BRANDS[] = {
@@ -34,8 +35,10 @@ void catalog_init(struct catalog *cat)
 
 void catalog_deinit(struct catalog *cat)
 {
-    free(cat->items);
-    free(cat->arena);
+    if (!cat->borrowed) {
+        free(cat->items);
+        free(cat->arena);
+    }
     catalog_init(cat);
 }
 
@@ -215,4 +218,69 @@ int catalog_generate(struct catalog *cat, size_t n)
     }
     catalog_shrink(cat);
     return 0;
+}
+
+/* ---- snapshots -------------------------------------------------------------- */
+
+enum {
+    SNAP_ITEMS_CHUNK = 4096, /* products copied (without their padding) per write */
+};
+
+void catalog_snapshot_write(const struct catalog *cat, struct snapfile_writer *w)
+{
+    /* Field by field into zeroed records: the padding between fields is
+     * written as zeros, not as whatever the heap held. */
+    static struct product chunk[SNAP_ITEMS_CHUNK];
+    snapfile_begin(w, "catalog.items");
+    for (size_t k = 0; k < cat->count; k += SNAP_ITEMS_CHUNK) {
+        size_t n = cat->count - k < SNAP_ITEMS_CHUNK ? cat->count - k : SNAP_ITEMS_CHUNK;
+        memset(chunk, 0, n * sizeof(*chunk));
+        for (size_t i = 0; i < n; i++) {
+            const struct product *p = &cat->items[k + i];
+            chunk[i].id = p->id;
+            chunk[i].price_cents = p->price_cents;
+            chunk[i].name = p->name;
+            chunk[i].category = p->category;
+            chunk[i].description = p->description;
+            chunk[i].brand = p->brand;
+            chunk[i].plain = p->plain;
+        }
+        snapfile_write(w, chunk, n * sizeof(*chunk));
+    }
+    snapfile_end(w);
+    snapfile_section(w, "catalog.arena", cat->arena, cat->arena_len);
+}
+
+int catalog_snapshot_open(struct catalog *cat, const struct snapfile *s, char *err)
+{
+    size_t items_len, arena_len;
+    const void *items = snapfile_get(s, "catalog.items", &items_len);
+    const void *arena = snapfile_get(s, "catalog.arena", &arena_len);
+    catalog_init(cat);
+    if (items == NULL || arena == NULL || items_len % sizeof(struct product) != 0 ||
+        items_len / sizeof(struct product) > CATALOG_MAX_PRODUCTS ||
+        (arena_len > 0 && ((const char *)arena)[arena_len - 1] != '\0')) {
+        snprintf(err, SNAPFILE_ERROR_MAX, "the catalog's sections are missing or out of shape");
+        return -1;
+    }
+    cat->items = (struct product *)items;
+    cat->count = items_len / sizeof(struct product);
+    cat->arena = (char *)arena;
+    cat->arena_len = arena_len;
+    cat->borrowed = true;
+    /* every string within the arena and NUL-terminated: nothing reads past it */
+    for (size_t k = 0; k < cat->count; k++) {
+        const struct product *p = &cat->items[k];
+        for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
+            struct catalog_str x = catalog_field(p, (enum catalog_field)f);
+            if ((size_t)x.off + x.len >= arena_len || cat->arena[x.off + x.len] != '\0' ||
+                x.len > CATALOG_MAX_STRING)
+                goto bad;
+        }
+    }
+    return 0;
+bad:
+    snprintf(err, SNAPFILE_ERROR_MAX, "the catalog's products are out of shape");
+    catalog_init(cat);
+    return -1;
 }

@@ -662,19 +662,30 @@ error:
     return NULL;
 }
 
-static void text_free(struct index_text *t)
+/* Frees p unless it lies in a snapshot's mapping. */
+static void release(const struct index *ix, void *p)
 {
-    free(t->text);
-    free(t->start);
-    free(t->sorted);
-    free(t->sa);
-    free(t->owner);
-    free(t->wstart);
-    free(t->bucket);
+    if (!ix->mapped)
+        free(p);
+}
+
+static void text_free(const struct index *ix, struct index_text *t)
+{
+    release(ix, t->text);
+    release(ix, t->start);
+    release(ix, t->sorted);
+    release(ix, t->sa);
+    release(ix, t->owner);
+    release(ix, t->wstart);
+    release(ix, t->bucket);
+    release(ix, t->heavy_key);
     if (t->heavy != NULL)
-        for (size_t h = 0; h <= t->heavy_mask; h++)
-            node_free(&t->heavy[h]);
-    free(t->heavy_key);
+        for (size_t h = 0; h <= t->heavy_mask; h++) {
+            struct index_heavy *node = &t->heavy[h];
+            if (ix->mapped) /* the counts lie in the mapping */
+                node->counts = node->all_counts = NULL;
+            node_free(node);
+        }
     free(t->heavy);
 }
 
@@ -690,19 +701,19 @@ void index_destroy(struct index *ix)
     }
     typo_dict_deinit(&ix->dict);
     for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
-        text_free(&ix->text[f]);
+        text_free(ix, &ix->text[f]);
         struct index_folds *fo = &ix->fold[f];
         uint32_t nf = f == CATALOG_NAME ? 0 : index_values(ix, (enum catalog_field)f)->nfolded;
         for (uint32_t g = 0; g < nf; g++) {
             if (fo->bm != NULL)
                 index_bm_free(fo->bm[g]);
             if (fo->counts != NULL)
-                free(fo->counts[g]);
+                release(ix, fo->counts[g]);
         }
         free(fo->bm);
         free(fo->counts);
-        free(fo->start);
-        free(fo->member);
+        release(ix, fo->start);
+        release(ix, fo->member);
     }
     for (int field = 0; field < REQUEST_FIELD_COUNT; field++) {
         if (ix->exact[field] != NULL)
@@ -712,8 +723,8 @@ void index_destroy(struct index *ix)
         free(ix->exact[field]);
     }
     for (int dir = 0; dir < 2; dir++) {
-        free(ix->order[dir]);
-        free(ix->rank[dir]);
+        release(ix, ix->order[dir]);
+        release(ix, ix->rank[dir]);
     }
     for (unsigned l = 0; l < ix->nlevels; l++) {
         for (uint32_t j = 0; j < ix->nseg[l]; j++)

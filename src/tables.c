@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
+#include "snapfile.h"
 #include "text.h"
 
 static int str_cmp(const char *a, size_t an, const char *b, size_t bn, bool fold)
@@ -209,7 +211,7 @@ void tables_deinit(struct tables *t)
     free(t->offs);
     free(t->more);
     free(t->more_offs);
-    for (int f = 0; f < CATALOG_FIELD_COUNT; f++)
+    for (int f = 0; f < CATALOG_FIELD_COUNT && !t->borrowed; f++)
         values_deinit(&t->values[f]);
     memset(t, 0, sizeof(*t));
 }
@@ -246,4 +248,111 @@ uint32_t tables_fold_find(const struct tables *t, enum catalog_field f, const ch
             hi = mid;
     }
     return UINT32_MAX;
+}
+
+/* ---- snapshots -------------------------------------------------------------- */
+
+static const char *const SNAP_FIELD[CATALOG_FIELD_COUNT] = {"name", "category", "description",
+                                                            "brand"};
+
+/* The fields with value tables. */
+static bool has_values(enum catalog_field f)
+{
+    return f != CATALOG_NAME;
+}
+
+/* One array of a field's value table: its section name and where it goes. */
+struct snap_array {
+    const char *part;
+    uint32_t **at;
+    size_t count;
+};
+
+static void value_arrays(struct tables_values *v, size_t products, struct snap_array out[4])
+{
+    out[0] = (struct snap_array){"of", &v->of, products};
+    out[1] = (struct snap_array){"rep", &v->rep, v->count};
+    out[2] = (struct snap_array){"folded", &v->folded, v->count};
+    out[3] = (struct snap_array){"fold_rep", &v->fold_rep, v->nfolded};
+}
+
+void tables_snapshot_write(const struct tables *t, struct snapfile_writer *w)
+{
+    uint32_t counts[CATALOG_FIELD_COUNT][2];
+    for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
+        counts[f][0] = t->values[f].count;
+        counts[f][1] = t->values[f].nfolded;
+    }
+    snapfile_section(w, "tables.counts", counts, sizeof(counts));
+    for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
+        if (!has_values((enum catalog_field)f))
+            continue;
+        struct tables_values v = t->values[f];
+        struct snap_array arrays[4];
+        value_arrays(&v, t->count, arrays);
+        for (size_t i = 0; i < COUNT_OF(arrays); i++) {
+            char name[SNAPFILE_NAME_MAX];
+            snprintf(name, sizeof(name), "tables.%s.%s", SNAP_FIELD[f], arrays[i].part);
+            snapfile_section(w, name, *arrays[i].at, arrays[i].count * sizeof(uint32_t));
+        }
+    }
+}
+
+int tables_snapshot_open(struct tables *t, const struct catalog *cat, const struct snapfile *s,
+                         char *err)
+{
+    memset(t, 0, sizeof(*t));
+    t->cat = cat;
+    t->count = cat->count;
+    t->borrowed = true;
+    size_t len;
+    const uint32_t *counts = snapfile_get(s, "tables.counts", &len); /* per field: 2 */
+    if (counts == NULL || len != 2 * CATALOG_FIELD_COUNT * sizeof(uint32_t)) {
+        snprintf(err, SNAPFILE_ERROR_MAX, "section \"tables.counts\" missing or out of shape");
+        return -1;
+    }
+    for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
+        if (!has_values((enum catalog_field)f))
+            continue;
+        struct tables_values *v = &t->values[f];
+        v->count = counts[2 * f];
+        v->nfolded = counts[2 * f + 1];
+        struct snap_array arrays[4];
+        value_arrays(v, t->count, arrays);
+        for (size_t i = 0; i < COUNT_OF(arrays); i++) {
+            char name[SNAPFILE_NAME_MAX];
+            snprintf(name, sizeof(name), "tables.%s.%s", SNAP_FIELD[f], arrays[i].part);
+            *arrays[i].at = (uint32_t *)snapfile_get(s, name, &len);
+            if (*arrays[i].at == NULL || len != arrays[i].count * sizeof(uint32_t)) {
+                snprintf(err, SNAPFILE_ERROR_MAX, "section \"%s\" missing or out of shape", name);
+                memset(t, 0, sizeof(*t));
+                return -1;
+            }
+        }
+        /* ids within their tables: the index reads through them */
+        for (size_t k = 0; k < t->count; k++)
+            if (v->of[k] >= v->count)
+                goto bad;
+        for (uint32_t i = 0; i < v->count; i++)
+            if (v->rep[i] >= t->count || v->folded[i] >= v->nfolded)
+                goto bad;
+        for (uint32_t i = 0; i < v->nfolded; i++)
+            if (v->fold_rep[i] >= t->count)
+                goto bad;
+    }
+    /* no scan text: a whole-catalog engine scans nothing */
+    t->text = calloc(1, 1);
+    t->more = calloc(1, 1);
+    t->offs = calloc(1, sizeof(*t->offs));
+    t->more_offs = calloc(1, sizeof(*t->more_offs));
+    if (t->text == NULL || t->more == NULL || t->offs == NULL || t->more_offs == NULL) {
+        snprintf(err, SNAPFILE_ERROR_MAX, "out of memory");
+        tables_deinit(t);
+        return -1;
+    }
+    return 0;
+bad:
+    snprintf(err, SNAPFILE_ERROR_MAX, "the value tables are out of shape");
+    memset(t, 0, sizeof(*t));
+    return -1;
 }

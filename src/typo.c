@@ -355,6 +355,10 @@ out:
 
 void typo_dict_deinit(struct typo_dict *d)
 {
+    if (d->borrowed) {
+        memset(d, 0, sizeof(*d));
+        return;
+    }
     free(d->chars);
     free(d->off);
     free(d->dslot);
