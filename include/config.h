@@ -19,6 +19,7 @@ enum config_action {
     CONFIG_HEALTHCHECK,    /* GET /health on the configured port, exit 0 or 1 */
     CONFIG_EXPORT_CATALOG, /* write the catalog as JSON Lines to stdout */
     CONFIG_IMPORT_CSV,     /* write the CSV file import_csv as JSON Lines to stdout */
+    CONFIG_WRITE_SNAPSHOT, /* write the catalog and its index to write_snapshot */
 };
 
 /* The effective settings; README.md describes each. */
@@ -36,7 +37,9 @@ struct config {
     unsigned drain_s;          /* DRAIN_S: seconds of 503 health before closing */
     bool access_log;           /* ACCESS_LOG: one JSON line per request */
     char products_file[4096];  /* PRODUCTS_FILE: catalog file, "" = generate */
+    char snapshot_file[4096];  /* SNAPSHOT_FILE: serve this snapshot, "" = none */
     unsigned reload_s;         /* RELOAD_S: seconds between checks of the catalog file, 0 = off */
+    char write_snapshot[4096]; /* --write-snapshot: the snapshot to write */
     /* --import-csv and its column mapping (catalog_csv.h): flags only, no variables */
     char import_csv[4096];                        /* --import-csv: the CSV file */
     char csv_id[CONFIG_CSV_COLUMN_MAX];           /* --csv-id: id column ("id") */

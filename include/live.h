@@ -10,15 +10,20 @@
 #include "catalog.h"
 #include "catalog_file.h"
 #include "search.h"
+#include "snapfile.h"
 
 enum {
     LIVE_VERSION_LEN = 12, /* hex digits of a catalog version */
     LIVE_ERROR_MAX = CATALOG_FILE_ERROR_MAX, /* room for one error line */
 };
 
+_Static_assert((int)LIVE_ERROR_MAX >= (int)SNAPFILE_ERROR_MAX, "room for a snapshot's error");
+
 /* Where catalogs come from and how they are searched. */
 struct live_source {
     const char *products_file; /* PRODUCTS_FILE; NULL or "": the generated catalog */
+    const char *snapshot_file; /* SNAPSHOT_FILE; NULL or "": none. With PRODUCTS_FILE
+                                * too, the snapshot must have been written from it */
     size_t product_count;      /* PRODUCT_COUNT, for the generated catalog */
     size_t scan_limit;         /* SCAN_LIMIT (0 = all): a window covering the
                                 * catalog gets a whole-catalog engine */
@@ -34,21 +39,38 @@ struct live_gen {
                                          * the file's bytes (or of the generated
                                          * catalog's parameters), in hex */
     uint64_t hash;                      /* that whole hash */
-    bool from_file;                     /* loaded from PRODUCTS_FILE */
+    bool from_file;                     /* loaded from PRODUCTS_FILE or SNAPSHOT_FILE */
     struct catalog_file_id file;        /* the file as it was opened (from_file) */
+    bool from_snapshot;                 /* served from SNAPSHOT_FILE, mapped */
+    struct snapfile snap;               /* that mapping (from_snapshot); cat and engine
+                                         * read from it, so it goes last */
     char loaded_at[32];                 /* when loading ended, UTC, 2026-01-02T03:04:05.678Z */
     int64_t loaded_at_ms;               /* the same in ms since the epoch */
     uint64_t load_ns;                   /* loading time (and, by a reload, indexing time) */
     atomic_uint_fast64_t released;      /* requests done with it (see live_acquire) */
 };
 
-/* Loads a new generation from src: the file (validated whole) or the
- * generated catalog, its version, and its engine: a whole-catalog engine
- * when src->scan_limit covers the catalog (its index still to build:
- * live_gen_index() or search_start_builder()), else a bounded one, built
- * now. Returns it (live_gen_destroy() frees it), or NULL with one line in err
- * (LIVE_ERROR_MAX bytes). */
+/* The file a reload watches: SNAPSHOT_FILE, else PRODUCTS_FILE; NULL for the
+ * generated catalog. */
+const char *live_source_file(const struct live_source *src);
+
+/* The setting that names live_source_file(): "SNAPSHOT_FILE" or "PRODUCTS_FILE". */
+const char *live_source_setting(const struct live_source *src);
+
+/* Loads a new generation from src: a snapshot (checked whole, mapped, its
+ * index ready), the file (validated whole) or the generated catalog, its
+ * version, and its engine: a whole-catalog engine when src->scan_limit
+ * covers the catalog (its index still to build: live_gen_index() or
+ * search_start_builder()), else a bounded one, built now. Returns it
+ * (live_gen_destroy() frees it), or NULL with one line in err
+ * (LIVE_ERROR_MAX bytes) naming the setting and the file. */
 struct live_gen *live_gen_create(const struct live_source *src, char *err);
+
+/* Writes g (a whole-catalog engine whose index is built) to path as a
+ * snapshot: the catalog, its value tables and index, and what names them
+ * (the catalog version, the program's version). Returns 0, or -1 with one
+ * line in err. */
+int live_gen_write_snapshot(const struct live_gen *g, const char *path, char *err);
 
 /* Builds what g's engine still needs before it answers at full speed (a
  * whole-catalog engine's index) on the calling thread; nothing for a

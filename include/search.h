@@ -72,6 +72,20 @@ void search_stop(struct search *s);
 int search_run(const struct search *s, const struct request *req, size_t scan_limit,
                struct result *out);
 
+struct snapfile;
+struct snapfile_writer;
+
+/* Writes a whole-catalog engine's value tables and published index to w.
+ * Returns 0, or -1 when there is no index or memory runs out. */
+int search_snapshot_write(const struct search *s, struct snapfile_writer *w);
+
+/* A whole-catalog engine over cat (read from the same snapshot) with its
+ * tables and index read from snapshot s (which must outlive it): ready at
+ * once, nothing to build. Returns 0, or -1 with one line in err
+ * (SNAPFILE_ERROR_MAX bytes); s is then left empty. */
+int search_init_snapshot(struct search *s, const struct catalog *cat, const struct snapfile *snap,
+                         char *err);
+
 /* Stops a running build (waiting for its current step), frees what s owns
  * (the index included) and leaves it empty. */
 void search_deinit(struct search *s);

@@ -37,6 +37,7 @@ static const struct setting SETTINGS[] = {
     {"DRAIN_S", "--drain-s", UINT, 0, 3600, FIELD(drain_s)},
     {"ACCESS_LOG", "--access-log", BOOL, 0, 0, FIELD(access_log)},
     {"PRODUCTS_FILE", "--products-file", PATH, 0, 0, FIELD(products_file)},
+    {"SNAPSHOT_FILE", "--snapshot-file", PATH, 0, 0, FIELD(snapshot_file)},
     {"RELOAD_S", "--reload-s", UINT, 0, 86400, FIELD(reload_s)},
 };
 
@@ -64,10 +65,17 @@ const char *config_usage(void)
            "                                       false, no or 0 turn it off (lower case)\n"
            "  --products-file PATH PRODUCTS_FILE   load the catalog from a JSON or JSON\n"
            "                                       Lines file instead of generating it\n"
+           "  --snapshot-file PATH SNAPSHOT_FILE   serve a snapshot (--write-snapshot):\n"
+           "                                       the catalog and its index, mapped,\n"
+           "                                       ready at once; checked whole first\n"
            "  --reload-s N         RELOAD_S        seconds between checks of the catalog\n"
-           "                                       file (size, mtime, inode); a change\n"
-           "                                       reloads it; 0 = only on SIGHUP (0)\n"
+           "                                       or snapshot file (size, mtime, inode);\n"
+           "                                       a change reloads it; 0 = only on\n"
+           "                                       SIGHUP (0)\n"
            "\n"
+           "  --write-snapshot FILE\n"
+           "                       write the catalog (PRODUCTS_FILE, or the generated one)\n"
+           "                       and its whole-catalog index to FILE, and exit\n"
            "  --export-catalog     write the catalog as JSON Lines to stdout and exit\n"
            "  --import-csv FILE    read a CSV file with a header row and write it to stdout\n"
            "                       as JSON Lines, as --export-catalog does, and exit\n"
@@ -284,7 +292,7 @@ static void set_defaults(struct config *cfg)
 /* True when the catalog comes from a file, not from generation. */
 static bool file_source(const struct config *cfg)
 {
-    return cfg->products_file[0] != '\0';
+    return cfg->products_file[0] != '\0' || cfg->snapshot_file[0] != '\0';
 }
 
 /* Flags first, then the environment for the settings no flag gave: a flag
@@ -313,6 +321,17 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err)
         }
         if (strcmp(arg, "--export-catalog") == 0) {
             cfg->action = CONFIG_EXPORT_CATALOG;
+            continue;
+        }
+        if (strncmp(arg, "--write-snapshot", 16) == 0 && (arg[16] == '\0' || arg[16] == '=')) {
+            const char *path = arg[16] == '=' ? arg + 17 : (a + 1 < argc ? argv[++a] : NULL);
+            if (path == NULL || *path == '\0' || strlen(path) >= sizeof(cfg->write_snapshot)) {
+                snprintf(err, CONFIG_ERROR_MAX,
+                         "invalid --write-snapshot: expected the path of the file to write");
+                return -1;
+            }
+            strcpy(cfg->write_snapshot, path);
+            cfg->action = CONFIG_WRITE_SNAPSHOT;
             continue;
         }
         int csv = parse_csv_flag(cfg, argc, argv, &a, err); /* --import-csv, --csv-* */
@@ -363,6 +382,19 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err)
     }
     if (!scan_limit_set && file_source(cfg))
         cfg->scan_limit = 0;
+    if (cfg->snapshot_file[0] != '\0' && cfg->scan_limit != 0) {
+        snprintf(err, CONFIG_ERROR_MAX,
+                 "invalid SCAN_LIMIT %zu with SNAPSHOT_FILE: a snapshot serves the whole "
+                 "catalog (leave SCAN_LIMIT unset, or 0)",
+                 cfg->scan_limit);
+        return -1;
+    }
+    if (cfg->action == CONFIG_WRITE_SNAPSHOT && cfg->snapshot_file[0] != '\0') {
+        snprintf(err, CONFIG_ERROR_MAX,
+                 "--write-snapshot writes PRODUCTS_FILE or the generated catalog; unset "
+                 "SNAPSHOT_FILE");
+        return -1;
+    }
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,6 +68,53 @@ static void index_ready(void *ctx, const struct index_stats *st)
     log_info("index_ready", f);
 }
 
+/* The first catalog came from a snapshot, its index with it: ready at once. */
+static void snapshot_ready(struct metrics *metrics, const struct live_gen *g, double open_ms)
+{
+    struct index_stats st;
+    index_stats(atomic_load(&g->engine.index), &st);
+    metrics_index_ready(metrics, (uint64_t)(open_ms * 1e6));
+    cJSON *f = cJSON_CreateObject();
+    if (f != NULL) {
+        cJSON_AddStringToObject(f, "source", "snapshot");
+        cJSON_AddNumberToObject(f, "products", (double)g->cat.count);
+        cJSON_AddNumberToObject(f, "open_ms", (double)(long)(open_ms * 100) / 100);
+        cJSON_AddNumberToObject(f, "snapshot_kb", (double)(g->snap.len / 1024));
+        cJSON_AddNumberToObject(f, "index_kb", (double)(st.bytes / 1024));
+        cJSON_AddNumberToObject(f, "rss_kb", (double)log_proc_kb("VmRSS"));
+    }
+    log_info("index_ready", f);
+}
+
+/* --write-snapshot: g's index built here, then g written to path. Returns
+ * the exit status. */
+static int write_snapshot(struct live_gen *g, const char *path, uint64_t t0)
+{
+    char err[LIVE_ERROR_MAX];
+    if (live_gen_index(g) != 0) {
+        log_error("snapshot", "out of memory building the whole-catalog index");
+        return 1;
+    }
+    double build_ms = ms_since(t0);
+    if (live_gen_write_snapshot(g, path, err) != 0) {
+        fprintf(stderr, "product-search: %s\n", err);
+        return 1;
+    }
+    struct stat st;
+    cJSON *f = cJSON_CreateObject();
+    if (f != NULL) {
+        cJSON_AddStringToObject(f, "file", path);
+        cJSON_AddStringToObject(f, "catalog_version", g->version);
+        cJSON_AddNumberToObject(f, "products", (double)g->cat.count);
+        cJSON_AddNumberToObject(f, "bytes", stat(path, &st) == 0 ? (double)st.st_size : -1);
+        cJSON_AddNumberToObject(f, "build_ms", (double)(long)(build_ms * 100) / 100);
+        cJSON_AddNumberToObject(f, "write_ms", (double)(long)((ms_since(t0) - build_ms) * 100) / 100);
+        cJSON_AddNumberToObject(f, "peak_rss_kb", (double)log_proc_kb("VmHWM"));
+    }
+    log_info("snapshot_written", f);
+    return 0;
+}
+
 /* The start-up line: the settings in force (the effective SCAN_LIMIT), none
  * that the catalog source ignores (PRODUCT_COUNT beside a file, RELOAD_S
  * without one), and the catalog loaded. */
@@ -88,17 +136,21 @@ static void log_start(const struct config *cfg, unsigned port, const struct live
     cJSON_AddNumberToObject(f, "conn_timeout_s", cfg->conn_timeout_s);
     cJSON_AddNumberToObject(f, "drain_s", cfg->drain_s);
     cJSON_AddBoolToObject(f, "access_log", cfg->access_log);
-    cJSON_AddStringToObject(f, "catalog", g->from_file ? "file" : "generated");
-    if (g->from_file) {
+    cJSON_AddStringToObject(f, "catalog",
+                            g->from_snapshot ? "snapshot" : g->from_file ? "file" : "generated");
+    if (g->from_snapshot)
+        cJSON_AddStringToObject(f, "snapshot_file", cfg->snapshot_file);
+    if (cfg->products_file[0] != '\0')
         cJSON_AddStringToObject(f, "products_file", cfg->products_file);
+    if (g->from_file)
         cJSON_AddNumberToObject(f, "reload_s", cfg->reload_s);
-    }
     cJSON_AddStringToObject(f, "catalog_version", g->version);
     cJSON_AddNumberToObject(f, "products", (double)g->cat.count);
     cJSON_AddNumberToObject(f, "load_ms", (double)(long)(load_ms * 100) / 100);
     cJSON_AddNumberToObject(f, "ready_ms", (double)(long)(ready_ms * 100) / 100);
     cJSON_AddNumberToObject(f, "rss_kb", (double)log_proc_kb("VmRSS"));
-    cJSON_AddStringToObject(f, "index", indexing ? "building" : "off");
+    cJSON_AddStringToObject(f, "index",
+                            g->from_snapshot ? "snapshot" : indexing ? "building" : "off");
     log_info("start", f);
 }
 
@@ -214,9 +266,10 @@ int main(int argc, char **argv)
     struct http_server server;
     struct reload reloader;
     bool serving = false, reloading = false;
-    struct live_source src = {cfg.products_file, cfg.product_count, cfg.scan_limit};
+    struct live_source src = {cfg.products_file, cfg.snapshot_file, cfg.product_count,
+                              cfg.action == CONFIG_WRITE_SNAPSHOT ? 0 : cfg.scan_limit};
     struct live_gen *g = live_gen_create(&src, err);
-    if (g == NULL && src.products_file[0] == '\0') {
+    if (g == NULL && live_source_file(&src) == NULL) {
         log_error("catalog", err);
         return 1;
     }
@@ -224,8 +277,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "product-search: %s\n", err);
         return EXIT_CONFIG;
     }
-    if (cfg.action == CONFIG_EXPORT_CATALOG) {
-        status = export_catalog(&g->cat) == 0 ? 0 : 1;
+    if (cfg.action == CONFIG_EXPORT_CATALOG || cfg.action == CONFIG_WRITE_SNAPSHOT) {
+        if (cfg.action == CONFIG_EXPORT_CATALOG)
+            status = export_catalog(&g->cat) == 0 ? 0 : 1;
+        else
+            status = write_snapshot(g, cfg.write_snapshot, t0);
         live_gen_destroy(g);
         return status;
     }
@@ -245,7 +301,9 @@ int main(int argc, char **argv)
      * microseconds). A bounded window built its (small) text at load. The
      * start line goes first, before the builder's index_ready line. */
     log_start(&cfg, server.port, g, load_ms, ms_since(t0), g->engine.whole);
-    if (g->engine.whole && search_start_builder(&g->engine, index_ready, &metrics) != 0)
+    if (g->from_snapshot)
+        snapshot_ready(&metrics, g, load_ms);
+    else if (g->engine.whole && search_start_builder(&g->engine, index_ready, &metrics) != 0)
         log_error("index", "cannot start the index thread; searches are refused (503)");
     if (g->from_file) {
         reload_init(&reloader, &live, &metrics, &src, cfg.reload_s, &g->file);

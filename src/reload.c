@@ -42,7 +42,7 @@ void reload_init(struct reload *r, struct live *l, struct metrics *m,
  * same identity. */
 static bool changed(struct reload *r, struct catalog_file_id *now)
 {
-    catalog_file_stat(r->src.products_file, now);
+    catalog_file_stat(live_source_file(&r->src), now);
     if (catalog_file_same(now, &r->seen)) {
         memset(&r->settling, 0, sizeof(r->settling));
         return false;
@@ -90,7 +90,7 @@ int reload_run(struct reload *r)
 {
     char err[LIVE_ERROR_MAX];
     struct catalog_file_id tried;
-    catalog_file_stat(r->src.products_file, &tried);
+    catalog_file_stat(live_source_file(&r->src), &tried);
     uint64_t t0 = clock_ns();
     struct live_gen *g = live_gen_create(&r->src, err);
     if (g == NULL)
@@ -105,8 +105,8 @@ int reload_run(struct reload *r)
         live_gen_destroy(g);
         if (stopped)
             return -1;
-        snprintf(err, sizeof(err), "PRODUCTS_FILE %s: out of memory building the index",
-                 r->src.products_file);
+        snprintf(err, sizeof(err), "%s %s: out of memory building the index",
+                 live_source_setting(&r->src), live_source_file(&r->src));
         goto failed;
     }
     g->load_ns = clock_ns() - t0;

@@ -7,6 +7,7 @@
 #include "base.h"
 #include "reference.h"
 #include "scan.h"
+#include "snapfile.h"
 
 int search_init(struct search *s, const struct catalog *cat, size_t window)
 {
@@ -107,4 +108,28 @@ void search_deinit(struct search *s)
     index_destroy(atomic_load(&s->index));
     tables_deinit(&s->tables);
     memset(s, 0, sizeof(*s));
+}
+
+int search_snapshot_write(const struct search *s, struct snapfile_writer *w)
+{
+    const struct index *ix = atomic_load_explicit(&s->index, memory_order_acquire);
+    if (ix == NULL)
+        return -1;
+    tables_snapshot_write(&s->tables, w);
+    return index_snapshot_write(ix, w);
+}
+
+int search_init_snapshot(struct search *s, const struct catalog *cat, const struct snapfile *snap,
+                         char *err)
+{
+    search_init_whole(s, cat);
+    if (tables_snapshot_open(&s->tables, cat, snap, err) != 0)
+        return -1;
+    struct index *ix = index_snapshot_open(&s->tables, snap, err);
+    if (ix == NULL) {
+        tables_deinit(&s->tables);
+        return -1;
+    }
+    atomic_store_explicit(&s->index, ix, memory_order_release);
+    return 0;
 }
