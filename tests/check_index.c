@@ -21,6 +21,7 @@
 #include "reqgen.h"
 #include "reference.h"
 #include "search.h"
+#include "snapfile.h"
 #include "tables.h"
 #include "suites.h"
 #include "testutil.h"
@@ -156,6 +157,59 @@ START_TEST(index_equals_reference)
     index_destroy(ix);
     tables_deinit(&t);
     catalog_deinit(&cat);
+}
+END_TEST
+
+/* The index written to a snapshot with its catalog and value tables, and
+ * read back from the mapping, answers as the reference does on every case's
+ * catalog and thresholds (a third of each case's requests). */
+START_TEST(snapshot_equals_reference)
+{
+    struct catalog built;
+    struct tables t;
+    ck_assert_int_eq(build_catalog(&built, _i), 0);
+    ck_assert_int_eq(tables_init(&t, &built, 0), 0);
+    struct index_tuning tune = {CASES[_i].heavy_min, CASES[_i].heavy_depth, CASES[_i].small_set};
+    struct index *ix =
+        tune.heavy_min ? index_build_tuned(&t, &tune, NULL) : index_build(&t, NULL);
+    ck_assert_ptr_nonnull(ix);
+    const char *path = tu_tmp_path("index.snap");
+    struct snapfile_writer w;
+    char err[SNAPFILE_ERROR_MAX];
+    ck_assert_int_eq(snapfile_create(&w, path, err), 0);
+    catalog_snapshot_write(&built, &w);
+    tables_snapshot_write(&t, &w);
+    ck_assert_int_eq(index_snapshot_write(ix, &w), 0);
+    ck_assert_msg(snapfile_finish(&w, err) == 0, "%s", err);
+    index_destroy(ix);
+    tables_deinit(&t);
+    catalog_deinit(&built);
+
+    struct snapfile snap;
+    struct catalog cat;
+    struct tables mt;
+    ck_assert_msg(snapfile_open(&snap, path, err) == 0, "%s", err);
+    ck_assert_msg(catalog_snapshot_open(&cat, &snap, err) == 0, "%s", err);
+    ck_assert_uint_eq(cat.count, CASES[_i].products);
+    ck_assert_msg(tables_snapshot_open(&mt, &cat, &snap, err) == 0, "%s", err);
+    struct index *mapped = index_snapshot_open(&mt, &snap, err);
+    ck_assert_msg(mapped != NULL, "%s", err);
+    unsigned seed = 5151u + (unsigned)_i;
+    struct reqgen_report rep;
+    size_t requests = (size_t)CASES[_i].requests / 3 + 1;
+    int ret = reqgen_compare(&cat, 0, reqgen_answer_index, mapped, reqgen_url_mixed, &seed,
+                             requests, &rep);
+    ck_assert_msg(ret == 0,
+                  "case %d from its snapshot, request %zu differs: %s (total %zu vs reference "
+                  "%zu, listed %zu vs %zu)",
+                  _i, rep.compared, rep.url, rep.got_total, rep.want_total, rep.got_count,
+                  rep.want_count);
+    ck_assert_uint_ge(rep.matched, requests / 4);
+    index_destroy(mapped);
+    tables_deinit(&mt);
+    catalog_deinit(&cat);
+    snapfile_close(&snap);
+    unlink(path);
 }
 END_TEST
 
@@ -363,6 +417,7 @@ Suite *index_suite(void)
     tcase_add_test(tc, broad_queries_count_every_match);
     tcase_add_test(tc, search_run_uses_the_index_for_whole_windows);
     tcase_add_loop_test(tc, index_equals_reference, 0, (int)(sizeof(CASES) / sizeof(CASES[0])));
+    tcase_add_loop_test(tc, snapshot_equals_reference, 0, (int)(sizeof(CASES) / sizeof(CASES[0])));
     suite_add_tcase(s, tc);
     return s;
 }

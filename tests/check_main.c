@@ -12,6 +12,7 @@ int main(void)
     srunner_add_suite(sr, query_suite());
     srunner_add_suite(sr, differential_suite());
     srunner_add_suite(sr, index_suite());
+    srunner_add_suite(sr, snapshot_suite());
     srunner_add_suite(sr, render_suite());
     srunner_add_suite(sr, config_suite());
     srunner_add_suite(sr, metrics_suite());

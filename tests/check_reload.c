@@ -695,7 +695,8 @@ static void inproc_start(struct inproc *d, const char *file)
                     "--products-file", (char *)file, NULL};
     ck_assert_int_eq(config_parse(&d->cfg, 9, argv, e), 0);
     ck_assert_uint_eq(d->cfg.scan_limit, 0);
-    struct live_source src = {d->cfg.products_file, d->cfg.product_count, d->cfg.scan_limit};
+    struct live_source src = {d->cfg.products_file, NULL, d->cfg.product_count,
+                              d->cfg.scan_limit};
     struct live_gen *g = live_gen_create(&src, e);
     ck_assert_msg(g != NULL, "%s", e);
     ck_assert_int_eq(live_gen_index(g), 0);

@@ -20,6 +20,7 @@ Suite *query_suite(void);
 Suite *reload_suite(void);
 Suite *render_suite(void);
 Suite *search_suite(void);
+Suite *snapshot_suite(void);
 Suite *text_suite(void);
 Suite *typo_suite(void);
 

@@ -323,7 +323,7 @@ void tu_daemon_start(struct tu_daemon *d, const char *conn_timeout_s, const char
                     "--product-count", (char *)product_count, "--conn-limit", "512", NULL};
     char load_err[LIVE_ERROR_MAX];
     ck_assert_int_eq(config_parse(&d->cfg, 13, argv, err), 0);
-    struct live_source src = {NULL, d->cfg.product_count, d->cfg.scan_limit};
+    struct live_source src = {NULL, NULL, d->cfg.product_count, d->cfg.scan_limit};
     d->gen = live_gen_create(&src, load_err);
     ck_assert_msg(d->gen != NULL, "%s", load_err);
     live_init(&d->served, d->gen);
