@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <xxhash.h>
 
+#include "hash.h"
 #include "text.h"
 
 #define ID_MAX 9007199254740991.0  /* 2^53 - 1: every id a double holds exactly */

@@ -11,7 +11,11 @@
  * the heavy nodes' table and the views' headers; the rest is the file's
  * pages, shared and evictable. Sizes are checked against the index's
  * header section before anything is used: a section of the wrong size is
- * refused, never read past. */
+ * refused, never read past. What the sections hold is trusted as this
+ * build's own output once the checksums pass (they catch damage, not
+ * forgery: a snapshot is trusted like the binary that serves it); only
+ * values checked in O(1) or over small tables are checked again, so that
+ * opening stays within its time budget (100 ms at 1,000,000 products). */
 #include "index.h"
 
 #include <stdio.h>
@@ -486,10 +490,7 @@ struct index *index_snapshot_open(const struct tables *t, const struct snapfile 
         x->wstart = (uint64_t *)need(&in, fn, "wstart", (tlen / 64 + 1) * 8);
         x->bucket = (uint32_t *)need(&in, fn, "bucket", 65537 * 4);
         check(&in, x->own <= x->npieces && (!x->per_product || x->own == n), fn);
-        check(&in, in.failed || (x->start[x->npieces] <= tlen + 1 && below(x->sorted, x->own, x->own) &&
-                                 below((const uint32_t *)x->sa, tlen, tlen) &&
-                                 below(x->owner, tlen, x->npieces) &&
-                                 below(x->bucket, 65537, tlen + 1)),
+        check(&in, in.failed || (x->start[x->npieces] <= tlen + 1 && below(x->bucket, 65537, tlen + 1)),
               fn);
         if (st->has_heavy && !in.failed) {
             x->heavy_mask = (size_t)st->heavy_mask;
@@ -523,8 +524,7 @@ struct index *index_snapshot_open(const struct tables *t, const struct snapfile 
         fo->start = (uint32_t *)need(&in, fn, "fold_start", ((size_t)nf + 1) * 4);
         fo->member = (uint32_t *)need(&in, fn, "fold_member", n * 4);
         fo->bm = bitmaps(&in, need(&in, fn, "fold_bm", (size_t)nf * 4), nf);
-        check(&in, in.failed || (below(fo->member, n, n) && fo->start[nf] == n && below(fo->start, nf, n + 1)),
-              fn);
+        check(&in, in.failed || fo->start[nf] == n, fn);
         if (m->fold_counts_mask >> f & 1) {
             const uint32_t *at = need(&in, fn, "fold_counts", (size_t)nf * 4);
             if (!in.failed && (fo->counts = calloc(nf ? nf : 1, sizeof(*fo->counts))) == NULL)
@@ -570,8 +570,6 @@ struct index *index_snapshot_open(const struct tables *t, const struct snapfile 
     ix->order[1] = (uint32_t *)need(&in, "price", "order_desc", n * 4);
     ix->rank[0] = (uint32_t *)need(&in, "price", "rank_asc", n * 4);
     ix->rank[1] = (uint32_t *)need(&in, "price", "rank_desc", n * 4);
-    for (int dir = 0; dir < 2 && !in.failed; dir++)
-        check(&in, below(ix->order[dir], n, n) && below(ix->rank[dir], n, n), "price orders");
     size_t nseg = 0;
     for (unsigned l = 0; l < m->nlevels && !in.failed; l++)
         nseg += m->nseg[l];

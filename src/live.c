@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <xxhash.h>
 
 #include "base.h"
+#include "hash.h"
 #include "version.h"
 
 enum {
@@ -90,7 +90,7 @@ static int open_snapshot(struct live_gen *g, const struct live_source *src, char
     const char *path = src->snapshot_file;
     catalog_file_stat(path, &g->file);
     if (snapfile_open(&g->snap, path, why) != 0) {
-        snprintf(err, LIVE_ERROR_MAX, "SNAPSHOT_FILE %s", why);
+        snprintf(err, LIVE_ERROR_MAX, "SNAPSHOT_FILE %.480s", why);
         return -1;
     }
     g->from_snapshot = true;
@@ -114,8 +114,8 @@ static int open_snapshot(struct live_gen *g, const struct live_source *src, char
             return -1;
         if (!a->from_file || hash != a->catalog_hash) {
             snprintf(err, LIVE_ERROR_MAX,
-                     "SNAPSHOT_FILE %.300s: written from another catalog than PRODUCTS_FILE "
-                     "%.300s (catalog %012" PRIx64 ", the file's %012" PRIx64 ")",
+                     "SNAPSHOT_FILE %.150s: written from another catalog than PRODUCTS_FILE "
+                     "%.150s (catalog %012" PRIx64 ", the file's %012" PRIx64 ")",
                      path, src->products_file, a->catalog_hash >> 16, hash >> 16);
             return -1;
         }
@@ -125,7 +125,7 @@ static int open_snapshot(struct live_gen *g, const struct live_source *src, char
         search_init_snapshot(&g->engine, &g->cat, &g->snap, why) != 0) {
         if ((uint64_t)g->cat.count != a->products && why[0] == '\0')
             snprintf(why, sizeof(why), "product count out of shape");
-        snprintf(err, LIVE_ERROR_MAX, "SNAPSHOT_FILE %.300s: %s", path, why);
+        snprintf(err, LIVE_ERROR_MAX, "SNAPSHOT_FILE %.200s: %.280s", path, why);
         return -1;
     }
     g->hash = a->catalog_hash;
@@ -144,7 +144,7 @@ int live_gen_write_snapshot(const struct live_gen *g, const char *path, char *er
     struct snapfile_writer w;
     char why[SNAPFILE_ERROR_MAX];
     if (snapfile_create(&w, path, why) != 0) {
-        snprintf(err, LIVE_ERROR_MAX, "--write-snapshot %s", why);
+        snprintf(err, LIVE_ERROR_MAX, "--write-snapshot %.480s", why);
         return -1;
     }
     snapfile_section(&w, "about", &a, sizeof(a));
@@ -155,7 +155,7 @@ int live_gen_write_snapshot(const struct live_gen *g, const char *path, char *er
         return -1;
     }
     if (snapfile_finish(&w, why) != 0) {
-        snprintf(err, LIVE_ERROR_MAX, "--write-snapshot %s", why);
+        snprintf(err, LIVE_ERROR_MAX, "--write-snapshot %.480s", why);
         return -1;
     }
     return 0;

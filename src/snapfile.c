@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
+
 static const char MAGIC[8] = {'P', 'S', 'E', 'A', 'R', 'C', 'H', 0x1a};
 static const uint64_t ORDER_WORD = 0x0102030405060708ull;
 
@@ -190,7 +192,7 @@ int snapfile_finish(struct snapfile_writer *w, char *err)
 /* The sections' checksums, some on this thread and some on another. */
 struct verify {
     const struct snapfile *s;
-    unsigned part;        /* this worker checks the sections i with i % VERIFY_THREADS == part */
+    const bool *mine;     /* per section: whether this worker checks it */
     int32_t bad;          /* the first section that failed, or -1 */
 };
 
@@ -205,8 +207,10 @@ static void *verify_part(void *arg)
     struct verify *v = arg;
     const struct snapfile *s = v->s;
     const struct header *h = (const void *)s->base;
-    for (uint32_t i = v->part; i < s->nsections && v->bad < 0; i += VERIFY_THREADS) {
+    for (uint32_t i = 0; i < s->nsections && v->bad < 0; i++) {
         const struct snapfile_entry *e = &s->table[i];
+        if (!v->mine[i])
+            continue;
         uint64_t end = section_end(s, i, h->table_offset);
         if (XXH3_64bits(s->base + e->offset, end - e->offset) != e->checksum)
             v->bad = (int32_t)i;
@@ -292,10 +296,29 @@ int snapfile_open(struct snapfile *s, const char *path, char *err)
             return refuse(s, err, path, "section out of place (damaged file)");
         at = section_end(s, i, h->table_offset);
     }
+    /* The sections shared out by size, largest first to the lighter worker. */
+    static bool mine[VERIFY_THREADS][SNAPFILE_MAX_SECTIONS];
+    bool taken[SNAPFILE_MAX_SECTIONS] = {false};
+    uint64_t load[VERIFY_THREADS] = {0};
+    memset(mine, 0, sizeof(mine));
+    for (uint32_t n = 0; n < s->nsections; n++) {
+        uint32_t big = 0;
+        uint64_t most = 0;
+        for (uint32_t i = 0; i < s->nsections; i++) {
+            uint64_t size = section_end(s, i, h->table_offset) - s->table[i].offset;
+            if (!taken[i] && (size >= most || most == 0)) {
+                big = i;
+                most = size;
+            }
+        }
+        unsigned p = load[1] < load[0];
+        taken[big] = mine[p][big] = true;
+        load[p] += most;
+    }
     struct verify parts[VERIFY_THREADS];
     pthread_t helper;
     for (unsigned p = 0; p < VERIFY_THREADS; p++)
-        parts[p] = (struct verify){s, p, -1};
+        parts[p] = (struct verify){s, mine[p], -1};
     bool threaded = pthread_create(&helper, NULL, verify_part, &parts[1]) == 0;
     verify_part(&parts[0]);
     if (threaded)
