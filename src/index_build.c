@@ -426,20 +426,78 @@ out:
 
 /* ---- the word dictionary (typos) ------------------------------------------- */
 
-/* The words of every field that a term with typos can be near, and per
- * field each word's products. */
-static int build_dict(struct index *ix)
+/* The distinct kept words of the fields' text, while they are gathered: a
+ * hash set of (pointer, length) into the texts. */
+struct word_set {
+    const char **word;  /* per distinct word: its first occurrence */
+    uint32_t *len;      /* its length */
+    uint32_t n, cap;    /* distinct words, room */
+    uint32_t *slot;     /* mask + 1: word index + 1, 0 = empty */
+    size_t mask;
+};
+
+static uint64_t word_hash(const char *w, size_t n)
 {
-    size_t n = 0, cap = 1024;
-    const char **words = malloc(cap * sizeof(*words));
-    uint32_t *lens = malloc(cap * sizeof(*lens));
-    uint32_t *owner = malloc(cap * sizeof(*owner)); /* each word's piece */
-    uint8_t *field = malloc(cap);
-    uint32_t *id = NULL;
-    int ret = -1;
-    if (words == NULL || lens == NULL || owner == NULL || field == NULL)
-        goto out;
-    /* every kept word of every own piece, with its piece and field */
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)w[i]) * 0x100000001b3ull;
+    return h ^ h >> 29;
+}
+
+/* The slot holding w (n bytes), or the empty one where it would go. */
+static size_t word_slot(const struct word_set *ws, const char *w, size_t n)
+{
+    size_t at = word_hash(w, n) & ws->mask;
+    while (ws->slot[at] != 0) {
+        uint32_t k = ws->slot[at] - 1;
+        if (ws->len[k] == n && memcmp(ws->word[k], w, n) == 0)
+            break;
+        at = (at + 1) & ws->mask;
+    }
+    return at;
+}
+
+/* Adds w to the set when it is new. Returns 0, or -1 when memory runs out. */
+static int word_add(struct word_set *ws, const char *w, size_t n)
+{
+    if (2 * ((size_t)ws->n + 1) > ws->mask + 1) { /* the table doubles */
+        size_t bigger = ws->mask ? 2 * ws->mask + 1 : 1023;
+        uint32_t *slot = calloc(bigger + 1, sizeof(*slot));
+        if (slot == NULL)
+            return -1;
+        free(ws->slot);
+        ws->slot = slot;
+        ws->mask = bigger;
+        for (uint32_t k = 0; k < ws->n; k++)
+            ws->slot[word_slot(ws, ws->word[k], ws->len[k])] = k + 1;
+    }
+    size_t at = word_slot(ws, w, n);
+    if (ws->slot[at] != 0)
+        return 0;
+    if (ws->n == ws->cap) {
+        uint32_t cap = ws->cap ? 2 * ws->cap : 1024;
+        const char **word = realloc(ws->word, cap * sizeof(*word));
+        if (word != NULL)
+            ws->word = word;
+        uint32_t *len = realloc(ws->len, cap * sizeof(*len));
+        if (len != NULL)
+            ws->len = len;
+        if (word == NULL || len == NULL)
+            return -1;
+        ws->cap = cap;
+    }
+    ws->word[ws->n] = w;
+    ws->len[ws->n++] = (uint32_t)n;
+    ws->slot[at] = ws->n;
+    return 0;
+}
+
+/* What a pass over the words does with each kept word of piece j of field f. */
+typedef int (*word_fn)(struct index *ix, void *ctx, int f, uint32_t j, const char *w, size_t n);
+
+/* Calls each() for every kept word of every own piece of every field. */
+static int each_word(struct index *ix, word_fn each, void *ctx)
+{
     for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
         const struct index_text *t = &ix->text[f];
         for (uint32_t j = 0; j < t->own; j++) {
@@ -453,57 +511,71 @@ static int build_dict(struct index *ix)
                 size_t b = a;
                 while (b < len && text_word_byte((unsigned char)s[b]))
                     b++;
-                if (typo_word_kept(s + a, b - a)) {
-                    if (n == cap) {
-                        cap *= 2;
-                        const char **w2 = realloc(words, cap * sizeof(*words));
-                        if (w2 != NULL)
-                            words = w2;
-                        uint32_t *l2 = realloc(lens, cap * sizeof(*lens));
-                        if (l2 != NULL)
-                            lens = l2;
-                        uint32_t *o2 = realloc(owner, cap * sizeof(*owner));
-                        if (o2 != NULL)
-                            owner = o2;
-                        uint8_t *f2 = realloc(field, cap);
-                        if (f2 != NULL)
-                            field = f2;
-                        if (w2 == NULL || l2 == NULL || o2 == NULL || f2 == NULL)
-                            goto out;
-                    }
-                    words[n] = s + a;
-                    lens[n] = (uint32_t)(b - a);
-                    owner[n] = j;
-                    field[n++] = (uint8_t)f;
-                }
+                if (typo_word_kept(s + a, b - a) && each(ix, ctx, f, j, s + a, b - a) != 0)
+                    return -1;
                 a = b;
             }
         }
     }
-    id = malloc((n ? n : 1) * sizeof(*id));
-    if (id == NULL || typo_dict_init(&ix->dict, words, lens, n, id) != 0)
+    return 0;
+}
+
+static int gather_word(struct index *ix, void *ctx, int f, uint32_t j, const char *w, size_t n)
+{
+    (void)ix, (void)f, (void)j;
+    return word_add(ctx, w, n);
+}
+
+/* The second pass: each occurrence's products into its word's set. */
+struct posting {
+    struct word_set *ws;
+    const uint32_t *id; /* per distinct word: its index in the dictionary */
+};
+
+static int post_word(struct index *ix, void *ctx, int f, uint32_t j, const char *w, size_t n)
+{
+    const struct posting *p = ctx;
+    uint32_t k = p->ws->slot[word_slot(p->ws, w, n)] - 1;
+    roaring_bitmap_t **slot = &ix->post[f][p->id[k]];
+    if (*slot == NULL && (*slot = roaring_bitmap_create()) == NULL)
+        return -1;
+    if (ix->text[f].per_product) {
+        roaring_bitmap_add(*slot, j);
+    } else {
+        const struct index_folds *fo = &ix->fold[f];
+        if (fo->bm[j] != NULL)
+            roaring_bitmap_or_inplace(*slot, fo->bm[j]);
+        else
+            roaring_bitmap_add_many(*slot, fo->start[j + 1] - fo->start[j],
+                                    fo->member + fo->start[j]);
+    }
+    return 0;
+}
+
+/* The words of every field that a term with typos can be near, and per
+ * field each word's products: one pass finds the distinct words (a hash set
+ * over the texts, nothing per occurrence: at 10,000,000 products the
+ * occurrences number about 90 million), the dictionary sorts them, a second
+ * pass adds each occurrence's products to its word's set. */
+static int build_dict(struct index *ix)
+{
+    struct word_set ws;
+    memset(&ws, 0, sizeof(ws));
+    uint32_t *id = NULL;
+    int ret = -1;
+    if (each_word(ix, gather_word, &ws) != 0)
+        goto out;
+    id = malloc((ws.n ? ws.n : 1) * sizeof(*id));
+    if (id == NULL || typo_dict_init(&ix->dict, ws.word, ws.len, ws.n, id) != 0)
         goto out;
     for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
         ix->post[f] = calloc(ix->dict.nwords ? ix->dict.nwords : 1, sizeof(*ix->post[f]));
         if (ix->post[f] == NULL)
             goto out;
     }
-    for (size_t i = 0; i < n; i++) {
-        roaring_bitmap_t **slot = &ix->post[field[i]][id[i]];
-        if (*slot == NULL && (*slot = roaring_bitmap_create()) == NULL)
-            goto out;
-        const struct index_text *t = &ix->text[field[i]];
-        if (t->per_product) {
-            roaring_bitmap_add(*slot, owner[i]);
-        } else {
-            const struct index_folds *fo = &ix->fold[field[i]];
-            if (fo->bm[owner[i]] != NULL)
-                roaring_bitmap_or_inplace(*slot, fo->bm[owner[i]]);
-            else
-                roaring_bitmap_add_many(*slot, fo->start[owner[i] + 1] - fo->start[owner[i]],
-                                        fo->member + fo->start[owner[i]]);
-        }
-    }
+    struct posting p = {&ws, id};
+    if (each_word(ix, post_word, &p) != 0)
+        goto out;
     size_t bytes = typo_dict_bytes(&ix->dict);
     for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
         bytes += ix->dict.nwords * sizeof(*ix->post[f]);
@@ -518,10 +590,9 @@ static int build_dict(struct index *ix)
     ix->bytes += bytes;
     ret = 0;
 out:
-    free(words);
-    free(lens);
-    free(owner);
-    free(field);
+    free(ws.word);
+    free(ws.len);
+    free(ws.slot);
     free(id);
     return ret;
 }
