@@ -51,11 +51,14 @@ PRODUCT_COUNT = 1000  # the generated catalog of the main server
 ERROR_CODES = [
     "missing_query", "invalid_query", "invalid_limit", "invalid_offset", "invalid_sort",
     "invalid_filter", "invalid_price", "invalid_match", "invalid_facets", "invalid_fields",
-    "invalid_highlight", "duplicate_parameter",
+    "invalid_highlight", "invalid_typos", "duplicate_parameter",
     "invalid_id", "product_not_found", "not_found", "method_not_allowed", "body_too_large",
     "bad_request", "header_too_large", "internal_error", "starting",
 ]
 ROUTES = ["/products/search", "/products/{id}", "/health", "/metrics", "/openapi.json"]
+# the parameters /products/search reads (src/query.c); the document declares each
+SEARCH_PARAMS = ["q", "limit", "offset", "sort", "category", "brand", "min_price", "max_price",
+                 "match", "facets", "fields", "highlight", "typos"]
 ASCII_WS = " \t\n\v\f\r"
 
 
@@ -195,6 +198,12 @@ def check_document(raw):
             "responses with descriptions, HEAD without content)",
             not problems and len(op_ids) == len(set(op_ids)) and None not in op_ids,
             "; ".join(problems) or f"operationIds {op_ids}")
+    for m in ("get", "head"):
+        declared = [q["name"] for q in full["paths"]["/products/search"][m].get("parameters", [])]
+        R.check(f"document: {m.upper()} /products/search declares every parameter the service reads",
+                sorted(declared) == sorted(SEARCH_PARAMS),
+                f"missing {sorted(set(SEARCH_PARAMS) - set(declared))}, "
+                f"extra {sorted(set(declared) - set(SEARCH_PARAMS))}")
     enum = full["components"]["schemas"]["Error"]["properties"]["error"]["enum"]
     R.check("document: the error schema's code enum is exactly the service's codes",
             sorted(enum) == sorted(ERROR_CODES),
@@ -747,6 +756,11 @@ def check_errors(doc, port):
         bad(dict(q="alpha", fields=v), "invalid_fields")
     for v in ["", "True", "yes", "1", "on"]:
         bad(dict(q="alpha", highlight=v), "invalid_highlight")
+    for v in ["3", "-1", "01", "", "one", "1.0", " 1", "2 ", "true", "+1"]:
+        bad(dict(q="alpha", typos=v), "invalid_typos")
+    conforms(doc, f"GET {s}?q=alpha&typos (no value) -> 400 invalid_typos",
+             request(port, "GET", s + "?q=alpha&typos"), s, "GET", 400, "invalid_typos")
+    bad(dict(q="a b c d e f g h i", typos="1"), "invalid_query", note=" (9 terms with typos)")
     long_list = ",".join(f"c{i}" for i in range(17))
     for key in ("category", "brand"):
         for v in ["", ",", "books,", ",books", "books,,home", long_list, "x" * 65, b"\xff",
@@ -770,7 +784,8 @@ def check_errors(doc, port):
                 dict(max_price=["1", "2"]), dict(q="alpha", match=["all", "all"]),
                 dict(q="alpha", facets=["brand", "category"]),
                 dict(q="alpha", fields=["name", "brand"]),
-                dict(q="alpha", highlight=["true", "true"])]:
+                dict(q="alpha", highlight=["true", "true"]),
+                dict(q="alpha", typos=["1", "1"]), dict(q="alpha", typos=["0", "2"])]:
         bad(dup, "duplicate_parameter")
     # the edges of every rule are accepted
     for params in [dict(q="x" * 256), dict(q=" " + "x" * 256 + " "), dict(q="alpha", limit="1"),
@@ -779,7 +794,8 @@ def check_errors(doc, port):
                    dict(q="alpha", category=",".join(f"c{i}" for i in range(16))),
                    dict(q="alpha", brand="x" * 64), dict(min_price="10000000"),
                    dict(max_price="10000000.00"), dict(min_price="0.5", max_price="0.50"),
-                   dict(q="a b c d e f g h", match="all"), dict(q="alpha", facets="brand,category")]:
+                   dict(q="a b c d e f g h", match="all"), dict(q="alpha", facets="brand,category"),
+                   dict(q="a b c d e f g h", typos="2"), dict(q="alpha", typos="0")]:
         target = s + "?" + query(**params)
         conforms(doc, f"GET {target[:90]} -> 200 (edge of the rule)", request(port, "GET", target),
                  s, "GET", 200)
