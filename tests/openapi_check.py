@@ -208,7 +208,8 @@ def check_document(raw):
             "; ".join(problems) or f"operationIds {op_ids}")
     for m in ("get", "head"):
         declared = [q["name"] for q in full["paths"]["/products/search"][m].get("parameters", [])]
-        R.check(f"document: {m.upper()} /products/search declares every parameter the service reads",
+        R.check(f"document: {m.upper()} /products/search declares every parameter the service "
+                "reads",
                 sorted(declared) == sorted(SEARCH_PARAMS),
                 f"missing {sorted(set(SEARCH_PARAMS) - set(declared))}, "
                 f"extra {sorted(set(declared) - set(SEARCH_PARAMS))}")
@@ -1110,7 +1111,8 @@ EXAMPLE_TYPO_CASES = [
     dict(q="lmp", typos="2"), dict(q="usb-c", typos="2", limit="3"),
     dict(q="usb-d", typos="2"), dict(q="usbc", typos="1", fields="description", limit="3"),
     dict(q="wi-fi", typos="2", fields="description", limit="2"),
-    dict(q="wifi", typos="1", fields="description"), dict(q="wi-fy", typos="2", fields="description"),
+    dict(q="wifi", typos="1", fields="description"),
+    dict(q="wi-fy", typos="2", fields="description"),
     dict(q="crême", typos="1", sort="relevance", limit="3", highlight="true"),
     dict(q="creme", typos="2"), dict(q="crème brulée", typos="2", fields="name,description"),
     dict(q="CRÈME brûlé", typos="2", fields="name,description",
@@ -1226,13 +1228,14 @@ def check_example_catalog(doc, binary):
         where = f"example catalog, SCAN_LIMIT={scan_limit}"
         try:
             for p in EXAMPLE_TYPO_CASES:
-                search_matches(doc, f"{where}: search {query(**p)}", srv.port, catalog, scan_limit, p)
+                search_matches(doc, f"{where}: search {query(**p)}", srv.port, catalog,
+                               scan_limit, p)
             rng = random.Random(22 + scan_limit)
             found = 0
             for _ in range(RANDOM_TYPO_REQUESTS):
                 p = random_typo_request(rng, catalog)
-                body = search_matches(doc, f"{where}: random search {query(**p)}", srv.port, catalog,
-                                      scan_limit, p)
+                body = search_matches(doc, f"{where}: random search {query(**p)}", srv.port,
+                                      catalog, scan_limit, p)
                 found += bool(body and body["total_found"])
             R.check(f"{where}: a third of the random typo requests or more find something "
                     f"({found} of {RANDOM_TYPO_REQUESTS})", found >= RANDOM_TYPO_REQUESTS // 3)
