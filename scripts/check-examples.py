@@ -14,7 +14,9 @@ An example is a fenced ```console block whose previous line is the marker
 starting with "$ " is a command (a trailing backslash continues it on the next line);
 the lines after it, up to the next command, are its expected output, stdout and stderr
 together. For each example the checker starts a fresh build/product-search on
-127.0.0.1 with PORT=0 (the start-up log line names the port it got), rewrites
+127.0.0.1 with PORT=0 (the start-up log line names the port it got), waits for its
+index_ready log line when the start line says "index":"building" (a whole catalog
+answers searches 503 starting until its index is built), rewrites
 localhost:8080 and 127.0.0.1:8080 in the commands to that port, runs the commands one
 by one with bash in a scratch folder (where build/ and the repository's top-level
 entries are reachable as usual; files a command writes stay there), compares, then
@@ -141,23 +143,35 @@ def start_server(binary, settings):
     proc = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + START_TIMEOUT_S
-    line = b""
-    while not line.endswith(b"\n"):
+    lines = log_lines(proc, deadline)
+    start = json.loads(next(lines))
+    if start.get("event") != "start" or not isinstance(start.get("port"), int):
+        proc.kill()
+        raise RuntimeError(f"unexpected first log line: {json.dumps(start)[:200]}")
+    # a whole catalog answers searches once its index is built (the index_ready line)
+    while start.get("index") == "building":
+        if json.loads(next(lines)).get("event") == "index_ready":
+            break
+    return proc, start["port"]
+
+
+def log_lines(proc, deadline):
+    """The server's stdout log lines, one at a time, until the deadline."""
+    buf = b""
+    while True:
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            yield line
         left = deadline - time.monotonic()
         if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
             proc.kill()
-            raise RuntimeError(f"the server wrote no start-up line in {START_TIMEOUT_S} s")
+            raise RuntimeError(f"the server was not ready in {START_TIMEOUT_S} s")
         chunk = proc.stdout.read1(4096) if hasattr(proc.stdout, "read1") else proc.stdout.read(1)
         if not chunk:
             proc.wait()
-            raise RuntimeError("the server exited before listening: "
+            raise RuntimeError("the server exited before it was ready: "
                                + proc.stderr.read().decode(errors="replace").strip())
-        line += chunk
-    start = json.loads(line.split(b"\n", 1)[0])
-    if start.get("event") != "start" or not isinstance(start.get("port"), int):
-        proc.kill()
-        raise RuntimeError(f"unexpected first log line: {line[:200]!r}")
-    return proc, start["port"]
+        buf += chunk
 
 
 def stop_server(proc):

@@ -1,8 +1,11 @@
 /* check_differential: the search (search_run) against the plain reference
  * (reference_run) on random requests mixing every parameter, over a
  * generated catalog and an awkward one, under three windows each: the seed's
- * SCAN_LIMIT=100, the whole catalog, and a window smaller than the catalog.
- * The first difference fails the test and prints the request. */
+ * SCAN_LIMIT=100, the whole catalog, and a window smaller than the catalog;
+ * then typo requests over file catalogs (the example catalog and a shop file
+ * of non-ASCII, punctuation-joined and numbered words) through the scan, a
+ * bounded window and the index. The first difference fails the test and
+ * prints the request. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +13,15 @@
 
 #include "base.h"
 #include "catalog.h"
+#include "catalog_file.h"
+#include "index.h"
+#include "index_test.h"
 #include "reference.h"
 #include "reqgen.h"
 #include "search.h"
 #include "suites.h"
+#include "tables.h"
+#include "testutil.h"
 
 enum {
     REQUESTS = 17500, /* compared per case; six cases: 105,000 */
@@ -261,6 +269,344 @@ START_TEST(highlight_ranges_as_documented)
 }
 END_TEST
 
+/* ---- typos on file catalogs ------------------------------------------------- */
+
+/* A shop's catalog file (JSON Lines; product 6 spelt with \u escapes, 7 and
+ * 18 in raw UTF-8): words with non-ASCII bytes (café, crème, Müller, Großmann,
+ * 日本, Naïve), punctuation-joined ones (USB-C, Wi-Fi, XYZ-123), words with
+ * digits (Bass2, AX3000, 4K), and words of 2, 3, 4, 5, 7, 8 and 10 bytes
+ * beside others one or two typos away (Mouse and House, Lamp and Camp). */
+static const char *const TYPO_SHOP[] = {
+    "{\"id\":1,\"name\":\"Wireless Headphones\",\"category\":\"Audio\","
+    "\"description\":\"Over-ear, Bluetooth 5.3.\",\"brand\":\"Sonora\",\"price\":59.00}",
+    "{\"id\":2,\"name\":\"Headphone Stand\",\"category\":\"Audio\","
+    "\"description\":\"Holds one pair.\",\"brand\":\"Deskly\",\"price\":19.00}",
+    "{\"id\":3,\"name\":\"Phone\",\"category\":\"Phones\",\"description\":\"Just a phone.\","
+    "\"brand\":\"Generic\",\"price\":99.00}",
+    "{\"id\":4,\"name\":\"XYZ-123 Adapter\",\"category\":\"Cables\","
+    "\"description\":\"USB-C to HDMI adapter.\",\"brand\":\"Linkit\",\"price\":15.00}",
+    "{\"id\":5,\"name\":\"XYZ-223 Adapter\",\"category\":\"Cables\","
+    "\"description\":\"USB-C to VGA adapter.\",\"brand\":\"Linkit\",\"price\":14.00}",
+    "{\"id\":6,\"name\":\"Caf\\u00e9 Cr\\u00e8me Mug\",\"category\":\"Kitchen\","
+    "\"description\":\"A mug for caf\\u00e9 cr\\u00e8me.\",\"brand\":\"M\\u00fcller K\\u00fcche\","
+    "\"price\":9.00}",
+    "{\"id\":7,\"name\":\"Creme Brulee Torch\",\"category\":\"Kitchen\","
+    "\"description\":\"Caramelises cr\xC3\xA8me br\xC3\xBBl\xC3\xA9\x65.\","
+    "\"brand\":\"Gro\xC3\x9Fmann\",\"price\":29.00}",
+    "{\"id\":8,\"name\":\"USB-C Cable 1 m\",\"category\":\"Cables\","
+    "\"description\":\"usb-c to usb-c, wi-fi free\",\"brand\":\"Wired\",\"price\":7.00}",
+    "{\"id\":9,\"name\":\"Wi-Fi Router AX3000\",\"category\":\"Network\","
+    "\"description\":\"Dual-band Wi-Fi 6.\",\"brand\":\"Netra\",\"price\":89.00}",
+    "{\"id\":10,\"name\":\"Tea Cup\",\"category\":\"Kitchen\","
+    "\"description\":\"A cup of tea, a cap for the pot.\",\"brand\":\"Leaf\",\"price\":5.00}",
+    "{\"id\":11,\"name\":\"Keyboard Mechanical\",\"category\":\"Computers\","
+    "\"description\":\"Tactile switches.\",\"brand\":\"Klack\",\"price\":79.00}",
+    "{\"id\":12,\"name\":\"Electronics Kit\",\"category\":\"Electronics\","
+    "\"description\":\"For beginners.\",\"brand\":\"Volt\",\"price\":39.00}",
+    "{\"id\":13,\"name\":\"Doll House\",\"category\":\"Toys\","
+    "\"description\":\"A house with furniture.\",\"brand\":\"Playhaven\",\"price\":45.00}",
+    "{\"id\":14,\"name\":\"Mouse\",\"category\":\"Computers\","
+    "\"description\":\"Wireless mouse for the house.\",\"brand\":\"Klack\",\"price\":25.00}",
+    "{\"id\":15,\"name\":\"Lamp\",\"category\":\"Home\",\"description\":\"Desk lamp.\","
+    "\"brand\":\"Lumo\",\"price\":22.00}",
+    "{\"id\":16,\"name\":\"Camp Stove\",\"category\":\"Outdoor\","
+    "\"description\":\"Light camp stove.\",\"brand\":\"Trek\",\"price\":49.00}",
+    "{\"id\":17,\"name\":\"Bass2 Speaker\",\"category\":\"Audio\","
+    "\"description\":\"Loud, 2 x 10 W.\",\"brand\":\"Boomr\",\"price\":35.00}",
+    "{\"id\":18,\"name\":\"\xE6\x97\xA5\xE6\x9C\xAC Tea Set\",\"category\":\"Kitchen\","
+    "\"description\":\"Na\xC3\xAFve glaze, made in \xE6\x97\xA5\xE6\x9C\xAC.\","
+    "\"brand\":\"Sakura\",\"price\":40.00}",
+    "{\"id\":19,\"name\":\"Mouse Pad\",\"category\":\"Computers\","
+    "\"description\":\"Fits any desk.\",\"brand\":\"Klack\",\"price\":8.00}",
+    "{\"id\":20,\"name\":\"TV Box 4K\",\"category\":\"Video\",\"description\":\"An HD box.\","
+    "\"brand\":\"Zeno\",\"price\":30.00}",
+};
+
+/* Loads TYPO_SHOP from a catalog file, as PRODUCTS_FILE would. */
+static void typo_shop(struct catalog *cat)
+{
+    const char *path = tu_tmp_path("typo-shop.jsonl");
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < COUNT_OF(TYPO_SHOP); i++)
+        fprintf(f, "%s\n", TYPO_SHOP[i]);
+    ck_assert_int_eq(fclose(f), 0);
+    char err[CATALOG_FILE_ERROR_MAX];
+    catalog_init(cat);
+    ck_assert_msg(catalog_load_file(cat, path, err) == 0, "%s", err);
+    ck_assert_uint_eq(cat->count, COUNT_OF(TYPO_SHOP));
+    remove(path);
+}
+
+/* Worked out by hand from the rule in docs/api.md ("Typos"): what a shopper
+ * relies on. Default fields name,category unless a request says. */
+static const struct {
+    const char *url;  /* the request */
+    const char *want; /* the ids listed, in order */
+} TYPO_RANKED[] = {
+    /* a misspelt word finds nothing without typos; 10 bytes: "headphones" is
+     * one transposition away, "headphone" two */
+    {"q=headphnoes", ""},
+    {"q=headphnoes&typos=1&sort=relevance", "1"},
+    {"q=headphnoes&typos=2&sort=relevance", "1,2"},
+    {"q=wireles headphnoes&typos=2&sort=relevance", "1"},
+    {"q=headphone stnad&typos=1&sort=relevance", "2"},
+    {"q=electroincs&typos=1", "12"},
+    /* exact first: the whole name (0), a word (1), then House one typo away */
+    {"q=mouse", "14,19"},
+    {"q=mouse&typos=1&sort=relevance", "14,19,13"},
+    {"q=mouse&typos=1", "13,14,19"},
+    /* an exact word in the description (4 + 1) beats a typo in the name (1) */
+    {"q=house&typos=1&fields=name,description&sort=relevance", "13,14,19"},
+    {"q=lamp&typos=1&sort=relevance", "15,16"},
+    /* a term with a digit never matches with typos: XYZ-123 finds no XYZ-223 */
+    {"q=xyz-123&typos=2", "4"},
+    {"q=xyz-223&typos=2", "5"},
+    {"q=xyz-323&typos=2", ""},
+    {"q=xyz123&typos=2", ""},
+    {"q=ax3001&typos=2", ""},
+    {"q=bass22&typos=2", ""},
+    /* a term without digits may be near a word with one: bass2 */
+    {"q=basss&typos=1", "17"},
+    /* under 4 bytes, no typos: tae is not tea, cap not cup, tx not tv */
+    {"q=cup&typos=2", "10"},
+    {"q=cap&typos=2", ""},
+    {"q=cap&typos=2&fields=description", "10"},
+    {"q=tae&typos=2", ""},
+    {"q=tv&typos=2", "20"},
+    {"q=tx&typos=2", ""},
+    {"q=bxo&typos=2", ""},
+    /* 4 bytes: one typo; 7 bytes: one; 8 bytes: two */
+    {"q=lmap&typos=1", "15"},
+    {"q=lmpa&typos=2", ""},
+    {"q=netwrok&typos=1", "9"},
+    {"q=nteowrk&typos=2", ""},
+    {"q=wrielses&typos=1", ""},
+    {"q=wrielses&typos=2", "1"},
+    {"q=keybaord&typos=1", "11"},
+    /* bytes, not characters: crême is one from crème, creme two (found only
+     * as the substring of "Creme"), cafe two from café, cafè one */
+    {"q=cr\xC3\xAAme&typos=1", "6"},
+    {"q=cr\xC3\xAAme&typos=1&fields=name,description&sort=relevance", "6,7"},
+    {"q=creme&typos=2", "7"},
+    {"q=cafe&typos=1", ""},
+    {"q=caf\xC3\xA8&typos=1", "6"},
+    {"q=grossmann&typos=1&fields=brand", ""},
+    {"q=grossmann&typos=2&fields=brand", "7"},
+    {"q=m\xC3\xBCler&typos=1&fields=brand", "6"},
+    {"q=kuche&typos=2&fields=brand", ""},
+    {"q=naive&typos=2&fields=description", ""},
+    {"q=\xE6\x97\xA5\xE6\x9C\xA8&typos=1", "18"},
+    /* punctuation: usb-c is compared whole (no typos); usbc is one from the
+     * word "usb" of "USB-C", wifi two from "wi" and "fi" */
+    {"q=usb-c&typos=2&fields=name,description&sort=relevance", "8,4,5"},
+    {"q=usb-d&typos=2&fields=name,description", ""},
+    {"q=usbc&typos=1&fields=name,description&sort=relevance", "8,4,5"},
+    {"q=usbc&typos=1&fields=name,description", "4,5,8"},
+    {"q=wi-fi&typos=2", "9"},
+    {"q=wifi&typos=1&fields=name,description", ""},
+    {"q=wi-fy&typos=2&fields=name,description", ""},
+    /* typos split q into terms, whatever match says */
+    {"q=house doll", ""},
+    {"q=house doll&typos=1", "13"},
+    {"q=house doll&typos=1&match=phrase", "13"},
+    /* browsing: typos change nothing */
+    {"category=audio&typos=2", "1,2,17"},
+};
+
+START_TEST(typos_on_a_shop_file_as_documented)
+{
+    struct catalog cat;
+    char ids[256];
+    typo_shop(&cat);
+    listed(&cat, TYPO_RANKED[_i].url, ids, sizeof(ids));
+    ck_assert_msg(strcmp(ids, TYPO_RANKED[_i].want) == 0, "%s: listed %s, want %s",
+                  TYPO_RANKED[_i].url, ids, TYPO_RANKED[_i].want);
+    catalog_deinit(&cat);
+}
+END_TEST
+
+/* The fast paths of one catalog, each checked against the reference. */
+struct paths {
+    struct search scan;   /* the scan over the whole catalog */
+    struct search window; /* the scan over a window of a third of it */
+    struct search whole;  /* the index, published */
+    struct tables tables; /* for the index with tiny thresholds */
+    struct index *tiny;   /* every path of the index on few products */
+    size_t third;         /* the window's size */
+};
+
+static void paths_init(struct paths *ps, const struct catalog *cat)
+{
+    ps->third = cat->count / 3 + 1;
+    ck_assert_int_eq(search_init(&ps->scan, cat, 0), 0);
+    ck_assert_int_eq(search_init(&ps->window, cat, ps->third), 0);
+    ck_assert_int_eq(search_init(&ps->whole, cat, 0), 0);
+    ck_assert_int_eq(search_build_index(&ps->whole), 0);
+    ck_assert_int_eq(tables_init(&ps->tables, cat, 0), 0);
+    struct index_tuning tune = {2, 3, 4};
+    ps->tiny = index_build_tuned(&ps->tables, &tune, NULL);
+    ck_assert_ptr_nonnull(ps->tiny);
+}
+
+static void paths_deinit(struct paths *ps)
+{
+    index_destroy(ps->tiny);
+    tables_deinit(&ps->tables);
+    search_deinit(&ps->scan);
+    search_deinit(&ps->window);
+    search_deinit(&ps->whole);
+}
+
+/* req through every path; fails the test, naming url, at a difference. */
+static void check_paths(const struct catalog *cat, struct paths *ps, const struct request *req,
+                        const char *url, struct reqgen_report *rep)
+{
+    ck_assert_msg(reqgen_check(cat, 0, reqgen_answer_search, &ps->scan, req, rep) == 0,
+                  "scan differs%s on %s (total %zu vs reference %zu)",
+                  rep->highlight ? " (highlight)" : "", url, rep->got_total, rep->want_total);
+    ck_assert_msg(reqgen_check(cat, ps->third, reqgen_answer_search, &ps->window, req, rep) == 0,
+                  "window %zu differs%s on %s (total %zu vs reference %zu)", ps->third,
+                  rep->highlight ? " (highlight)" : "", url, rep->got_total, rep->want_total);
+    ck_assert_msg(reqgen_check(cat, 0, reqgen_answer_search, &ps->whole, req, rep) == 0,
+                  "index differs%s on %s (total %zu vs reference %zu)",
+                  rep->highlight ? " (highlight)" : "", url, rep->got_total, rep->want_total);
+    ck_assert_msg(reqgen_check(cat, 0, reqgen_answer_index, ps->tiny, req, rep) == 0,
+                  "tiny-threshold index differs%s on %s (total %zu vs reference %zu)",
+                  rep->highlight ? " (highlight)" : "", url, rep->got_total, rep->want_total);
+}
+
+/* Random typo requests (reqgen_url_typos: misspelt words of the catalog,
+ * non-ASCII ones edited by whole characters or by one byte, every other
+ * parameter mixed in) on two file catalogs: the example catalog (3,000 shop
+ * products) and the typo shop. */
+static const struct {
+    const char *path; /* NULL: the typo shop */
+    size_t requests;
+} TYPO_FILES[] = {
+    {"docs/examples/catalog.jsonl", 300},
+    {NULL, 3000},
+};
+
+START_TEST(typo_requests_on_file_catalogs)
+{
+    struct catalog cat;
+    char err[CATALOG_FILE_ERROR_MAX];
+    if (TYPO_FILES[_i].path != NULL) {
+        catalog_init(&cat);
+        ck_assert_msg(catalog_load_file(&cat, TYPO_FILES[_i].path, err) == 0, "%s", err);
+    } else {
+        typo_shop(&cat);
+    }
+    struct paths ps;
+    paths_init(&ps, &cat);
+    unsigned seed = 2200u + (unsigned)_i;
+    struct reqgen_report rep = {0};
+    size_t drawn = 0, typos = 0;
+    while (rep.compared < 4 * TYPO_FILES[_i].requests && drawn < 40 * TYPO_FILES[_i].requests) {
+        char url[REQGEN_URL_MAX];
+        struct request req;
+        reqgen_url_typos(url, &cat, &seed);
+        drawn++;
+        if (reqgen_parse(url, &req) != 0)
+            continue;
+        typos += req.typos > 0;
+        check_paths(&cat, &ps, &req, url, &rep);
+    }
+    ck_assert_uint_eq(rep.compared, 4 * TYPO_FILES[_i].requests);
+    ck_assert_uint_ge(typos, TYPO_FILES[_i].requests * 3 / 4);
+    ck_assert_uint_ge(rep.matched, rep.compared / 8); /* an eighth of them find something */
+    printf("differential: %s: %zu typo requests, each through 4 paths, equal (%zu with a "
+           "match)\n",
+           TYPO_FILES[_i].path ? TYPO_FILES[_i].path : "typo shop file", TYPO_FILES[_i].requests,
+           rep.matched / 4);
+    paths_deinit(&ps);
+    catalog_deinit(&cat);
+}
+END_TEST
+
+/* Edit op of word (n bytes) at byte at into term: 0 delete the byte, 1 swap
+ * it with the next, 2 substitute it, 3 insert a letter before it, 4 the word
+ * itself, 5 delete it and the next. Returns the term's length; 0 when op
+ * does not apply at at. */
+static size_t edit_word(const char *word, size_t n, int op, size_t at, char *term)
+{
+    memcpy(term, word, n);
+    switch (op) {
+    case 0:
+        memmove(term + at, term + at + 1, n - at - 1);
+        return n - 1;
+    case 1:
+        if (at + 1 == n)
+            return 0;
+        term[at] = word[at + 1];
+        term[at + 1] = word[at];
+        return n;
+    case 2:
+        term[at] = word[at] == 'x' ? 'y' : 'x';
+        return n;
+    case 3:
+        memmove(term + at + 1, word + at, n - at);
+        term[at] = 'e';
+        return n + 1;
+    case 4:
+        return at == 0 ? n : 0;
+    default:
+        if (at + 2 > n)
+            return 0;
+        memmove(term + at, term + at + 2, n - at - 2);
+        return n - 2;
+    }
+}
+
+/* Every token of the typo shop (a word, or words joined by punctuation:
+ * usb-c) with every one-byte edit and every two adjacent bytes deleted,
+ * under typos=1 and 2, so that each allowance's edge (3/4 and 7/8 bytes,
+ * digits, punctuation, non-ASCII bytes) is met; over all four fields,
+ * ranked and highlighted, through every path. An edit inside a UTF-8
+ * character leaves no UTF-8 and is refused: those are not compared. */
+START_TEST(every_edit_of_every_shop_word)
+{
+    struct catalog cat;
+    typo_shop(&cat);
+    struct paths ps;
+    paths_init(&ps, &cat);
+    struct reqgen_report rep = {0};
+    size_t variants = 0;
+    for (size_t k = 0; k < cat.count; k++) {
+        for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
+            struct catalog_str s = catalog_field(&cat.items[k], (enum catalog_field)f);
+            const char *t = catalog_text(&cat, s);
+            for (size_t a = 0, b; a < s.len; a = b + 1) {
+                for (b = a; b < s.len && t[b] != ' ' && t[b] != ',' && t[b] != '.'; b++)
+                    ;
+                for (int op = 0; op < 6; op++)
+                    for (size_t at = 0; at < b - a; at++)
+                        for (unsigned typos = 1; typos <= 2; typos++) {
+                            char term[64], url[REQGEN_URL_MAX];
+                            struct request req;
+                            size_t m = edit_word(t + a, b - a, op, at, term);
+                            snprintf(url, sizeof(url),
+                                     "q=%.*s&typos=%u&fields=name,brand,category,description&"
+                                     "sort=relevance&highlight=true&limit=100",
+                                     (int)m, term, typos);
+                            if (m == 0 || reqgen_parse(url, &req) != 0)
+                                continue;
+                            check_paths(&cat, &ps, &req, url, &rep);
+                            variants++;
+                        }
+            }
+        }
+    }
+    ck_assert_uint_gt(variants, 5000);
+    printf("differential: typo shop file: %zu edits of its words, each through 4 paths, equal "
+           "(%zu with a match)\n",
+           variants, rep.matched / 4);
+    paths_deinit(&ps);
+    catalog_deinit(&cat);
+}
+END_TEST
+
 Suite *differential_suite(void)
 {
     Suite *s = suite_create("differential");
@@ -270,6 +616,9 @@ Suite *differential_suite(void)
     tcase_add_loop_test(tc, relevance_orders_as_documented, 0, (int)COUNT_OF(RANKED));
     tcase_add_test(tc, highlight_ranges_as_documented);
     tcase_add_loop_test(tc, search_equals_reference, 0, (int)(sizeof(CASES) / sizeof(CASES[0])));
+    tcase_add_loop_test(tc, typos_on_a_shop_file_as_documented, 0, (int)COUNT_OF(TYPO_RANKED));
+    tcase_add_loop_test(tc, typo_requests_on_file_catalogs, 0, (int)COUNT_OF(TYPO_FILES));
+    tcase_add_test(tc, every_edit_of_every_shop_word);
     suite_add_tcase(s, tc);
     return s;
 }

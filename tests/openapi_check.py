@@ -15,13 +15,21 @@ answers must carry no body; 405 answers carry `Allow: GET, HEAD`;
 GET /openapi.json must equal docs/openapi.json byte for byte. A second server
 loads a file catalog with awkward values (facet cap, exact-bytes grouping,
 ties, sparse ids) and is then stopped with SIGTERM to see /health answer 503.
+Two more load the example catalog (docs/examples/catalog.jsonl), one over the
+whole catalog (the index) and one with a bounded window (the scan), and answer
+hand-picked and random typo requests (`typos=1|2`: misspelt words, non-ASCII
+and punctuation-joined ones, every other parameter mixed in), each checked
+against the reference, which implements the typo rule literally (the
+optimal-string-alignment distance to every word of the listed fields).
 
 Needs only Python 3 and python3-jsonschema (Debian 12: 4.10). Prints one line
 per check, then `N passed, M failed`; exit status 1 when any check failed,
 2 when the server cannot be started.
 """
+import functools
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -51,11 +59,14 @@ PRODUCT_COUNT = 1000  # the generated catalog of the main server
 ERROR_CODES = [
     "missing_query", "invalid_query", "invalid_limit", "invalid_offset", "invalid_sort",
     "invalid_filter", "invalid_price", "invalid_match", "invalid_facets", "invalid_fields",
-    "invalid_highlight", "duplicate_parameter",
+    "invalid_highlight", "invalid_typos", "duplicate_parameter",
     "invalid_id", "product_not_found", "not_found", "method_not_allowed", "body_too_large",
     "bad_request", "header_too_large", "internal_error", "starting",
 ]
 ROUTES = ["/products/search", "/products/{id}", "/health", "/metrics", "/openapi.json"]
+# the parameters /products/search reads (src/query.c); the document declares each
+SEARCH_PARAMS = ["q", "limit", "offset", "sort", "category", "brand", "min_price", "max_price",
+                 "match", "facets", "fields", "highlight", "typos"]
 ASCII_WS = " \t\n\v\f\r"
 
 
@@ -195,6 +206,13 @@ def check_document(raw):
             "responses with descriptions, HEAD without content)",
             not problems and len(op_ids) == len(set(op_ids)) and None not in op_ids,
             "; ".join(problems) or f"operationIds {op_ids}")
+    for m in ("get", "head"):
+        declared = [q["name"] for q in full["paths"]["/products/search"][m].get("parameters", [])]
+        R.check(f"document: {m.upper()} /products/search declares every parameter the service "
+                "reads",
+                sorted(declared) == sorted(SEARCH_PARAMS),
+                f"missing {sorted(set(SEARCH_PARAMS) - set(declared))}, "
+                f"extra {sorted(set(declared) - set(SEARCH_PARAMS))}")
     enum = full["components"]["schemas"]["Error"]["properties"]["error"]["enum"]
     R.check("document: the error schema's code enum is exactly the service's codes",
             sorted(enum) == sorted(ERROR_CODES),
@@ -408,10 +426,12 @@ def placement(p, fields, term):
     (whole 0, word 1, prefix 2, infix 3) over every occurrence, or None."""
     best = None
     for i, field in enumerate(fields):
-        s = p[field].encode("utf-8").translate(_BLOWER)
-        for at in range(len(s) - len(term) + 1):
-            if s[at:at + len(term)] != term:
-                continue
+        s = lowered(p, field)
+        at = -1
+        while True:
+            at = s.find(term, at + 1)
+            if at < 0:
+                break
             end = at + len(term)
             starts = at == 0 or s[at - 1] not in WORD_BYTES or term[0] not in WORD_BYTES
             ends = end == len(s) or s[end] not in WORD_BYTES or term[-1] not in WORD_BYTES
@@ -420,14 +440,81 @@ def placement(p, fields, term):
     return best
 
 
-def highlight(p, fields, terms):
+_LOWERED = {}
+
+
+def lowered(p, field):
+    """Field of p as UTF-8 bytes, ASCII lower-cased (kept: fields are read often)."""
+    key = (id(p), field)
+    if key not in _LOWERED:
+        _LOWERED[key] = (p, p[field].encode("utf-8").translate(_BLOWER))
+    return _LOWERED[key][1]
+
+
+WORD = re.compile(rb"[A-Za-z0-9\x80-\xff]+")
+
+
+def words(p, field):
+    """The words of a field (maximal runs of word bytes) as (start, end, bytes)."""
+    return [(m.start(), m.end(), m.group()) for m in WORD.finditer(lowered(p, field))]
+
+
+@functools.lru_cache(maxsize=None)
+def osa(a, b):
+    """The optimal-string-alignment distance between two byte strings, read off
+    the definition: insertions, deletions, substitutions, transpositions of two
+    adjacent bytes, no substring edited twice. The whole table, plainly."""
+    d = [[i + j if i == 0 or j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            v = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                v = min(v, d[i - 2][j - 2] + 1)
+            d[i][j] = v
+    return d[len(a)][len(b)]
+
+
+def allowance(term, typos):
+    """Typos a term (lower-cased bytes) may use: none with an ASCII digit, a
+    byte that is not a word byte, or under 4 bytes; min(typos, 1) from 4 bytes,
+    min(typos, 2) from 8."""
+    if any(b in b"0123456789" or b not in WORD_BYTES for b in term):
+        return 0
+    return min(typos, 2 if len(term) >= 8 else 1 if len(term) >= 4 else 0)
+
+
+def term_match(p, fields, term, typos):
+    """How a term matches p: (typos used, placement), or None. An occurrence
+    costs no typo; else the least distance d from the term to a word of a
+    listed field, within the allowance, placed as a word (class 1) in the
+    first field holding a word at distance d."""
+    place = placement(p, fields, term)
+    if place is not None:
+        return 0, place
+    allowed = allowance(term, typos)
+    best = None
+    for i, field in enumerate(fields):
+        for _, _, w in words(p, field) if allowed else []:
+            if abs(len(w) - len(term)) <= allowed:
+                d = osa(term, w)
+                if d <= allowed and (best is None or d < best[0]):
+                    best = (d, 4 * i + 1)
+    return best
+
+
+def highlight(p, fields, terms, typos=0):
     """docs/api.md's highlight of p: per field, each term's occurrences left to
-    right without overlap, merged where they touch or overlap."""
+    right without overlap (for a term matched with d typos, the words of the
+    field at distance d), merged where they touch or overlap."""
+    used = [term_match(p, fields, t, typos)[0] if typos else 0 for t in terms or []]
     out = {}
     for field in fields:
-        s = p[field].encode("utf-8").translate(_BLOWER)
+        s = lowered(p, field)
         spans = []
-        for t in terms or []:
+        for t, d in zip(terms or [], used):
+            if d > 0:
+                spans += [[a, b] for a, b, w in words(p, field) if osa(t, w) == d]
+                continue
             at = s.find(t)
             while at >= 0:
                 spans.append([at, at + len(t)])
@@ -448,11 +535,12 @@ def reference(catalog, scan_limit, params):
     documented order: window, text test, filters, sort, offset, limit."""
     window = catalog[:len(catalog) if scan_limit == 0 else min(scan_limit, len(catalog))]
     q = params.get("q")
+    typos = int(params.get("typos", 0))
     terms = None
     if q is not None:
         q = q.strip(ASCII_WS)
         terms = ([t for t in re.split(r"[ \t\n\v\f\r]+", q) if t]
-                 if params.get("match") == "all" else [q])
+                 if params.get("match") == "all" or typos > 0 else [q])
         terms = [alower(t).encode("utf-8") for t in terms]
     fields = params.get("fields", "name,category").split(",")
     cats = [alower(v) for v in params["category"].split(",")] if "category" in params else None
@@ -461,10 +549,11 @@ def reference(catalog, scan_limit, params):
     hi = cents_of(params["max_price"]) if "max_price" in params else None
     found, score = [], {}
     for p in window:
-        places = [placement(p, fields, t) for t in terms or []]
-        if None in places:
+        matches = [term_match(p, fields, t, typos) for t in terms or []]
+        if None in matches:
             continue
-        score[p["id"]] = sum(places)
+        # the relevance key: typos first, then the placements' sum
+        score[p["id"]] = (sum(m[0] for m in matches), sum(m[1] for m in matches))
         if cats is not None and alower(p["category"]) not in cats:
             continue
         if brands is not None and alower(p["brand"]) not in brands:
@@ -484,7 +573,7 @@ def reference(catalog, scan_limit, params):
     listed = [public(p) for p in found[offset:offset + limit]]
     if params.get("highlight") == "true":
         for shown, p in zip(listed, found[offset:offset + limit]):
-            shown["highlight"] = highlight(p, fields, terms)
+            shown["highlight"] = highlight(p, fields, terms, typos)
     ans = {"products": listed,
            "total_found": len(found), "checked": len(window)}
     if "facets" in params:
@@ -698,6 +787,25 @@ def check_search(doc, port, catalog):
         dict(q="e", fields="name,brand,category,description", sort="relevance", highlight="true",
              facets="category", category="books,toys", limit="50"),
         dict(category="books", sort="relevance", highlight="true"),
+        # typos: misspelt words of names, categories, descriptions and brands
+        dict(q="electroincs", typos="1"), dict(q="electroincs", typos="0"),
+        dict(q="electroincs", typos="1", match="phrase", facets="category,brand"),
+        dict(q="prodcut", typos="1", sort="relevance", highlight="true", limit="5"),
+        dict(q="alpah electroincs", typos="1", sort="relevance", highlight="true"),
+        dict(q="alpah", typos="2", sort="relevance"), dict(q="alpah"),
+        dict(q="gamam", fields="brand", typos="1", facets="category,brand"),
+        dict(q="durabel itme", fields="description,name", typos="2", sort="relevance",
+             highlight="true", limit="50"),
+        dict(q="prodcut alpah 1", typos="1", sort="relevance", highlight="true"),
+        dict(q="kappa 10", typos="1"), dict(q="kappa 10"),
+        dict(q="electornics", typos="1", category="electronics", min_price="100", sort="-price"),
+        dict(q="elctronics", typos="1", sort="relevance", offset="3", limit="2"),
+        dict(q="bty", typos="2"), dict(q="bety", typos="2", fields="name,brand"),
+        dict(q="lightwieght eletcronics", typos="2", fields="description", sort="relevance",
+             highlight="true", facets="brand"),
+        dict(q="electronics", typos="2", sort="relevance", limit="100"),
+        dict(q="beta", typos="1", sort="relevance", limit="30", highlight="true"),
+        dict(q="a b c d e f g h", typos="1"), dict(category="books", typos="2", sort="relevance"),
     ]
     for p in features:
         body = search_matches(doc, f"search {query(**p)}", port, catalog, 100, p)
@@ -747,6 +855,11 @@ def check_errors(doc, port):
         bad(dict(q="alpha", fields=v), "invalid_fields")
     for v in ["", "True", "yes", "1", "on"]:
         bad(dict(q="alpha", highlight=v), "invalid_highlight")
+    for v in ["3", "-1", "01", "", "one", "1.0", " 1", "2 ", "true", "+1"]:
+        bad(dict(q="alpha", typos=v), "invalid_typos")
+    conforms(doc, f"GET {s}?q=alpha&typos (no value) -> 400 invalid_typos",
+             request(port, "GET", s + "?q=alpha&typos"), s, "GET", 400, "invalid_typos")
+    bad(dict(q="a b c d e f g h i", typos="1"), "invalid_query", note=" (9 terms with typos)")
     long_list = ",".join(f"c{i}" for i in range(17))
     for key in ("category", "brand"):
         for v in ["", ",", "books,", ",books", "books,,home", long_list, "x" * 65, b"\xff",
@@ -770,7 +883,8 @@ def check_errors(doc, port):
                 dict(max_price=["1", "2"]), dict(q="alpha", match=["all", "all"]),
                 dict(q="alpha", facets=["brand", "category"]),
                 dict(q="alpha", fields=["name", "brand"]),
-                dict(q="alpha", highlight=["true", "true"])]:
+                dict(q="alpha", highlight=["true", "true"]),
+                dict(q="alpha", typos=["1", "1"]), dict(q="alpha", typos=["0", "2"])]:
         bad(dup, "duplicate_parameter")
     # the edges of every rule are accepted
     for params in [dict(q="x" * 256), dict(q=" " + "x" * 256 + " "), dict(q="alpha", limit="1"),
@@ -779,7 +893,8 @@ def check_errors(doc, port):
                    dict(q="alpha", category=",".join(f"c{i}" for i in range(16))),
                    dict(q="alpha", brand="x" * 64), dict(min_price="10000000"),
                    dict(max_price="10000000.00"), dict(min_price="0.5", max_price="0.50"),
-                   dict(q="a b c d e f g h", match="all"), dict(q="alpha", facets="brand,category")]:
+                   dict(q="a b c d e f g h", match="all"), dict(q="alpha", facets="brand,category"),
+                   dict(q="a b c d e f g h", typos="2"), dict(q="alpha", typos="0")]:
         target = s + "?" + query(**params)
         conforms(doc, f"GET {target[:90]} -> 200 (edge of the rule)", request(port, "GET", target),
                  s, "GET", 200)
@@ -939,7 +1054,13 @@ def check_file_catalog(doc, binary, tmp):
                  dict(brand="ünïcode,Q\"UOTE", limit="100"), dict(q="quoted", sort="price", offset="290"),
                  dict(min_price="0", max_price="0"), dict(min_price="4.99", sort="-price", limit="50"),
                  dict(q="ITEM 1", match="all", facets="category"),
-                 dict(q="extra ü", match="all"), dict(q="Extra Ü")]
+                 dict(q="extra ü", match="all"), dict(q="Extra Ü"),
+                 dict(q="qouted", typos="1", sort="relevance", highlight="true", limit="5"),
+                 dict(q="exrta ünïcdoe", typos="2", fields="name,brand", sort="relevance",
+                      highlight="true", facets="brand"),
+                 dict(q="cafè", typos="1", fields="category", facets="category", limit="3"),
+                 dict(q="cafe", typos="2", fields="category"),
+                 dict(q="b12o", typos="1", fields="brand")]
         for p in cases:
             search_matches(doc, f"file catalog: search {query(**p)}", srv.port, catalog, 0, p)
         body = conforms(doc, "file catalog: GET /products/4999999",
@@ -970,6 +1091,158 @@ def check_file_catalog(doc, binary, tmp):
         srv.stop()
 
 
+EXAMPLE_CATALOG = os.path.join(ROOT, "docs", "examples", "catalog.jsonl")
+RANDOM_TYPO_REQUESTS = 150  # per server of the example catalog
+
+# Hand-picked typo requests on the example catalog: the documented examples, the
+# allowance's edges (3, 4, 7 and 8 bytes; digits; punctuation), non-ASCII words.
+EXAMPLE_TYPO_CASES = [
+    dict(q="headphnoes", limit="1"),
+    dict(q="headphnoes", typos="1", sort="relevance", limit="3", highlight="true"),
+    dict(q="headphnoes", typos="2", sort="relevance", offset="190", limit="10", highlight="true"),
+    dict(q="headphnoes", typos="2", fields="description,name", sort="relevance", facets="category"),
+    dict(q="samsnug galaxy", typos="1", sort="relevance", limit="5", highlight="true"),
+    dict(q="galaxy samsung", typos="1", match="phrase", facets="brand"),
+    dict(q="electroincs", typos="1", limit="1", facets="category"),
+    dict(q="mouse", typos="1", sort="relevance", offset="55", limit="2", highlight="true"),
+    dict(q="mouse", typos="1", sort="price", facets="category,brand"),
+    dict(q="xn-972", typos="2"), dict(q="xn-973", typos="2"),
+    dict(q="lmap", typos="1", sort="relevance", limit="1", highlight="true"),
+    dict(q="lmp", typos="2"), dict(q="usb-c", typos="2", limit="3"),
+    dict(q="usb-d", typos="2"), dict(q="usbc", typos="1", fields="description", limit="3"),
+    dict(q="wi-fi", typos="2", fields="description", limit="2"),
+    dict(q="wifi", typos="1", fields="description"),
+    dict(q="wi-fy", typos="2", fields="description"),
+    dict(q="crême", typos="1", sort="relevance", limit="3", highlight="true"),
+    dict(q="creme", typos="2"), dict(q="crème brulée", typos="2", fields="name,description"),
+    dict(q="CRÈME brûlé", typos="2", fields="name,description",
+                                     sort="relevance", highlight="true"),
+    dict(q="caffé", typos="1", fields="description,brand", sort="relevance", limit="5",
+         highlight="true"),
+    dict(q="cafè", typos="1", fields="brand", facets="brand"),
+    dict(q="müler", typos="1", fields="brand", facets="brand", limit="2", highlight="true"),
+    dict(q="kuche", typos="2", fields="brand"), dict(q="zürch", typos="1", fields="description"),
+    dict(q="grossmann", typos="2", fields="brand", sort="relevance", highlight="true",
+         limit="3"),
+    dict(q="grossmann", typos="1", fields="brand"),
+    dict(q="日木", typos="1", fields="description", limit="2", highlight="true"),
+    dict(q="naive", typos="2", fields="brand,description", sort="relevance", highlight="true"),
+    dict(q="ultar", typos="1", sort="relevance", limit="4", highlight="true"),
+    dict(q="ultar s23", typos="2", sort="relevance"), dict(q="ultra s32", typos="2"),
+    dict(q="samsung galxy s23 ultra", typos="2", sort="relevance", highlight="true"),
+    dict(q="iphnoe 15 pro", typos="1", sort="relevance", limit="5"),
+    dict(q="keybaord mechanicla", typos="2", sort="relevance", fields="name,category,description",
+         highlight="true", facets="brand"),
+    dict(q="wireles hedphones", typos="2", sort="relevance", category="headphones",
+         min_price="50", max_price="300", facets="brand", limit="5", highlight="true"),
+    dict(q="a b c d e f g h", typos="2", fields="description"),
+]
+
+
+def load_example_catalog():
+    out = []
+    with open(EXAMPLE_CATALOG, encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line, parse_float=Decimal)
+            row["cents"] = int(Decimal(row.pop("price")) * 100)
+            out.append(row)
+    return sorted(out, key=lambda p: p["id"])
+
+
+def misspell(rng, word):
+    """word with random edits (0 or 1, 2 now and then from 8 characters), by
+    character so that it stays UTF-8:
+    insert, delete, substitute (an accented letter for a plain one now and
+    then), swap two neighbours; letters in random case."""
+    chars = list(word)
+    letters = "abcdefghijklmnopqrstuvwxyz" * 3 + "éèüßø"
+    for _ in range(rng.choice([0, 1, 1, 1, 2] if len(word) >= 8 else [0, 1, 1, 1, 1, 2])):
+        if len(chars) < 2:
+            break
+        at = rng.randrange(len(chars))
+        op = rng.randrange(4)
+        if op == 0:
+            chars.insert(at, rng.choice(letters))
+        elif op == 1:
+            del chars[at]
+        elif op == 2:
+            chars[at] = rng.choice(letters)
+        elif at + 1 < len(chars):
+            chars[at], chars[at + 1] = chars[at + 1], chars[at]
+    return "".join(c.upper() if rng.randrange(4) == 0 else c for c in chars)
+
+
+def random_typo_request(rng, catalog):
+    """A typo request drawn from the catalog: 1 to 3 terms, each a word of a
+    listed field of one random product (now and then of another, or a
+    punctuation-joined token such as usb-c), mostly misspelt, with every other
+    parameter mixed in now and then."""
+    params = {}
+    fields = ["name", "category"]
+    if rng.randrange(5) < 2:
+        fields = ["name", "brand", "category", "description"]
+        rng.shuffle(fields)
+        fields = fields[:rng.randint(1, 4)]
+        params["fields"] = ",".join(fields)
+    p = rng.choice(catalog)
+    terms = []
+    for _ in range(rng.choice([1, 1, 2, 2, 3])):
+        if rng.randrange(6) == 0:
+            p = rng.choice(catalog)
+        text = p[rng.choice(fields)]
+        tokens = (text.split() if rng.randrange(6) == 0
+                  else re.findall(r"[A-Za-z0-9\u0080-\U0010ffff]+", text))
+        word = rng.choice(tokens).strip(".,:;()") if tokens else ""
+        terms.append(misspell(rng, word or "x") if rng.randrange(5) else word or "x")
+    params.update(q=" ".join(terms), typos=rng.choice(["1", "1", "2", "2", "2", "0"]))
+    if rng.randrange(10) < 6:
+        params["sort"] = "relevance"
+    elif rng.randrange(2):
+        params["sort"] = rng.choice(["id", "price", "-price"])
+    if rng.randrange(2):
+        params["highlight"] = "true"
+    if rng.randrange(4) == 0:
+        params["facets"] = rng.choice(["category", "brand", "category,brand"])
+    if rng.randrange(10) == 0:
+        params["category"] = rng.choice([p, rng.choice(catalog)])["category"].upper()
+    if rng.randrange(10) == 0:
+        params["brand"] = rng.choice([p, rng.choice(catalog)])["brand"]
+    if rng.randrange(8) == 0:
+        params["min_price"] = str(rng.randrange(200))
+        params["max_price"] = str(200 + rng.randrange(800))
+    if rng.randrange(7) == 0:
+        params["offset"] = str(rng.randrange(30))
+    if rng.randrange(3) == 0:
+        params["limit"] = str(rng.randint(1, 100))
+    if rng.randrange(10) == 0:
+        params["match"] = rng.choice(["phrase", "all"])
+    return params
+
+
+def check_example_catalog(doc, binary):
+    """Typo requests on the example catalog, over the whole catalog (the index)
+    and over a bounded window (the scan), against the reference."""
+    catalog = load_example_catalog()
+    for scan_limit in (0, 1000):
+        srv = Server(binary, {"PRODUCTS_FILE": EXAMPLE_CATALOG, "SCAN_LIMIT": str(scan_limit)})
+        where = f"example catalog, SCAN_LIMIT={scan_limit}"
+        try:
+            for p in EXAMPLE_TYPO_CASES:
+                search_matches(doc, f"{where}: search {query(**p)}", srv.port, catalog,
+                               scan_limit, p)
+            rng = random.Random(22 + scan_limit)
+            found = 0
+            for _ in range(RANDOM_TYPO_REQUESTS):
+                p = random_typo_request(rng, catalog)
+                body = search_matches(doc, f"{where}: random search {query(**p)}", srv.port,
+                                      catalog, scan_limit, p)
+                found += bool(body and body["total_found"])
+            R.check(f"{where}: a third of the random typo requests or more find something "
+                    f"({found} of {RANDOM_TYPO_REQUESTS})", found >= RANDOM_TYPO_REQUESTS // 3)
+        finally:
+            srv.stop()
+
+
 def main():
     binary = (sys.argv[1] if len(sys.argv) > 1
               else os.environ.get("PRODUCT_SEARCH_BIN") or os.path.join(ROOT, "build", "product-search"))
@@ -990,6 +1263,7 @@ def main():
             R.check("the server exits 0 on SIGTERM", srv.stop() == 0, "see its stderr")
         with tempfile.TemporaryDirectory() as tmp:
             check_file_catalog(doc, binary, tmp)
+        check_example_catalog(doc, binary)
     print(f"{R.passed} passed, {R.failed} failed")
     return 1 if R.failed else 0
 

@@ -89,12 +89,70 @@ static size_t piece(char *w, const struct catalog *cat, unsigned *seed)
     return n;
 }
 
-/* A word of a random product's field (a run of word bytes) with up to two
- * random edits (insert, delete, substitute, swap two neighbours), in random
- * letter case: what a shopper mistypes. */
-static size_t misspelt(char *w, const struct catalog *cat, unsigned *seed)
+/* The bytes of the UTF-8 character at w[i] (1 for ASCII, and for a byte that
+ * starts no whole character within n). */
+static size_t char_len(const char *w, size_t n, size_t i)
 {
-    const struct product *p = &cat->items[pick(seed, (unsigned)cat->count)];
+    unsigned char c = (unsigned char)w[i];
+    size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    return i + k <= n ? k : 1;
+}
+
+/* One random edit of the n bytes of w, by whole characters so that UTF-8
+ * stays UTF-8: insert a letter (now and then a two-byte one, two byte edits),
+ * delete a character, substitute one with a letter or, for a non-ASCII one,
+ * its last byte (one byte edit: "crème" to "crême"), or swap two neighbours.
+ * Returns the new length. */
+static size_t edit(char *w, size_t n, unsigned *seed)
+{
+    size_t start[64], chars = 0; /* where each character starts */
+    for (size_t i = 0; i < n && chars < 64; i += char_len(w, n, i))
+        start[chars++] = i;
+    size_t c = pick(seed, (unsigned)chars), at = start[c], len = char_len(w, n, at);
+    static const char *const WIDE[] = {"\xC3\xA9", "\xC3\xA8", "\xC3\xBC", "\xC3\x9F"};
+    switch (pick(seed, 4)) {
+    case 0: { /* insert */
+        char letter[2] = {(char)('a' + pick(seed, 26)), 0};
+        size_t k = 1;
+        if (pick(seed, 5) == 0) {
+            memcpy(letter, WIDE[pick(seed, 4)], 2);
+            k = 2;
+        }
+        memmove(w + at + k, w + at, n - at);
+        memcpy(w + at, letter, k);
+        return n + k;
+    }
+    case 1: /* delete */
+        memmove(w + at, w + at + len, n - at - len);
+        return n - len;
+    case 2: /* substitute */
+        if (len > 1 && pick(seed, 2) == 0) {
+            w[at + len - 1] = (char)(0x80 + pick(seed, 64));
+            return n;
+        }
+        memmove(w + at + 1, w + at + len, n - at - len);
+        w[at] = (char)('a' + pick(seed, 26));
+        return n - len + 1;
+    default: /* swap with the next character */
+        if (c + 1 < chars) {
+            size_t next = char_len(w, n, at + len);
+            char tmp[4];
+            memcpy(tmp, w + at, len);
+            memmove(w + at, w + at + len, next);
+            memcpy(w + at + next, tmp, len);
+        }
+        return n;
+    }
+}
+
+/* A word of a field of p (a random product when NULL), a run of word bytes,
+ * with up to two random edits (edit()), in random letter case: what a
+ * shopper mistypes. */
+static size_t misspelt(char *w, const struct catalog *cat, const struct product *p,
+                       unsigned *seed)
+{
+    if (p == NULL)
+        p = &cat->items[pick(seed, (unsigned)cat->count)];
     struct catalog_str s = catalog_field(p, (enum catalog_field)pick(seed, CATALOG_FIELD_COUNT));
     const unsigned char *t = (const unsigned char *)catalog_text(cat, s);
     size_t a = s.len ? pick(seed, (unsigned)s.len) : 0, n = 0;
@@ -105,29 +163,8 @@ static size_t misspelt(char *w, const struct catalog *cat, unsigned *seed)
     if (n == 0)
         return (size_t)sprintf(w, "abcde");
     memcpy(w, t + a, n);
-    for (unsigned e = 0, edits = pick(seed, 3); e < edits && n > 1; e++) {
-        size_t at = pick(seed, (unsigned)n);
-        switch (pick(seed, 4)) {
-        case 0: /* insert */
-            memmove(w + at + 1, w + at, n - at);
-            w[at] = (char)('a' + pick(seed, 26));
-            n++;
-            break;
-        case 1: /* delete */
-            memmove(w + at, w + at + 1, n - at - 1);
-            n--;
-            break;
-        case 2: /* substitute */
-            w[at] = (char)('a' + pick(seed, 26));
-            break;
-        default: /* swap with the next */
-            if (at + 1 < n) {
-                char x = w[at];
-                w[at] = w[at + 1];
-                w[at + 1] = x;
-            }
-        }
-    }
+    for (unsigned e = 0, edits = pick(seed, 3); e < edits && n > 1; e++)
+        n = edit(w, n, seed);
     for (size_t i = 0; i < n; i++) {
         if (w[i] == '&' || w[i] == '=' || w[i] == ',' || w[i] == '\0')
             w[i] = 'x';
@@ -174,10 +211,10 @@ void reqgen_url(char *url, const struct catalog *cat, unsigned *seed)
             w += sprintf(w, "%u", pick(seed, 1000));
             break;
         case 2: /* mistyped words, and now and then an exact piece */
-            w += misspelt(w, cat, seed);
+            w += misspelt(w, cat, NULL, seed);
             for (unsigned t = 0, n = pick(seed, 3); t < n; t++) {
                 *w++ = ' ';
-                w += pick(seed, 3) ? misspelt(w, cat, seed) : piece(w, cat, seed);
+                w += pick(seed, 3) ? misspelt(w, cat, NULL, seed) : piece(w, cat, seed);
             }
             break;
         default:
@@ -236,6 +273,36 @@ void reqgen_url(char *url, const struct catalog *cat, unsigned *seed)
     *w = '\0';
     if (url[0] == '&')
         memmove(url, url + 1, strlen(url));
+}
+
+void reqgen_url_typos(char *url, const struct catalog *cat, unsigned *seed)
+{
+    char other[REQGEN_URL_MAX];
+    reqgen_url(other, cat, seed);
+    const struct product *p = &cat->items[pick(seed, (unsigned)cat->count)];
+    char *w = url + sprintf(url, "q=");
+    for (unsigned t = 0, n = 1 + pick(seed, 3); t < n; t++) {
+        if (t > 0)
+            *w++ = ' ';
+        if (pick(seed, 5) == 0)
+            w += piece(w, cat, seed);
+        else
+            w += misspelt(w, cat, pick(seed, 4) ? p : NULL, seed);
+    }
+    w += sprintf(w, "&typos=%u", pick(seed, 8) ? 1 + pick(seed, 2) : 0);
+    /* reqgen_url()'s other parameters; its fields now and then all four, so
+     * that the words drawn from any field can match */
+    bool fields = false;
+    for (char *save = NULL, *tok = strtok_r(other, "&", &save); tok != NULL;
+         tok = strtok_r(NULL, "&", &save)) {
+        if (strncmp(tok, "q=", 2) == 0 || strncmp(tok, "typos=", 6) == 0)
+            continue;
+        fields |= strncmp(tok, "fields=", 7) == 0;
+        w += sprintf(w, "&%s", tok);
+    }
+    if (!fields && pick(seed, 2) == 0)
+        sprintf(w, "&fields=%s", pick(seed, 2) ? "name,brand,category,description"
+                                               : "description,category,brand,name");
 }
 
 int reqgen_parse_err(const char *url, struct request *req, struct query_error *err)

@@ -25,6 +25,12 @@ int reqgen_awkward_catalog(struct catalog *cat, size_t n, unsigned seed);
  * requests match something. */
 void reqgen_url(char *url, const struct catalog *cat, unsigned *seed);
 
+/* A typo request: 1 to 3 terms, mostly words of one random product's fields
+ * with up to two edits each (by whole UTF-8 characters, or one byte of a
+ * non-ASCII one), now and then an exact piece, typos=1 or 2 (now and then 0),
+ * and reqgen_url()'s other parameters; fields now and then all four. */
+void reqgen_url_typos(char *url, const struct catalog *cat, unsigned *seed);
+
 /* Parses a query string as reqgen_url() writes it ("&" and "=" separate, no
  * URL decoding) into req, default limit 20. Returns 0, or -1 with err filled
  * when the parameters are refused. */

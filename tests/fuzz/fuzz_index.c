@@ -3,8 +3,10 @@
  * random requests (tests/reqgen.c, seeded from the input) through
  * index_run() and reference_run() over the whole catalog: every answer
  * must be the reference's.
- * Input: bytes 0-2 pick the thresholds; then one product per line, a price
- * byte followed by name, category and brand separated by '|'. */
+ * Input: bytes 0-2 pick the thresholds, and bit 7 of byte 0 typo requests
+ * (reqgen_url_typos: misspelt words of the products, typos=1|2) instead of
+ * reqgen_url's mix; then one product per line, a price byte followed by
+ * name, category and brand separated by '|'. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,7 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ix == NULL)
         abort();
     struct reqgen_report rep;
-    if (reqgen_compare(&cat, 0, reqgen_answer_index, ix, reqgen_url, &seed, REQUESTS, &rep) != 0 &&
+    reqgen_draw draw = data[0] & 0x80 ? reqgen_url_typos : reqgen_url;
+    if (reqgen_compare(&cat, 0, reqgen_answer_index, ix, draw, &seed, REQUESTS, &rep) != 0 &&
         rep.failed)
         abort(); /* a difference from the reference (a shortfall of valid requests is fine) */
     index_destroy(ix);
