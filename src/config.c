@@ -38,6 +38,7 @@ static const struct setting SETTINGS[] = {
     {"ACCESS_LOG", "--access-log", BOOL, 0, 0, FIELD(access_log)},
     {"PRODUCTS_FILE", "--products-file", PATH, 0, 0, FIELD(products_file)},
     {"RELOAD_S", "--reload-s", UINT, 0, 86400, FIELD(reload_s)},
+    {"UI", "--ui", BOOL, 0, 0, FIELD(ui)},
 };
 
 const char *config_usage(void)
@@ -67,6 +68,8 @@ const char *config_usage(void)
            "  --reload-s N         RELOAD_S        seconds between checks of the catalog\n"
            "                                       file (size, mtime, inode); a change\n"
            "                                       reloads it; 0 = only on SIGHUP (0)\n"
+           "  --ui on|off          UI              GET / serves the search page (on);\n"
+           "                                       the same spellings as --access-log\n"
            "\n"
            "  --export-catalog     write the catalog as JSON Lines to stdout and exit\n"
            "  --import-csv FILE    read a CSV file with a header row and write it to stdout\n"
@@ -270,6 +273,7 @@ static void set_defaults(struct config *cfg)
     cfg->conn_timeout_s = 30;
     cfg->drain_s = 0;
     cfg->access_log = false;
+    cfg->ui = true;
     /* --import-csv: the columns catalog_csv_map_init() names */
     strcpy(cfg->csv_id, "id");
     strcpy(cfg->csv_name, "name");
