@@ -74,8 +74,10 @@ $(BUILD)/%.o: src/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-# The OpenAPI document is embedded in the binary (src/openapi.c).
+# The OpenAPI document and the search page are embedded in the binary
+# (src/openapi.c, src/ui.c).
 $(BUILD)/openapi.o: docs/openapi.json
+$(BUILD)/ui.o: ui/index.html
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)

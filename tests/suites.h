@@ -22,5 +22,6 @@ Suite *render_suite(void);
 Suite *search_suite(void);
 Suite *text_suite(void);
 Suite *typo_suite(void);
+Suite *ui_suite(void);
 
 #endif
