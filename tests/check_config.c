@@ -187,6 +187,17 @@ START_TEST(ui_is_on_unless_turned_off)
 }
 END_TEST
 
+/* --help names every route the server answers. */
+START_TEST(help_lists_every_route)
+{
+    static const char *const routes[] = {"  /products/search ", "  /products/{id} ", "  /health ",
+                                         "  /metrics ", "  /openapi.json ", "  / "};
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+        ck_assert_msg(strstr(config_usage(), routes[i]) != NULL, "no \"%s\" in --help",
+                      routes[i]);
+}
+END_TEST
+
 START_TEST(actions)
 {
     struct config c;
@@ -295,6 +306,7 @@ Suite *config_suite(void)
                         (int)(sizeof(SPELLINGS) / sizeof(SPELLINGS[0])));
     tcase_add_test(tc, help_lists_the_access_log_spellings);
     tcase_add_test(tc, ui_is_on_unless_turned_off);
+    tcase_add_test(tc, help_lists_every_route);
     tcase_add_test(tc, actions);
     tcase_add_loop_test(tc, bad_environment_value_names_the_setting, 0,
                         (int)(sizeof(BAD) / sizeof(BAD[0])));
