@@ -88,12 +88,17 @@ $(TEST_BIN): $(TEST_OBJ) $(LIB_OBJ)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) $(HARDEN_LD) -o $@ $^ $(LIBS) $(CHECK_LIBS)
 
-# Installs what is missing (Debian/Ubuntu), builds, serves 100,000 products on :8080.
-# Ctrl-C reaches make too: the server drains and exits 0, make then exits 130.
+# Installs what is missing (Debian/Ubuntu), builds, serves 100,000 products on :8080;
+# make run CATALOG=docs/examples/catalog.jsonl serves a catalog file instead
+# (PRODUCTS_FILE). Ctrl-C reaches make too: the server drains and exits 0, and
+# make, interrupted itself, then exits 130 (GNU make dies of the SIGINT it got);
+# after a kill -TERM of the server, make exits 0. Giving the server the terminal
+# alone (set -m) would make Ctrl-C exit 0, but would stop a `make run &` of an
+# interactive shell and leave Ctrl-Z's stopped server behind a finished make.
 run:
 	$(Q)$(DEPS) build
 	$(Q)$(SUBMAKE) all
-	exec $(PROG)
+	$(if $(CATALOG),PRODUCTS_FILE='$(CATALOG)' )exec $(PROG)
 
 # The packages of `make run` and `make test` only.
 deps:
