@@ -9,6 +9,8 @@
 #      network the Lambda containers join, the Terraform backend_url names the service; the
 #      catalog overlay (compose.catalog.yaml): init container and sidecar, the service waits
 #      for the init container's success and mounts the catalog volume read-only
+#      and the local compose file at the top (compose.yaml): the image, the example catalog
+#      mounted read-only as PRODUCTS_FILE, the search page on, 127.0.0.1:8080
 #   6. the Terraform checker (scripts/tf-check) on terraform/envs/localstack and terraform/modules/apigw_proxy
 # Every step is bounded by a timeout; any failure exits non-zero.
 set -euo pipefail
@@ -162,6 +164,42 @@ if errors:
 print("compose overlay: catalog-fetch (init, SUCCESS before product-search), catalog-sync (sidecar), volume read-only in product-search")
 EOF
 pass "compose overlay"
+
+say "local compose file: compose.yaml (docker compose up: the example catalog and the search page)"
+timeout 60 docker-compose -f compose.yaml config >"$WORK/compose.local.yaml" ||
+  fail "docker-compose config rejected compose.yaml"
+CATALOG_DIR=/srv/catalog CATALOG_FILE=products.jsonl PRODUCT_SEARCH_PORT=9090 \
+  timeout 60 docker-compose -f compose.yaml config >"$WORK/compose.local.own.yaml" ||
+  fail "docker-compose config rejected compose.yaml with CATALOG_DIR, CATALOG_FILE, PRODUCT_SEARCH_PORT"
+timeout 60 "$PY" - "$WORK/compose.local.yaml" "$WORK/compose.local.own.yaml" "$ROOT" <<'EOF' || fail "compose.yaml contents"
+import sys, yaml
+def service(path):
+    with open(path) as f:
+        return yaml.safe_load(f)["services"]["product-search"]
+root = sys.argv[3]
+errors = []
+for path, catalog, port, data in ((sys.argv[1], "catalog.jsonl", "8080", root + "/docs/examples"),
+                                  (sys.argv[2], "products.jsonl", "9090", "/srv/catalog")):
+    s = service(path)
+    env = s.get("environment", {})
+    if env.get("PRODUCTS_FILE") != "/data/" + catalog:
+        errors.append(f"PRODUCTS_FILE {env.get('PRODUCTS_FILE')!r}, want /data/{catalog}")
+    if env.get("UI") != "on":
+        errors.append(f"UI {env.get('UI')!r}, want on")
+    if s.get("volumes") != [f"{data}:/data:ro"]:
+        errors.append(f"volumes {s.get('volumes')}, want {data}:/data:ro")
+    if s.get("ports") != [f"127.0.0.1:{port}:8080/tcp"]:
+        errors.append(f"ports {s.get('ports')}, want 127.0.0.1:{port}:8080")
+    if s.get("image") != "product-search:latest" or s.get("build", {}).get("context") != root:
+        errors.append(f"image {s.get('image')!r}, build {s.get('build')}: want product-search:latest built from the top")
+    if not s.get("read_only"):
+        errors.append("the container is not read-only")
+if errors:
+    sys.exit("\n".join(errors))
+print("compose.yaml: product-search:latest, PRODUCTS_FILE=/data/catalog.jsonl from docs/examples (read-only), UI=on, 127.0.0.1:8080")
+EOF
+[[ -f docs/examples/catalog.jsonl ]] || fail "compose.yaml mounts docs/examples, which has no catalog.jsonl"
+pass "local compose file"
 
 # --------------------------------------------------------- 6. Terraform checker
 say "Terraform checker on $ENV_DIR and terraform/modules/apigw_proxy"

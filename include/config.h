@@ -36,6 +36,7 @@ struct config {
     unsigned conn_timeout_s;   /* CONN_TIMEOUT_S: idle connection timeout */
     unsigned drain_s;          /* DRAIN_S: seconds of 503 health before closing */
     bool access_log;           /* ACCESS_LOG: one JSON line per request */
+    bool ui;                   /* UI: GET / serves the search page (on by default) */
     char products_file[4096];  /* PRODUCTS_FILE: catalog file, "" = generate */
     char snapshot_file[4096];  /* SNAPSHOT_FILE: serve this snapshot, "" = none */
     unsigned reload_s;         /* RELOAD_S: seconds between checks of the catalog file, 0 = off */

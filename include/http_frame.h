@@ -19,6 +19,7 @@ enum http_route {
     HTTP_ROUTE_METRICS, /* /metrics */
     HTTP_ROUTE_PRODUCT, /* /products/{id} */
     HTTP_ROUTE_OPENAPI, /* /openapi.json */
+    HTTP_ROUTE_UI,      /* / (the search page; the server makes it OTHER when UI is off) */
     HTTP_ROUTE_OTHER,   /* any other path */
     HTTP_ROUTE_COUNT,
 };

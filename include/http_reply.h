@@ -20,6 +20,7 @@ enum http_canned {
     HTTP_CANNED_INTERNAL,
     HTTP_CANNED_BAD_ID,
     HTTP_CANNED_OPENAPI,
+    HTTP_CANNED_UI,             /* the search page (GET /) */
     HTTP_CANNED_BAD_HEAD,       /* framing the service refuses; closes the connection */
     HTTP_CANNED_HEAD_TOO_LARGE, /* head over 8 KB; closes the connection */
     HTTP_CANNED_COUNT,

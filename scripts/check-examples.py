@@ -63,7 +63,8 @@ MASKS = [
 
 # Server settings from the caller's environment must not leak into the examples.
 SERVER_VARS = ["PORT", "BIND", "THREADS", "PRODUCT_COUNT", "SCAN_LIMIT", "MAX_RESULTS",
-               "CONN_LIMIT", "CONN_TIMEOUT_S", "DRAIN_S", "ACCESS_LOG", "PRODUCTS_FILE"]
+               "CONN_LIMIT", "CONN_TIMEOUT_S", "DRAIN_S", "ACCESS_LOG", "PRODUCTS_FILE",
+               "UI"]
 
 
 class Example:

@@ -18,6 +18,9 @@
 #   fuzz      make fuzz: clang libclang-rt-14-dev (Debian 12's clang 14)
 #   valgrind  make valgrind: valgrind curl
 #   curl      curl, for the README's curl examples
+#   browser   the search page's browser test and screenshot (tests/browser_test.py,
+#             scripts/screenshot.py): chromium chromium-driver python3-selenium
+#             (Debian's; Ubuntu's chromium is a snap, which they do not use)
 #   ci        .ci/run's own tools: ca-certificates git curl shellcheck
 #
 #   --list    print the packages of the groups, one a line; install nothing
@@ -45,11 +48,12 @@ group_packages() {
     fuzz) echo "clang libclang-rt-14-dev" ;;
     valgrind) echo "valgrind curl" ;;
     curl) echo "curl" ;;
+    browser) echo "chromium chromium-driver python3-selenium" ;;
     ci) echo "ca-certificates git curl shellcheck" ;;
     *) return 1 ;;
     esac
 }
-GROUPS_KNOWN="build test bench fuzz valgrind curl ci"
+GROUPS_KNOWN="build test bench fuzz valgrind curl browser ci"
 
 die() {
     echo "$PROG: $*" >&2

@@ -39,13 +39,22 @@ static const struct setting SETTINGS[] = {
     {"PRODUCTS_FILE", "--products-file", PATH, 0, 0, FIELD(products_file)},
     {"SNAPSHOT_FILE", "--snapshot-file", PATH, 0, 0, FIELD(snapshot_file)},
     {"RELOAD_S", "--reload-s", UINT, 0, 86400, FIELD(reload_s)},
+    {"UI", "--ui", BOOL, 0, 0, FIELD(ui)},
 };
 
 const char *config_usage(void)
 {
     return "Usage: product-search [options]\n"
            "\n"
-           "Serves GET /products/search, /health and /metrics over HTTP.\n"
+           "Serves over HTTP, GET and HEAD (docs/api.md in the repository describes each):\n"
+           "  /                    the search page (UI=off turns it off)\n"
+           "  /products/search     the products that match ?q=... (and filters, sort,\n"
+           "                       paging, facets, relevance, typos, highlight)\n"
+           "  /products/{id}       one product by its id\n"
+           "  /health              200 when ready; 503 starting (indexing) or draining\n"
+           "  /metrics             Prometheus text: requests, latency, catalog\n"
+           "  /openapi.json        the OpenAPI 3 document of these routes\n"
+           "\n"
            "Each option can also be set by its environment variable; the option wins\n"
            "and the variable is then not read.\n"
            "\n"
@@ -72,6 +81,8 @@ const char *config_usage(void)
            "                                       or snapshot file (size, mtime, inode);\n"
            "                                       a change reloads it; 0 = only on\n"
            "                                       SIGHUP (0)\n"
+           "  --ui on|off          UI              GET / serves the search page (on);\n"
+           "                                       the same spellings as --access-log\n"
            "\n"
            "  --write-snapshot FILE\n"
            "                       write the catalog (PRODUCTS_FILE, or the generated one)\n"
@@ -278,6 +289,7 @@ static void set_defaults(struct config *cfg)
     cfg->conn_timeout_s = 30;
     cfg->drain_s = 0;
     cfg->access_log = false;
+    cfg->ui = true;
     /* --import-csv: the columns catalog_csv_map_init() names */
     strcpy(cfg->csv_id, "id");
     strcpy(cfg->csv_name, "name");

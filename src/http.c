@@ -52,6 +52,13 @@ static bool req_read(const void *p, enum req_phase *phase, enum http_route *rout
     return true;
 }
 
+/* The route of a request as this server answers it: with UI off, the
+ * search page's path is no route, answered as any unknown path is. */
+static enum http_route served_route(const struct http_server *s, enum http_route rt)
+{
+    return rt == HTTP_ROUTE_UI && !s->cfg->ui ? HTTP_ROUTE_OTHER : rt;
+}
+
 /* Called by libmicrohttpd with the raw request target as soon as the request
  * line is in, before it splits off the query and decodes the path. The
  * marker becomes the request's per-request pointer, and makes the library
@@ -69,8 +76,7 @@ static bool req_read(const void *p, enum req_phase *phase, enum http_route *rout
 static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
 {
     struct http_watch_request *rq = http_watch_request(c);
-    void *marker = req_mark(REQ_SEEN, http_frame_route_raw(uri));
-    (void)cls;
+    void *marker = req_mark(REQ_SEEN, served_route(cls, http_frame_route_raw(uri)));
     if (rq != NULL && uri != NULL) {
         size_t len = strlen(uri);
         char *mark = memchr(uri, '?', len);
@@ -158,7 +164,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     enum http_route rt;
     (void)upload_data;
     if (!req_read(*req_cls, &phase, &rt)) /* no URI log call: route the decoded path */
-        phase = REQ_SEEN, rt = http_frame_route(url, strlen(url));
+        phase = REQ_SEEN, rt = served_route(s, http_frame_route(url, strlen(url)));
     struct exchange ex = {c, &s->replies, s->metrics, s->cfg->access_log, rt, clock_ns(), method,
                           url, NULL};
     if (phase == REQ_SEEN) {

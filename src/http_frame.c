@@ -8,7 +8,7 @@
 #include <strings.h>
 
 const char *const HTTP_ROUTE_NAMES[HTTP_ROUTE_COUNT] = {
-    "/products/search", "/health", "/metrics", "/products/{id}", "/openapi.json", "other",
+    "/products/search", "/health", "/metrics", "/products/{id}", "/openapi.json", "/", "other",
 };
 
 /* libmicrohttpd before 1.0 keeps the request line and each header field in
@@ -271,10 +271,12 @@ enum http_route http_frame_route(const char *target, size_t len)
         const char *host = scheme + 3;
         const char *path = memchr(host, '/', (size_t)(target + len - host));
         if (path == NULL)
-            return HTTP_ROUTE_OTHER; /* "http://host" is "/" */
+            return HTTP_ROUTE_UI; /* "http://host" is "/" */
         len -= (size_t)(path - target);
         target = path;
     }
+    if (len == 1 && target[0] == '/')
+        return HTTP_ROUTE_UI;
     if (len == 16 && memcmp(target, "/products/search", 16) == 0)
         return HTTP_ROUTE_SEARCH;
     if (len == 7 && memcmp(target, "/health", 7) == 0)

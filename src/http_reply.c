@@ -11,8 +11,10 @@
 #include "log.h"
 #include "openapi.h"
 #include "render.h"
+#include "ui.h"
 
 static const char JSON_TYPE[] = "application/json";
+static const char HTML_TYPE[] = "text/html; charset=utf-8";
 
 /* A canned answer: its status and the body it is built from. */
 struct canned_spec {
@@ -33,6 +35,7 @@ static const struct canned_spec CANNED[HTTP_CANNED_COUNT] = {
                             "a product id is a positive decimal integer below 2^63, no sign, "
                             "no leading zeros"},
     [HTTP_CANNED_OPENAPI] = {200, NULL, NULL}, /* the embedded document */
+    [HTTP_CANNED_UI] = {200, NULL, NULL},      /* the embedded page */
     [HTTP_CANNED_BAD_HEAD] = {400, "bad_request",
                               "malformed or ambiguous request head; the connection is closed"},
     [HTTP_CANNED_HEAD_TOO_LARGE] = {431, "header_too_large",
@@ -64,6 +67,30 @@ static struct MHD_Response *response_take(char *buf, size_t len, const char *con
     return r;
 }
 
+/* The search page, served from where it lies in the binary: an HTML
+ * answer whose policy lets only the page's own inline blocks run and its
+ * requests go to this server only, which nothing may frame or refer to.
+ * Returns the response, or NULL. */
+static struct MHD_Response *page_response(size_t *len)
+{
+    char policy[UI_POLICY_MAX];
+    const char *page = ui_page(len);
+    if (ui_policy(policy) != 0)
+        return NULL;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(*len, (void *)page, MHD_RESPMEM_PERSISTENT);
+    if (r == NULL)
+        return NULL;
+    if (add_common(r, HTML_TYPE) != 0 ||
+        MHD_add_response_header(r, "Content-Security-Policy", policy) != MHD_YES ||
+        MHD_add_response_header(r, "Referrer-Policy", "no-referrer") != MHD_YES ||
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES) {
+        MHD_destroy_response(r);
+        return NULL;
+    }
+    return r;
+}
+
 int http_replies_init(struct http_replies *r)
 {
     memset(r, 0, sizeof(*r));
@@ -76,6 +103,12 @@ int http_replies_init(struct http_replies *r)
             r->canned[i] = MHD_create_response_from_buffer(len, (void *)doc,
                                                            MHD_RESPMEM_PERSISTENT);
             if (r->canned[i] == NULL || add_common(r->canned[i], JSON_TYPE) != 0)
+                goto error;
+            r->len[i] = len;
+            continue;
+        }
+        if (i == HTTP_CANNED_UI) {
+            if ((r->canned[i] = page_response(&len)) == NULL)
                 goto error;
             r->len[i] = len;
             continue;

@@ -136,6 +136,7 @@ static void log_start(const struct config *cfg, unsigned port, const struct live
     cJSON_AddNumberToObject(f, "conn_timeout_s", cfg->conn_timeout_s);
     cJSON_AddNumberToObject(f, "drain_s", cfg->drain_s);
     cJSON_AddBoolToObject(f, "access_log", cfg->access_log);
+    cJSON_AddBoolToObject(f, "ui", cfg->ui);
     cJSON_AddStringToObject(f, "catalog",
                             g->from_snapshot ? "snapshot" : g->from_file ? "file" : "generated");
     if (g->from_snapshot)

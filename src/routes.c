@@ -186,6 +186,8 @@ enum MHD_Result routes_answer(const struct routes *r, const struct exchange *ex)
         return product(r, ex);
     case HTTP_ROUTE_OPENAPI:
         return http_reply_canned(ex, HTTP_CANNED_OPENAPI);
+    case HTTP_ROUTE_UI:
+        return http_reply_canned(ex, HTTP_CANNED_UI);
     case HTTP_ROUTE_HEALTH:
         return health(r, ex);
     case HTTP_ROUTE_METRICS:

@@ -8,6 +8,7 @@
 static const char *const VARS[] = {
     "PORT", "BIND", "THREADS", "PRODUCT_COUNT", "SCAN_LIMIT", "MAX_RESULTS",
     "CONN_LIMIT", "CONN_TIMEOUT_S", "DRAIN_S", "ACCESS_LOG", "PRODUCTS_FILE", "RELOAD_S",
+    "UI",
 };
 
 static void clear_env(void)
@@ -34,6 +35,7 @@ START_TEST(defaults)
     ck_assert_uint_eq(c.conn_timeout_s, 30);
     ck_assert_uint_eq(c.drain_s, 0);
     ck_assert(!c.access_log);
+    ck_assert(c.ui);
     ck_assert_str_eq(c.products_file, "");
     ck_assert_uint_eq(c.reload_s, 0);
 }
@@ -162,6 +164,40 @@ START_TEST(help_lists_the_access_log_spellings)
 }
 END_TEST
 
+/* UI: the search page is on unless turned off, by the variable (as the
+ * Terraform passes it, on or off) or the flag, which wins. */
+START_TEST(ui_is_on_unless_turned_off)
+{
+    struct config c;
+    char err[CONFIG_ERROR_MAX];
+    char *plain[] = {"p", NULL}, *off[] = {"p", "--ui", "off", NULL},
+         *on[] = {"p", "--ui=on", NULL};
+    clear_env();
+    setenv("UI", "off", 1);
+    ck_assert_int_eq(config_parse(&c, 1, plain, err), 0);
+    ck_assert(!c.ui);
+    ck_assert_int_eq(config_parse(&c, 2, on, err), 0);
+    ck_assert(c.ui);
+    setenv("UI", "on", 1);
+    ck_assert_int_eq(config_parse(&c, 1, plain, err), 0);
+    ck_assert(c.ui);
+    ck_assert_int_eq(config_parse(&c, 3, off, err), 0);
+    ck_assert(!c.ui);
+    ck_assert_ptr_nonnull(strstr(config_usage(), "--ui on|off"));
+}
+END_TEST
+
+/* --help names every route the server answers. */
+START_TEST(help_lists_every_route)
+{
+    static const char *const routes[] = {"  /products/search ", "  /products/{id} ", "  /health ",
+                                         "  /metrics ", "  /openapi.json ", "  / "};
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+        ck_assert_msg(strstr(config_usage(), routes[i]) != NULL, "no \"%s\" in --help",
+                      routes[i]);
+}
+END_TEST
+
 START_TEST(actions)
 {
     struct config c;
@@ -201,6 +237,7 @@ static const struct {
     {"DRAIN_S", "--drain-s", "soon"},   {"ACCESS_LOG", "--access-log", "maybe"},
     {"ACCESS_LOG", "--access-log", "ON"}, {"RELOAD_S", "--reload-s", "-1"},
     {"RELOAD_S", "--reload-s", "86401"}, {"RELOAD_S", "--reload-s", "5s"},
+    {"UI", "--ui", "Off"},              {"UI", "--ui", "disabled"},
 };
 
 START_TEST(bad_environment_value_names_the_setting)
@@ -268,6 +305,8 @@ Suite *config_suite(void)
     tcase_add_loop_test(tc, access_log_accepts_only_the_listed_spellings, 0,
                         (int)(sizeof(SPELLINGS) / sizeof(SPELLINGS[0])));
     tcase_add_test(tc, help_lists_the_access_log_spellings);
+    tcase_add_test(tc, ui_is_on_unless_turned_off);
+    tcase_add_test(tc, help_lists_every_route);
     tcase_add_test(tc, actions);
     tcase_add_loop_test(tc, bad_environment_value_names_the_setting, 0,
                         (int)(sizeof(BAD) / sizeof(BAD[0])));

@@ -341,8 +341,10 @@ static const struct {
     {RAW("GET http://example.com/health HTTP/1.1\r\nHost: example.com\r\n\r\n"), "HTTP/1.1 200 "},
     {RAW("GET HTTP://example.com:8080/products/search?q=alpha HTTP/1.1\r\nHost: example.com\r\n\r\n"),
      "HTTP/1.1 200 "},
-    {RAW("GET http://example.com HTTP/1.1\r\nHost: example.com\r\n\r\n"), "HTTP/1.1 404 "},
+    /* no path is "/": the search page */
+    {RAW("GET http://example.com HTTP/1.1\r\nHost: example.com\r\n\r\n"), "HTTP/1.1 200 "},
     {RAW("GET /health%00 HTTP/1.1\r\nHost: x\r\n\r\n"), "HTTP/1.1 404 "},
+    {RAW("GET /%00 HTTP/1.1\r\nHost: x\r\n\r\n"), "HTTP/1.1 404 "},
     {RAW("GET /health%00x HTTP/1.1\r\nHost: x\r\n\r\n"), "HTTP/1.1 404 "},
     {RAW("GET /products/search%00?q=alpha HTTP/1.1\r\nHost: x\r\n\r\n"), "HTTP/1.1 404 "},
 };

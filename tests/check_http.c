@@ -185,7 +185,7 @@ static const struct {
     {"/products/search?q=a&facets=price", 400, "invalid_facets"},
     {"/products/search?q=a+b+c+d+e+f+g+h+i&match=all", 400, "invalid_query"},
     {"/nope", 404, "not_found"},
-    {"/", 404, "not_found"},
+    {"/index.html", 404, "not_found"}, /* the page is "/" only */
     {"/products/search/", 404, "not_found"},
     {"/products", 404, "not_found"},
     {"/health/x", 404, "not_found"},
@@ -212,7 +212,7 @@ static const char *const METHODS[] = {"POST", "PUT", "DELETE", "PATCH", "OPTIONS
 START_TEST(other_methods_get_405_with_allow)
 {
     static const char *const routes[] = {"/health", "/products/search?q=a", "/metrics",
-                                         "/products/1", "/openapi.json"};
+                                         "/products/1", "/openapi.json", "/"};
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         struct tu_response r;
         char v[64];

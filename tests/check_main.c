@@ -19,6 +19,7 @@ int main(void)
     srunner_add_suite(sr, catalog_file_suite());
     srunner_add_suite(sr, catalog_csv_suite());
     srunner_add_suite(sr, http_suite());
+    srunner_add_suite(sr, ui_suite());
     srunner_add_suite(sr, compat_suite());
     srunner_add_suite(sr, edge_suite());
     srunner_add_suite(sr, abuse_suite());

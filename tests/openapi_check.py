@@ -12,15 +12,18 @@ status, Content-Type and body are checked against the document (the schema of
 that route, method and status, with $refs resolved), and search answers
 against a plain reference scan written here from the catalog's rules. HEAD
 answers must carry no body; 405 answers carry `Allow: GET, HEAD`;
-GET /openapi.json must equal docs/openapi.json byte for byte. A second server
-loads a file catalog with awkward values (facet cap, exact-bytes grouping,
-ties, sparse ids) and is then stopped with SIGTERM to see /health answer 503.
-Two more load the example catalog (docs/examples/catalog.jsonl), one over the
-whole catalog (the index) and one with a bounded window (the scan), and answer
-hand-picked and random typo requests (`typos=1|2`: misspelt words, non-ASCII
-and punctuation-joined ones, every other parameter mixed in), each checked
-against the reference, which implements the typo rule literally (the
-optimal-string-alignment distance to every word of the listed fields).
+GET /openapi.json must equal docs/openapi.json byte for byte, GET / (the search
+page) ui/index.html, and a header the document gives a pattern (the page's
+Content-Security-Policy) must match it. A second server, with UI=off (so / is
+an unknown path), loads a file catalog with awkward values (facet cap,
+exact-bytes grouping, ties, sparse ids) and is then stopped with SIGTERM to see
+/health answer 503. Two more load the example catalog
+(docs/examples/catalog.jsonl), one over the whole catalog (the index) and one
+with a bounded window (the scan), and answer hand-picked and random typo
+requests (`typos=1|2`: misspelt words, non-ASCII and punctuation-joined ones,
+every other parameter mixed in), each checked against the reference, which
+implements the typo rule literally (the optimal-string-alignment distance to
+every word of the listed fields).
 
 Needs only Python 3 and python3-jsonschema (Debian 12: 4.10). Prints one line
 per check, then `N passed, M failed`; exit status 1 when any check failed,
@@ -63,7 +66,7 @@ ERROR_CODES = [
     "invalid_id", "product_not_found", "not_found", "method_not_allowed", "body_too_large",
     "bad_request", "header_too_large", "internal_error", "starting",
 ]
-ROUTES = ["/products/search", "/products/{id}", "/health", "/metrics", "/openapi.json"]
+ROUTES = ["/products/search", "/products/{id}", "/health", "/metrics", "/openapi.json", "/"]
 # the parameters /products/search reads (src/query.c); the document declares each
 SEARCH_PARAMS = ["q", "limit", "offset", "sort", "category", "brand", "min_price", "max_price",
                  "match", "facets", "fields", "highlight", "typos"]
@@ -353,6 +356,13 @@ def conforms(doc, name, ans, route, method, want_status, want_code=None):
         allow = resp.get("headers", {}).get("Allow")
         if allow is not None and ans.header("allow") not in allow["schema"]["enum"]:
             problems.append(f"Allow {ans.header('allow')!r}, want one of {allow['schema']['enum']}")
+        for header, h in resp.get("headers", {}).items():
+            pattern = h.get("schema", {}).get("pattern")
+            if header in ("Allow", "X-Catalog-Version") or pattern is None:
+                continue
+            value = ans.header(header.lower())
+            if value is None or not re.search(pattern, value):
+                problems.append(f"{header} {value!r}, want {pattern}")
         if "X-Catalog-Version" in resp.get("headers", {}):
             pattern = doc["components"]["headers"]["CatalogVersion"]["schema"]["pattern"]
             version = ans.header("x-catalog-version")
@@ -651,7 +661,7 @@ class Server:
     def __init__(self, binary, env):
         self.log = tempfile.TemporaryFile()
         full = dict(os.environ, PORT="0", BIND="127.0.0.1", THREADS="2")
-        for k in ("SCAN_LIMIT", "MAX_RESULTS", "PRODUCTS_FILE", "DRAIN_S", "ACCESS_LOG"):
+        for k in ("SCAN_LIMIT", "MAX_RESULTS", "PRODUCTS_FILE", "DRAIN_S", "ACCESS_LOG", "UI"):
             full.pop(k, None)
         full.update(env)
         self.proc = subprocess.Popen([binary], env=full, stdout=subprocess.PIPE,
@@ -692,6 +702,13 @@ class Server:
 # ---- the live checks ----
 
 def check_static_routes(doc, raw_doc, port):
+    with open(os.path.join(ROOT, "ui", "index.html"), "rb") as f:
+        page = f.read()
+    for target in ("/", "/?q=lamp&category=Home", "http://127.0.0.1"):
+        ans = request(port, "GET", target)
+        conforms(doc, f"GET {target} (the search page)", ans, "/", "GET", 200)
+        R.check(f"GET {target} is ui/index.html byte for byte", ans is not None and ans.body == page,
+                f"{len(ans.body) if ans else 0} bytes served, {len(page)} in the file")
     ans = request(port, "GET", "/openapi.json")
     conforms(doc, "GET /openapi.json", ans, "/openapi.json", "GET", 200)
     R.check("GET /openapi.json equals docs/openapi.json byte for byte",
@@ -723,6 +740,7 @@ def check_heads(doc, port):
              ("/products/search?q=alpha&facets=category,brand", "/products/search", 200, False),
              ("/products/1", "/products/{id}", 200, True), ("/health", "/health", 200, True),
              ("/metrics", "/metrics", 200, False), ("/openapi.json", "/openapi.json", 200, True),
+             ("/", "/", 200, True),
              ("/products/search", "/products/search", 400, True),
              ("/products/search?q=a&limit=0", "/products/search", 400, True),
              ("/products/0", "/products/{id}", 400, True),
@@ -908,7 +926,7 @@ def check_errors(doc, port):
                  request(port, "GET", f"/products/{pid}"), "/products/{id}", "GET", 404,
                  "product_not_found")
     # unknown paths, whatever the method
-    for path in ["/", "/nope", "/products", "/products/1/x", "/products/search/x", "/health/",
+    for path in ["/index.html", "/nope", "/products", "/products/1/x", "/products/search/x", "/health/",
                  "/health/x",
                  "/metrics.txt", "/openapi.yaml", "/PRODUCTS/SEARCH?q=alpha", "/Health"]:
         conforms(doc, f"GET {path} -> 404 not_found", request(port, "GET", path), None, "GET", 404,
@@ -941,7 +959,8 @@ def check_errors(doc, port):
             f"{body}")
     # other methods on every route
     targets = {"/products/search": "/products/search?q=alpha", "/products/{id}": "/products/1",
-               "/health": "/health", "/metrics": "/metrics", "/openapi.json": "/openapi.json"}
+               "/health": "/health", "/metrics": "/metrics", "/openapi.json": "/openapi.json",
+               "/": "/"}
     for route, target in targets.items():
         for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]:
             conforms(doc, f"{method} {target} -> 405 method_not_allowed, Allow: GET, HEAD",
@@ -1045,8 +1064,12 @@ def check_file_catalog(doc, binary, tmp):
             row = {k: p[k] for k in ("id", "name", "category", "description", "brand")}
             row["price"] = float(Decimal(p["cents"]) / 100)
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    srv = Server(binary, {"PRODUCTS_FILE": path, "SCAN_LIMIT": "0", "DRAIN_S": "3"})
+    srv = Server(binary, {"PRODUCTS_FILE": path, "SCAN_LIMIT": "0", "DRAIN_S": "3", "UI": "off"})
     try:
+        # UI=off: / is an unknown path, whatever the method
+        for method in ("GET", "HEAD", "POST"):
+            conforms(doc, f"UI=off: {method} / -> 404 not_found", request(srv.port, method, "/"),
+                     None, method, 404, "not_found")
         cases = [dict(q="item", facets="brand", limit="100"),
                  dict(q="e", facets="brand,category", sort="price", limit="100"),
                  dict(category="books", facets="category"), dict(category="CAFÉ,toys", sort="-price"),

@@ -23,5 +23,6 @@ Suite *search_suite(void);
 Suite *snapshot_suite(void);
 Suite *text_suite(void);
 Suite *typo_suite(void);
+Suite *ui_suite(void);
 
 #endif
