@@ -163,7 +163,7 @@ def cmd_ready(args):
     """Spawn-to-first-200 on /health, args.runs times; the median counts.
     With --index, also spawn to product_search_index_ready 1 (when the
     server has that metric) and the peak resident memory by then."""
-    times_ms, index_ms, peaks = [], [], []
+    times_ms, index_ms, peaks, anon = [], [], [], []
     for run in range(args.runs):
         start = time.perf_counter_ns()
         deadline = start + args.timeout * 1e9
@@ -182,6 +182,7 @@ def cmd_ready(args):
                 index_ms.append((time.perf_counter_ns() - start) / 1e6)
             if args.index:
                 peaks.append(vm_hwm_kb(proc.pid))
+                anon.append(status_kb(proc.pid, "RssAnon"))
         finally:
             if proc.poll() is None:
                 stop(proc, f"ready run {run + 1}")
@@ -196,6 +197,7 @@ def cmd_ready(args):
         out["index_median_ms"] = (round(statistics.median(index_ms), 2)
                                   if index_ms else None)
         out["peak_rss_kb"] = max(peaks)
+        out["anon_rss_kb"] = max(anon)
     json.dump(out, sys.stdout)
     return 0
 
@@ -255,13 +257,18 @@ CATALOG_TARGET_MS = {100000: 300, 1000000: 3000}
 CATALOG_RSS_FACTOR = 2
 
 
-def vm_hwm_kb(pid):
-    """Peak resident memory of a live process, from /proc."""
+def status_kb(pid, field):
+    """A memory figure of a live process (VmHWM, RssAnon, ...), from /proc."""
     with open(f"/proc/{pid}/status", encoding="ascii") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-    raise BenchError(f"no VmHWM for pid {pid}")
+    raise BenchError(f"no {field} for pid {pid}")
+
+
+def vm_hwm_kb(pid):
+    """Peak resident memory of a live process, from /proc."""
+    return status_kb(pid, "VmHWM")
 
 
 def cmd_catalog(args):

@@ -47,7 +47,11 @@ WHOLE = [("whole-text-100k", 100000, "text", 0.5, 2.0, 64.0),
          ("relevance-1m", 1000000, "relevance", 0.1, 10.0, 960.0),
          ("fields4-1m", 1000000, "4 fields + highlight", 0.1, 10.0, 960.0),
          ("typo-100k", 100000, "typo", 0.25, 5.0, 96.0),
-         ("typo-1m", 1000000, "typo", 0.1, 10.0, 960.0)]
+         ("typo-1m", 1000000, "typo", 0.1, 10.0, 960.0),
+         ("snapshot-text-100k", 100000, "text (served from a snapshot)", 0.5, 2.0, 96.0),
+         ("snapshot-text-1m", 1000000, "text (served from a snapshot)", 0.25, 5.0, 960.0)]
+# ready from a snapshot, at most, in ms
+TARGET_SNAPSHOT_READY_MS = {1000000: 100.0, 10000000: 1000.0}
 TARGET_WHOLE_READY_MS = {100000: 50.0, 1000000: 1000.0}
 FEATURES_PHASE = "features-100k"
 WORST_QUERIES = ["product", "a", "1", "zzzz-none"]
@@ -296,6 +300,26 @@ def dictionary_table(phases):
         lines.append(f"| {size:,} | {fmt_ms(ix['build_ms'])} | {fmt_mb(ix['index_kb'])} "
                      f"| {ix['dictionary_words']:,.0f} | {fmt_ms(ix['dictionary_ms'])} "
                      f"| {fmt_mb(ix['dictionary_kb'])} |")
+    return lines if len(lines) > 2 else []
+
+
+def snapshot_table(snapshots):
+    """--write-snapshot and starts from SNAPSHOT_FILE, per catalog size."""
+    lines = ["| products | build + write | file | peak RSS writing | ready from the snapshot "
+             "(median) | anonymous memory then | target |",
+             "|---:|---:|---:|---:|---:|---:|---|"]
+    for size, got in sorted((snapshots or {}).items(), key=lambda kv: int(kv[0])):
+        w, r = got.get("written") or {}, got.get("ready") or {}
+        target = TARGET_SNAPSHOT_READY_MS.get(int(size))
+        ready = r.get("median_ms")
+        verdict_cell = ("" if target is None else
+                        f"<= {target:g} ms: {verdict(None if ready is None else ready <= target)}")
+        if "error" in w:
+            lines.append(f"| {int(size):,} | failed | | | | | |")
+            continue
+        lines.append(f"| {int(size):,} | {fmt_ms(w.get('build_ms'))} + {fmt_ms(w.get('write_ms'))} "
+                     f"| {w.get('bytes', 0) / 1e6:,.1f} MB | {fmt_mb(w.get('peak_rss_kb'))} "
+                     f"| {fmt_ms(ready)} | {fmt_mb(r.get('anon_rss_kb'))} | {verdict_cell} |")
     return lines if len(lines) > 2 else []
 
 
@@ -563,6 +587,8 @@ def main():
     parser.add_argument("--tenm", default="null", help="10,000,000 products")
     parser.add_argument("--reload", default="null", help="measure.py reload")
     parser.add_argument("--readiness", default="null", help="measure.py readiness")
+    parser.add_argument("--snapshots", default="null",
+                        help="per size: the snapshot_written line and measure.py ready")
     parser.add_argument("--name", default="results", help="output file stem")
     parser.add_argument("--meta", default="{}")
     parser.add_argument("--notes", help="file of warnings, one a line")
@@ -581,6 +607,7 @@ def main():
     tenm = load_json_arg(args.tenm)
     reload = load_json_arg(args.reload)
     readiness = load_json_arg(args.readiness)
+    snapshots = load_json_arg(args.snapshots)
     meta = load_json_arg(args.meta) or {}
     spec6 = meta.get("spec6")
     notes = []
@@ -708,6 +735,12 @@ def main():
         if dictionary_table(phases):
             md += ["", "### The typo dictionary (the server's `index_ready` log line)", ""]
             md += dictionary_table(phases)
+    if snapshot_table(snapshots):
+        md += ["", "## Snapshots (`--write-snapshot`, `SNAPSHOT_FILE`)", "",
+               "Build + write and peak RSS from the `snapshot_written` line; ready is the "
+               "median start to `/health` 200 (the index comes with the snapshot); "
+               "anonymous memory is `RssAnon` then (the mapped file's pages are shared "
+               "and evictable, not counted).", ""] + snapshot_table(snapshots)
     if worst and worst_table(worst):
         md += ["", "## Worst single queries (`SCAN_LIMIT=0`), median "
                "`search_time`", ""] + worst_table(worst)
@@ -766,7 +799,7 @@ def main():
         json.dump({"meta": meta, "main": main, "ready": ready, "scan": scan,
                    "catalog": catalog, "mixes": mixes, "phases": phases,
                    "ready_whole": ready_whole, "worst": worst, "fts5": fts5,
-                   "tenm": tenm, "reload": reload, "readiness": readiness,
+                   "tenm": tenm, "reload": reload, "readiness": readiness, "snapshots": snapshots,
                    "runs": runs, "notes": notes,
                    "problems": problems}, f, indent=1)
         f.write("\n")

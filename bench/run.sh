@@ -21,6 +21,9 @@
 #             at 100,000 and 1,000,000 products
 #   worst     search_time_ns medians of `product`, `a`, `1` and a miss, at
 #             100,000 and 1,000,000 products (SCAN_LIMIT=0)
+#   snapshot  --write-snapshot at 100,000 and 1,000,000 products (build and write
+#             time, file size, peak memory), time to ready from SNAPSHOT_FILE
+#             (and anonymous memory then), the text mix served from it
 #   fts5      the text mix in-process on SQLite FTS5 trigram (bench/fts5.c)
 #             beside product-search's search_time_ns for the same queries
 #   reload    SPEC 9: RELOADS reloads (rename + SIGHUP) of a 100,000-product
@@ -55,8 +58,8 @@
 #   CATALOG_RUNS=3      loads of each catalog file, for the median load time
 #   RESULTS_DIR=bench/results
 #   BENCH_NETNS=off     stay on the host's loopback (no private namespace)
-#   PHASES="main ready scan catalog features whole relevance typo worst fts5 scale
-#           reload readiness"
+#   PHASES="main ready scan catalog features whole relevance typo snapshot worst fts5
+#           scale reload readiness"
 #                       the phases to run, a subset of these
 #   RELOADS=10          reloads in the reload phase
 #   READINESS_PRODUCTS=1000000   catalog size of the readiness phase
@@ -94,8 +97,7 @@ fi
 : "${CONNECTIONS:=50}" "${SCALE_CONNECTIONS:=50 500 2000}"
 : "${CONTENDERS:=product-search ceiling nginx}"
 : "${MIX_SEED:=7}" "${INDEX_TIMEOUT:=120}" "${BENCH_10M:=0}" "${TENM_QUERIES:=1000}"
-#   PHASES="main ready scan catalog features whole relevance typo worst fts5 scale
-#           reload readiness"
+ALL_PHASES="main ready scan catalog features whole relevance typo snapshot worst fts5 scale reload readiness"
 if [[ $BENCH_10M == 1 ]]; then
     PHASES=10m REPORT_NAME=results-10m
 else
@@ -138,8 +140,8 @@ done
 has_phase() { [[ " $PHASES " == *" $1 "* ]]; }
 # The whole-catalog phases measure product-search against the ceiling.
 if has_phase features || has_phase whole || has_phase relevance || has_phase typo ||
-    has_phase worst || has_phase fts5 || has_phase 10m || has_phase reload ||
-    has_phase readiness; then
+    has_phase snapshot || has_phase worst || has_phase fts5 || has_phase 10m ||
+    has_phase reload || has_phase readiness; then
     has_contender product-search ||
         die "PHASES '$PHASES' measure product-search: add it to CONTENDERS"
 fi
@@ -401,10 +403,12 @@ echo "bench: constant body for the yardsticks: $(wc -c <"$WORK/body.json") bytes
 MIXES="{}"
 mix_sizes=()
 if has_phase features || has_phase whole || has_phase relevance || has_phase typo ||
-    has_phase fts5; then
+    has_phase snapshot || has_phase fts5; then
     mix_sizes+=(100000)
 fi
-if has_phase whole || has_phase relevance || has_phase typo; then mix_sizes+=(1000000); fi
+if has_phase whole || has_phase relevance || has_phase typo || has_phase snapshot; then
+    mix_sizes+=(1000000)
+fi
 if has_phase readiness && [[ " ${mix_sizes[*]} " != *" $READINESS_PRODUCTS "* ]]; then
     mix_sizes+=("$READINESS_PRODUCTS")
 fi
@@ -513,6 +517,47 @@ if ((${#relevance_scenarios[@]})); then
                     "$WORK/mix-$size.$mix.paths"
             fi
         done
+    done
+fi
+
+# snapshot_one SIZE: writes a snapshot of SIZE generated products, then
+# measures starts from it; appends {"SIZE": {...}} to $SNAPSHOTS.
+snapshot_one() {
+    local size=$1 file="$WORK/snapshot-$1.snap" written ready port
+    echo "bench: --write-snapshot, $size products"
+    if written=$(env PRODUCT_COUNT="$size" "$SERVER" --write-snapshot "$file" 2>&1 |
+        grep '"event":"snapshot_written"'); then
+        echo "bench: time to ready from SNAPSHOT_FILE, $READY_RUNS starts, $size products"
+        port=$(free_port)
+        ready=$("$PY" "$ROOT/bench/measure.py" ready --index --timeout "$INDEX_TIMEOUT" \
+            --runs "$READY_RUNS" "$port" -- taskset -c "$SERVER_CPU" env THREADS=1 \
+            SNAPSHOT_FILE="$file" PORT="$port" BIND=127.0.0.1 "$SERVER") ||
+            ready='{"error":"failed"}'
+    else
+        written='{"error":"failed"}' ready='{"error":"no snapshot"}'
+    fi
+    SNAPSHOTS=$(json_put "$SNAPSHOTS" "$size" "$(json_put "{}" written "$written")")
+    SNAPSHOTS=$("$PY" -c 'import json, sys
+s = json.loads(sys.argv[1]); s[sys.argv[2]]["ready"] = json.loads(sys.argv[3]); print(json.dumps(s))' \
+        "$SNAPSHOTS" "$size" "$ready")
+}
+
+SNAPSHOTS="{}"
+if has_phase snapshot; then
+    for size in 100000 1000000; do
+        snapshot_one "$size"
+        phase=snapshot-text-$([[ $size == 100000 ]] && echo 100k || echo 1m)
+        for ((round = 1; round <= ROUNDS; round++)); do
+            if [[ -f $WORK/snapshot-$size.snap ]]; then
+                bench_one "$phase" "$round" product-search 1 yes "$CONNECTIONS" \
+                    "$WORK/mix-$size.text.paths" SNAPSHOT_FILE="$WORK/snapshot-$size.snap"
+            fi
+            if has_contender ceiling; then
+                bench_one "$phase" "$round" ceiling 1 yes "$CONNECTIONS" \
+                    "$WORK/mix-$size.text.paths"
+            fi
+        done
+        rm -f "$WORK/snapshot-$size.snap"
     done
 fi
 
@@ -626,6 +671,8 @@ if has_phase 10m; then
     fi
     TENM=$(json_put "$TENM" queries "$tenm_queries")
     TENM=$(json_put "$TENM" queries_peak_rss_kb "$tenm_hwm")
+    snapshot_one 10000000
+    rm -f "$WORK/snapshot-10000000.snap"
 fi
 
 # --- 10. Report -----------------------------------------------------------
@@ -647,7 +694,7 @@ mkdir -p "$RESULTS_DIR"
 "$PY" "$ROOT/bench/report.py" --runs "$RUNS" --ready "$READY" --scan "$SCAN" \
     --catalog "$CATALOG" --mixes "$MIXES" --ready-whole "$READY_WHOLE" \
     --worst "$WORST" --fts5 "$FTS5" --tenm "$TENM" --reload "$RELOAD" \
-    --readiness "$READINESS" --name "$REPORT_NAME" \
+    --readiness "$READINESS" --snapshots "$SNAPSHOTS" --name "$REPORT_NAME" \
     --meta "$EXTRA" --notes "$WORK/notes.txt" --out "$RESULTS_DIR"
 exit
 }
