@@ -2,6 +2,7 @@
 #ifndef PRODUCT_SEARCH_INDEX_IMPL_H
 #define PRODUCT_SEARCH_INDEX_IMPL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -93,7 +94,7 @@ struct index {
                                     * price ranks [j * INDEX_PRICE_BLOCK << l, (j + 1) * ...) */
     uint32_t nseg[INDEX_PRICE_LEVELS]; /* nodes per level */
     unsigned nlevels;              /* levels of the price tree */
-    size_t bytes;                  /* heap bytes held */
+    _Atomic size_t bytes;          /* heap bytes held (added to by both build threads) */
     double build_s;                /* seconds the build took */
     size_t dict_bytes;             /* of bytes: the dictionary's and its products' */
     double dict_build_s;           /* of build_s: the dictionary's */

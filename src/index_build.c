@@ -5,6 +5,7 @@
 #include "index.h"
 
 #include <divsufsort.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,18 +372,60 @@ error:
     return -1;
 }
 
-/* The heavy nodes of field f, in a hash table keyed by their slots. */
+/* Two threads building one field's heavy nodes: each takes the next
+ * first byte's node until none is left, into a builder of its own. */
+struct heavy_work {
+    struct heavy_builder b;
+    atomic_uint *next;       /* the next first byte to take */
+    int failed;
+};
+
+static void *heavy_worker(void *arg)
+{
+    struct heavy_work *w = arg;
+    const struct index_text *t = w->b.t;
+    for (unsigned c; !w->failed && (c = atomic_fetch_add(w->next, 1)) < 256;) {
+        if (c == 0)
+            continue;
+        uint32_t lo = t->bucket[c << 8], hi = t->bucket[(c + 1) << 8];
+        struct index_heavy node;
+        if (hi - lo >= w->b.ix->tune.heavy_min && build_node(&w->b, lo, hi, 0, &node) != 0)
+            w->failed = 1;
+    }
+    return NULL;
+}
+
+/* The heavy nodes of field f, in a hash table keyed by their slots. The
+ * first bytes' subtrees are built on two threads (they share nothing but
+ * the index read), then gathered into one table. */
 static int build_heavy(struct index *ix, enum catalog_field f)
 {
     struct index_text *t = &ix->text[f];
-    struct heavy_builder b = {ix, t, NULL, NULL, 0, 0};
-    int ret = -1, failed = 0;
-    for (unsigned c = 1; c < 256; c++) {
-        uint32_t lo = t->bucket[c << 8], hi = t->bucket[(c + 1) << 8];
-        struct index_heavy node;
-        if (hi - lo >= ix->tune.heavy_min && build_node(&b, lo, hi, 0, &node) != 0)
-            goto out;
-    }
+    atomic_uint next = 1;
+    struct heavy_work work[2];
+    for (int i = 0; i < 2; i++)
+        work[i] = (struct heavy_work){{ix, t, NULL, NULL, 0, 0}, &next, 0};
+    pthread_t other;
+    bool threaded = pthread_create(&other, NULL, heavy_worker, &work[1]) == 0;
+    heavy_worker(&work[0]);
+    if (threaded)
+        pthread_join(other, NULL);
+    else
+        heavy_worker(&work[1]); /* takes what is left */
+    struct heavy_builder b = work[0].b;
+    int ret = -1, failed = work[0].failed | work[1].failed;
+    for (size_t i = 0; i < work[1].b.count && !failed; i++)
+        if (heavy_push(&b, (uint32_t)(work[1].b.keys[i] >> 32), (uint32_t)work[1].b.keys[i],
+                       &work[1].b.nodes[i]) == 0)
+            memset(&work[1].b.nodes[i], 0, sizeof(work[1].b.nodes[i]));
+        else
+            failed = 1;
+    for (size_t i = 0; i < work[1].b.count; i++)
+        node_free(&work[1].b.nodes[i]);
+    free(work[1].b.keys);
+    free(work[1].b.nodes);
+    if (failed)
+        goto out;
     size_t cap = 16;
     while (cap < b.count * 2)
         cap *= 2;
@@ -697,6 +740,27 @@ static bool stopped(const atomic_bool *stop)
     return stop != NULL && atomic_load_explicit(stop, memory_order_relaxed);
 }
 
+/* What the second build thread does: every field but the name, and the
+ * price orders. */
+struct side {
+    struct index *ix;
+    const atomic_bool *stop;
+    int failed;
+};
+
+static void *build_side(void *arg)
+{
+    struct side *sd = arg;
+    for (int f = 0; f < CATALOG_FIELD_COUNT && !sd->failed; f++)
+        if (f != CATALOG_NAME &&
+            (stopped(sd->stop) || build_text(sd->ix, (enum catalog_field)f) != 0 ||
+             stopped(sd->stop) || build_heavy(sd->ix, (enum catalog_field)f) != 0))
+            sd->failed = 1;
+    if (!sd->failed && (stopped(sd->stop) || build_prices(sd->ix) != 0))
+        sd->failed = 1;
+    return NULL;
+}
+
 struct index *index_build_tuned(const struct tables *t, const struct index_tuning *tune,
                                 const atomic_bool *stop)
 {
@@ -716,16 +780,22 @@ struct index *index_build_tuned(const struct tables *t, const struct index_tunin
      * at most (a field's suffix array sort is the longest). */
     if (stopped(stop) || build_values(ix) != 0)
         goto error;
-    for (int f = 0; f < CATALOG_FIELD_COUNT; f++)
-        if (stopped(stop) || build_text(ix, (enum catalog_field)f) != 0 || stopped(stop) ||
-            build_heavy(ix, (enum catalog_field)f) != 0)
-            goto error;
+    /* The name's suffix array takes the longest, on this thread; the other
+     * fields and the price orders are built meanwhile on a second one. */
+    struct side side = {ix, stop, 0};
+    pthread_t other;
+    bool threaded = pthread_create(&other, NULL, build_side, &side) == 0;
+    int name = stopped(stop) || build_text(ix, CATALOG_NAME) != 0;
+    if (threaded)
+        pthread_join(other, NULL);
+    else
+        build_side(&side);
+    if (name || side.failed || stopped(stop) || build_heavy(ix, CATALOG_NAME) != 0)
+        goto error;
     uint64_t dict_t0 = clock_ns();
     if (stopped(stop) || build_dict(ix) != 0)
         goto error;
     ix->dict_build_s = (double)(clock_ns() - dict_t0) / 1e9;
-    if (stopped(stop) || build_prices(ix) != 0)
-        goto error;
     ix->build_s = (double)(clock_ns() - t0) / 1e9;
     return ix;
 error:
