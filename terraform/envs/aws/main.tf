@@ -44,17 +44,18 @@ locals {
   # Whole-catalog mode: SCAN_LIMIT=0, which is also the server's default for a catalog file.
   whole_catalog = var.scan_limit == 0 || (var.scan_limit == null && var.catalog_s3_uri != null)
 
-  # Memory (MiB), from the measured peaks (docs/performance.md): whole catalog 49 MB at
-  # 100,000 products, 474 MB at 1,000,000, 5.85 GB at 10,000,000 (under 600 bytes a
-  # product); a scan window about 140 bytes a product (1,000,000 from a file: 134 MB);
+  # Memory (MiB), from the measured peaks (docs/performance.md): whole catalog 55 MB at
+  # 100,000 products, 556 MB at 1,000,000, 6.29 GB at 10,000,000 (600 to 630 bytes a
+  # product: the quarter of headroom below covers the difference); a scan window about 140 bytes a product (1,000,000 from a file: 134 MB);
   # about 20 KiB per open connection (10,000 idle ones took 17.5 to 223 MB). Plus 32 MiB
   # of base, a quarter of headroom, and 128 MiB for the catalog copier (the AWS CLI).
   memory_need_mib = ceil((32 + var.product_count * (local.whole_catalog ? 600 : 150) / 1048576 + var.conn_limit * 20 / 1024) * 1.25 + (var.catalog_s3_uri == null ? 0 : 128))
 
   # Seconds from start to /health 200, measured on a 2-core machine: the whole-catalog index
-  # 0.3 s at 100,000 products, 3-6 s at 1,000,000, about 80 s at 10,000,000 (8 us a product);
-  # a file loads in 1.5 us a product; a snapshot is ready in under a second. The index is
-  # built on one thread: a task of less than one vCPU (1024 units) takes longer in proportion.
+  # 0.2 s at 100,000 products, 2-3 s at 1,000,000, about 45 s at 10,000,000 on two threads
+  # (8 us a product allows for one vCPU); a file loads in 1.5 us a product; a snapshot is
+  # ready in under a second. A task of less than one vCPU (1024 units) takes longer in
+  # proportion.
   startup_s = ceil(max(1, 1024 / var.task_cpu) * (
     local.catalog_format == "snapshot" ? 1 :
     var.product_count * ((local.whole_catalog ? 8 : 0) + (var.catalog_s3_uri == null ? 0.5 : 1.5)) / 1000000
