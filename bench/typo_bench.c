@@ -129,9 +129,10 @@ static void dict_build(struct typo_dict *d, const struct catalog *cat, char **lo
 {
     *lower = xmalloc(cat->arena_len);
     text_lower_copy(*lower, cat->arena, cat->arena_len);
-    size_t n = 0, cap = 1 << 16;
-    const char **words = xmalloc(cap * sizeof(*words));
-    uint32_t *lens = xmalloc(cap * sizeof(*lens));
+    size_t n = 0;
+    struct typo_words ws;
+    memset(&ws, 0, sizeof(ws));
+    uint64_t t0 = clock_ns();
     for (size_t k = 0; k < cat->count; k++)
         for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
             struct catalog_str str = catalog_field(&cat->items[k], (enum catalog_field)f);
@@ -145,28 +146,23 @@ static void dict_build(struct typo_dict *d, const struct catalog *cat, char **lo
                 while (b < str.len && text_word_byte((unsigned char)s[b]))
                     b++;
                 if (typo_word_kept(s + a, b - a)) {
-                    if (n == cap) {
-                        cap *= 2;
-                        words = xrealloc(words, cap * sizeof(*words));
-                        lens = xrealloc(lens, cap * sizeof(*lens));
-                    }
-                    words[n] = s + a;
-                    lens[n++] = (uint32_t)(b - a);
+                    if (typo_words_add(&ws, s + a, b - a) != 0)
+                        die("out of memory");
+                    n++;
                 }
                 a = b;
             }
         }
-    uint32_t *id = xmalloc(n * sizeof(*id));
-    uint64_t t0 = clock_ns();
-    if (typo_dict_init(d, words, lens, n, id) != 0)
+    uint32_t *id = xmalloc((ws.n ? ws.n : 1) * sizeof(*id));
+    if (typo_dict_init(d, &ws, id) != 0)
         die("typo_dict_init failed");
     double took = seconds(t0);
     printf("dictionary: %zu kept word occurrences, %u distinct words (%.2f bytes on average), "
-           "word list %zu bytes (the words and their offsets); typo_dict_init %.3f s\n",
+           "word list %zu bytes (the words and their offsets); gathering and typo_dict_init "
+           "%.3f s\n",
            n, d->nwords, d->nwords ? (double)d->off[d->nwords] / d->nwords : 0.0,
            (size_t)d->off[d->nwords] + (d->nwords + 1) * sizeof(uint32_t), took);
-    free(words);
-    free(lens);
+    typo_words_free(&ws);
     free(id);
 }
 
@@ -1029,24 +1025,23 @@ int main(int argc, char **argv)
     /* the index's: typo_dict_init() over the distinct words, less their sort */
     struct design ours = {"typo_dict_search (deletions of the first 7 bytes)", index_search, NULL,
                           0, 0, false, ""};
-    const char **wp = xmalloc(d.nwords * sizeof(*wp));
-    uint32_t *wl = xmalloc(d.nwords * sizeof(*wl)), *wid = xmalloc(d.nwords * sizeof(*wid));
-    for (uint32_t i = 0; i < d.nwords; i++) {
-        wp[i] = word(i);
-        wl[i] = word_len(i);
-    }
+    struct typo_words distinct;
+    memset(&distinct, 0, sizeof(distinct));
+    for (uint32_t i = 0; i < d.nwords; i++)
+        if (typo_words_add(&distinct, word(i), word_len(i)) != 0)
+            die("out of memory");
+    uint32_t *wid = xmalloc((d.nwords ? d.nwords : 1) * sizeof(*wid));
     for (int k = 0; k < PASSES; k++) {
         struct typo_dict again;
         uint64_t t0 = clock_ns();
-        if (typo_dict_init(&again, wp, wl, d.nwords, wid) != 0)
+        if (typo_dict_init(&again, &distinct, wid) != 0)
             die("out of memory");
         double s = seconds(t0);
         if (k == 0 || s < ours.build_s)
             ours.build_s = s;
         typo_dict_deinit(&again);
     }
-    free(wp);
-    free(wl);
+    typo_words_free(&distinct);
     free(wid);
     ours.bytes = typo_dict_bytes(&d) - d.off[d.nwords] - ((size_t)d.nwords + 1) * sizeof(*d.off);
     snprintf(ours.note, sizeof(ours.note),

@@ -42,11 +42,30 @@ struct typo_dict {
     bool borrowed;   /* the arrays belong to someone else (a snapshot's mapping) */
 };
 
-/* Builds d (caller-owned) from n words (pointers and lengths, lower-cased,
- * in any order, repeats allowed); *id gets, for each input word, its index
- * in d. Returns 0, or -1 when memory runs out (d is then empty). */
-int typo_dict_init(struct typo_dict *d, const char *const *words, const uint32_t *lens,
-                   size_t n, uint32_t *id);
+/* A set of distinct words being gathered: each is kept where it lies (the
+ * caller's bytes must outlive the set), numbered in the order first added. */
+struct typo_words {
+    const char **word; /* per word: its bytes */
+    uint32_t *len;     /* its length */
+    uint32_t n, cap;   /* words, room */
+    uint32_t *slot;    /* mask + 1: a hash table of word number + 1, 0 = empty */
+    size_t mask;
+};
+
+/* Adds w (n bytes) to ws (zeroed at first) unless it is there. Returns 0, or
+ * -1 when memory runs out. */
+int typo_words_add(struct typo_words *ws, const char *w, size_t n);
+
+/* The number of w (n bytes) in ws, or UINT32_MAX when it is not there. */
+uint32_t typo_words_find(const struct typo_words *ws, const char *w, size_t n);
+
+/* Frees what ws holds (not the words' bytes). */
+void typo_words_free(struct typo_words *ws);
+
+/* Builds d (caller-owned) from the words of ws (lower-cased); id[k] gets
+ * word k's index in d. Returns 0, or -1 when memory runs out (d is then
+ * empty). */
+int typo_dict_init(struct typo_dict *d, const struct typo_words *ws, uint32_t *id);
 
 /* Frees what d owns. */
 void typo_dict_deinit(struct typo_dict *d);

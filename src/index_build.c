@@ -469,72 +469,6 @@ out:
 
 /* ---- the word dictionary (typos) ------------------------------------------- */
 
-/* The distinct kept words of the fields' text, while they are gathered: a
- * hash set of (pointer, length) into the texts. */
-struct word_set {
-    const char **word;  /* per distinct word: its first occurrence */
-    uint32_t *len;      /* its length */
-    uint32_t n, cap;    /* distinct words, room */
-    uint32_t *slot;     /* mask + 1: word index + 1, 0 = empty */
-    size_t mask;
-};
-
-static uint64_t word_hash(const char *w, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)w[i]) * 0x100000001b3ull;
-    return h ^ h >> 29;
-}
-
-/* The slot holding w (n bytes), or the empty one where it would go. */
-static size_t word_slot(const struct word_set *ws, const char *w, size_t n)
-{
-    size_t at = word_hash(w, n) & ws->mask;
-    while (ws->slot[at] != 0) {
-        uint32_t k = ws->slot[at] - 1;
-        if (ws->len[k] == n && memcmp(ws->word[k], w, n) == 0)
-            break;
-        at = (at + 1) & ws->mask;
-    }
-    return at;
-}
-
-/* Adds w to the set when it is new. Returns 0, or -1 when memory runs out. */
-static int word_add(struct word_set *ws, const char *w, size_t n)
-{
-    if (2 * ((size_t)ws->n + 1) > ws->mask + 1) { /* the table doubles */
-        size_t bigger = ws->mask ? 2 * ws->mask + 1 : 1023;
-        uint32_t *slot = calloc(bigger + 1, sizeof(*slot));
-        if (slot == NULL)
-            return -1;
-        free(ws->slot);
-        ws->slot = slot;
-        ws->mask = bigger;
-        for (uint32_t k = 0; k < ws->n; k++)
-            ws->slot[word_slot(ws, ws->word[k], ws->len[k])] = k + 1;
-    }
-    size_t at = word_slot(ws, w, n);
-    if (ws->slot[at] != 0)
-        return 0;
-    if (ws->n == ws->cap) {
-        uint32_t cap = ws->cap ? 2 * ws->cap : 1024;
-        const char **word = realloc(ws->word, cap * sizeof(*word));
-        if (word != NULL)
-            ws->word = word;
-        uint32_t *len = realloc(ws->len, cap * sizeof(*len));
-        if (len != NULL)
-            ws->len = len;
-        if (word == NULL || len == NULL)
-            return -1;
-        ws->cap = cap;
-    }
-    ws->word[ws->n] = w;
-    ws->len[ws->n++] = (uint32_t)n;
-    ws->slot[at] = ws->n;
-    return 0;
-}
-
 /* What a pass over the words does with each kept word of piece j of field f. */
 typedef int (*word_fn)(struct index *ix, void *ctx, int f, uint32_t j, const char *w, size_t n);
 
@@ -566,20 +500,19 @@ static int each_word(struct index *ix, word_fn each, void *ctx)
 static int gather_word(struct index *ix, void *ctx, int f, uint32_t j, const char *w, size_t n)
 {
     (void)ix, (void)f, (void)j;
-    return word_add(ctx, w, n);
+    return typo_words_add(ctx, w, n);
 }
 
 /* The second pass: each occurrence's products into its word's set. */
 struct posting {
-    struct word_set *ws;
+    const struct typo_words *ws;
     const uint32_t *id; /* per distinct word: its index in the dictionary */
 };
 
 static int post_word(struct index *ix, void *ctx, int f, uint32_t j, const char *w, size_t n)
 {
     const struct posting *p = ctx;
-    uint32_t k = p->ws->slot[word_slot(p->ws, w, n)] - 1;
-    roaring_bitmap_t **slot = &ix->post[f][p->id[k]];
+    roaring_bitmap_t **slot = &ix->post[f][p->id[typo_words_find(p->ws, w, n)]];
     if (*slot == NULL && (*slot = roaring_bitmap_create()) == NULL)
         return -1;
     if (ix->text[f].per_product) {
@@ -602,14 +535,14 @@ static int post_word(struct index *ix, void *ctx, int f, uint32_t j, const char 
  * pass adds each occurrence's products to its word's set. */
 static int build_dict(struct index *ix)
 {
-    struct word_set ws;
+    struct typo_words ws;
     memset(&ws, 0, sizeof(ws));
     uint32_t *id = NULL;
     int ret = -1;
     if (each_word(ix, gather_word, &ws) != 0)
         goto out;
     id = malloc((ws.n ? ws.n : 1) * sizeof(*id));
-    if (id == NULL || typo_dict_init(&ix->dict, ws.word, ws.len, ws.n, id) != 0)
+    if (id == NULL || typo_dict_init(&ix->dict, &ws, id) != 0)
         goto out;
     for (int f = 0; f < CATALOG_FIELD_COUNT; f++) {
         ix->post[f] = calloc(ix->dict.nwords ? ix->dict.nwords : 1, sizeof(*ix->post[f]));
@@ -633,9 +566,7 @@ static int build_dict(struct index *ix)
     ix->bytes += bytes;
     ret = 0;
 out:
-    free(ws.word);
-    free(ws.len);
-    free(ws.slot);
+    typo_words_free(&ws);
     free(id);
     return ret;
 }

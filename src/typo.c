@@ -258,96 +258,109 @@ size_t typo_dict_bytes(const struct typo_dict *d)
 
 /* ---- the dictionary ------------------------------------------------------- */
 
-/* The distinct words, to sort: each one's first input word. */
-struct words {
-    const char *const *w; /* the input words */
-    const uint32_t *len;  /* their lengths */
-};
+/* ---- the words, gathered ----------------------------------------------------- */
 
-static int word_cmp(const void *a, const void *b, void *ctx)
+/* The slot holding w (n bytes), or the empty one where it would go. */
+static size_t words_slot(const struct typo_words *ws, const char *w, size_t n)
 {
-    const struct words *ws = ctx;
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return text_cmp(ws->w[x], ws->len[x], ws->w[y], ws->len[y]);
-}
-
-/* The slot of word k's table entry (the slot holding k's word, or an empty one). */
-static size_t word_slot(const uint32_t *slot, size_t mask, const char *const *words,
-                        const uint32_t *lens, uint32_t k)
-{
-    size_t at = word_hash(words[k], lens[k]) & mask;
-    while (slot[at] != 0 &&
-           text_cmp(words[slot[at] - 1], lens[slot[at] - 1], words[k], lens[k]) != 0)
-        at = (at + 1) & mask;
+    size_t at = word_hash(w, n) & ws->mask;
+    while (ws->slot[at] != 0) {
+        uint32_t k = ws->slot[at] - 1;
+        if (ws->len[k] == n && memcmp(ws->word[k], w, n) == 0)
+            break;
+        at = (at + 1) & ws->mask;
+    }
     return at;
 }
 
-int typo_dict_init(struct typo_dict *d, const char *const *words, const uint32_t *lens,
-                   size_t n, uint32_t *id)
+int typo_words_add(struct typo_words *ws, const char *w, size_t n)
+{
+    if (2 * ((size_t)ws->n + 1) > ws->mask + 1) { /* the table doubles */
+        size_t bigger = ws->mask ? 2 * ws->mask + 1 : 1023;
+        uint32_t *slot = calloc(bigger + 1, sizeof(*slot));
+        if (slot == NULL)
+            return -1;
+        free(ws->slot);
+        ws->slot = slot;
+        ws->mask = bigger;
+        for (uint32_t k = 0; k < ws->n; k++)
+            ws->slot[words_slot(ws, ws->word[k], ws->len[k])] = k + 1;
+    }
+    size_t at = words_slot(ws, w, n);
+    if (ws->slot[at] != 0)
+        return 0;
+    if (ws->n == ws->cap) {
+        uint32_t cap = ws->cap ? 2 * ws->cap : 1024;
+        const char **word = realloc(ws->word, cap * sizeof(*word));
+        if (word != NULL)
+            ws->word = word;
+        uint32_t *len = realloc(ws->len, cap * sizeof(*len));
+        if (len != NULL)
+            ws->len = len;
+        if (word == NULL || len == NULL)
+            return -1;
+        ws->cap = cap;
+    }
+    ws->word[ws->n] = w;
+    ws->len[ws->n++] = (uint32_t)n;
+    ws->slot[at] = ws->n;
+    return 0;
+}
+
+uint32_t typo_words_find(const struct typo_words *ws, const char *w, size_t n)
+{
+    if (ws->slot == NULL)
+        return UINT32_MAX;
+    return ws->slot[words_slot(ws, w, n)] - 1; /* 0 - 1: not there */
+}
+
+void typo_words_free(struct typo_words *ws)
+{
+    free(ws->word);
+    free(ws->len);
+    free(ws->slot);
+    memset(ws, 0, sizeof(*ws));
+}
+
+/* ---- the dictionary ------------------------------------------------------- */
+
+static int word_cmp(const void *a, const void *b, void *ctx)
+{
+    const struct typo_words *ws = ctx;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return text_cmp(ws->word[x], ws->len[x], ws->word[y], ws->len[y]);
+}
+
+int typo_dict_init(struct typo_dict *d, const struct typo_words *ws, uint32_t *id)
 {
     memset(d, 0, sizeof(*d));
-    /* The input numbers the catalog's word occurrences; the distinct words
-     * are far fewer, so they are found first (a hash set of each one's first
-     * input index; id[i] = that index) and only they are sorted. */
-    size_t mask = 1023, distinct = 0;
-    uint32_t *slot = calloc(mask + 1, sizeof(*slot)); /* first input index + 1, 0 = empty */
-    uint32_t *order = NULL, *rank = NULL;
+    uint32_t n = ws->n;
+    uint32_t *order = malloc((n ? n : 1) * sizeof(*order));
     int ret = -1;
-    if (slot == NULL || n >= UINT32_MAX)
+    if (order == NULL)
         goto out;
-    for (size_t i = 0; i < n; i++) {
-        if (2 * (distinct + 1) > mask + 1) { /* grow, keeping each word's first index */
-            size_t bigger = 2 * mask + 1;
-            uint32_t *s2 = calloc(bigger + 1, sizeof(*s2));
-            if (s2 == NULL)
-                goto out;
-            for (size_t h = 0; h <= mask; h++)
-                if (slot[h] != 0)
-                    s2[word_slot(s2, bigger, words, lens, slot[h] - 1)] = slot[h];
-            free(slot);
-            slot = s2;
-            mask = bigger;
-        }
-        size_t at = word_slot(slot, mask, words, lens, (uint32_t)i);
-        if (slot[at] == 0) {
-            slot[at] = (uint32_t)i + 1;
-            distinct++;
-        }
-        id[i] = slot[at] - 1;
+    size_t bytes = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        order[k] = k;
+        bytes += ws->len[k];
     }
-    order = malloc((distinct ? distinct : 1) * sizeof(*order));
-    rank = malloc((mask + 1) * sizeof(*rank)); /* per slot: its word's index in d */
-    if (order == NULL || rank == NULL)
-        goto out;
-    size_t k = 0, bytes = 0;
-    for (size_t h = 0; h <= mask; h++)
-        if (slot[h] != 0) {
-            order[k++] = slot[h] - 1;
-            bytes += lens[slot[h] - 1];
-        }
-    struct words ws = {words, lens};
-    qsort_r(order, distinct, sizeof(*order), word_cmp, &ws);
+    qsort_r(order, n, sizeof(*order), word_cmp, (void *)ws);
     d->chars = malloc(bytes ? bytes : 1);
-    d->off = malloc((distinct + 1) * sizeof(*d->off));
+    d->off = malloc(((size_t)n + 1) * sizeof(*d->off));
     if (d->chars == NULL || d->off == NULL)
         goto out;
     size_t w = 0;
-    for (size_t i = 0; i < distinct; i++) {
-        uint32_t first = order[i];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t k = order[i];
         d->off[d->nwords++] = (uint32_t)w;
-        memcpy(d->chars + w, words[first], lens[first]);
-        w += lens[first];
-        rank[word_slot(slot, mask, words, lens, first)] = (uint32_t)i;
+        memcpy(d->chars + w, ws->word[k], ws->len[k]);
+        w += ws->len[k];
+        id[k] = i;
     }
     d->off[d->nwords] = (uint32_t)w;
-    /* a word's first occurrence asks the table; the later ones, the first */
-    for (size_t i = 0; i < n; i++)
-        id[i] = id[i] == i ? rank[word_slot(slot, mask, words, lens, (uint32_t)i)] : id[id[i]];
     ret = build_deletions(d);
 out:
-    free(slot);
     free(order);
-    free(rank);
     if (ret != 0)
         typo_dict_deinit(d);
     return ret;

@@ -3,6 +3,7 @@
  * trie walk reporting exactly the words a distance computed against every
  * word finds, on random words. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,15 +91,26 @@ static const char *word_ptr[WORDS];
 static uint32_t word_len[WORDS];
 static uint32_t word_id[WORDS];
 
-/* WORDS random words (with many repeats) in a dictionary d. */
+/* WORDS random words (with many repeats) gathered into a set, then a
+ * dictionary d; word_id[i] is word i's index in d. */
 static void random_dict(struct typo_dict *d, uint64_t seed)
 {
     rng_state = seed;
+    struct typo_words ws;
+    memset(&ws, 0, sizeof(ws));
     for (size_t i = 0; i < WORDS; i++) {
         word_len[i] = (uint32_t)random_word(word_bytes[i]);
         word_ptr[i] = word_bytes[i];
+        ck_assert_int_eq(typo_words_add(&ws, word_ptr[i], word_len[i]), 0);
     }
-    ck_assert_int_eq(typo_dict_init(d, word_ptr, word_len, WORDS, word_id), 0);
+    static uint32_t id[WORDS];
+    ck_assert_int_eq(typo_dict_init(d, &ws, id), 0);
+    for (size_t i = 0; i < WORDS; i++) {
+        uint32_t k = typo_words_find(&ws, word_ptr[i], word_len[i]);
+        ck_assert_uint_lt(k, ws.n);
+        word_id[i] = id[k];
+    }
+    typo_words_free(&ws);
 }
 
 START_TEST(dict_sorted_distinct_ids_right)
@@ -120,6 +132,26 @@ START_TEST(dict_sorted_distinct_ids_right)
         ck_assert(memcmp(d.chars + d.off[k], word_ptr[i], word_len[i]) == 0);
     }
     typo_dict_deinit(&d);
+}
+END_TEST
+
+/* The word set: each word once, numbered in the order first added, found
+ * again by its bytes (not its address), absent words not found. */
+START_TEST(word_set_keeps_each_word_once)
+{
+    struct typo_words ws;
+    memset(&ws, 0, sizeof(ws));
+    static char copies[5000][8];
+    for (int i = 0; i < 5000; i++) { /* 2,500 words, each twice from other memory */
+        snprintf(copies[i], sizeof(copies[i]), "w%d", i % 2500);
+        ck_assert_int_eq(typo_words_add(&ws, copies[i], strlen(copies[i])), 0);
+    }
+    ck_assert_uint_eq(ws.n, 2500);
+    ck_assert_uint_eq(typo_words_find(&ws, "w0", 2), 0);
+    ck_assert_uint_eq(typo_words_find(&ws, "w2499", 5), 2499);
+    ck_assert_uint_eq(typo_words_find(&ws, "w2500", 5), UINT32_MAX);
+    ck_assert_uint_eq(typo_words_find(&ws, "w2", 1), UINT32_MAX); /* "w" */
+    typo_words_free(&ws);
 }
 END_TEST
 
@@ -163,7 +195,10 @@ END_TEST
 START_TEST(empty_dict)
 {
     struct typo_dict d;
-    ck_assert_int_eq(typo_dict_init(&d, NULL, NULL, 0, NULL), 0);
+    struct typo_words none;
+    memset(&none, 0, sizeof(none));
+    ck_assert_uint_eq(typo_words_find(&none, "abc", 3), UINT32_MAX);
+    ck_assert_int_eq(typo_dict_init(&d, &none, NULL), 0);
     ck_assert_uint_eq(d.nwords, 0);
     static struct found got;
     memset(&got, 0, sizeof(got));
@@ -182,6 +217,7 @@ Suite *typo_suite(void)
     tcase_add_loop_test(tc, dict_sorted_distinct_ids_right, 0, 4);
     tcase_add_loop_test(tc, dict_search_equals_every_word, 0, 4);
     tcase_add_test(tc, empty_dict);
+    tcase_add_test(tc, word_set_keeps_each_word_once);
     suite_add_tcase(s, tc);
     return s;
 }
