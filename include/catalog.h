@@ -88,8 +88,9 @@ void catalog_huge_pages(void *p, size_t len);
 struct snapfile;
 struct snapfile_writer;
 
-/* Writes cat's products and strings to w as sections of their own. */
-void catalog_snapshot_write(const struct catalog *cat, struct snapfile_writer *w);
+/* Writes cat's products and strings to w as sections of their own. Returns
+ * 0, or -1 when memory runs out. */
+int catalog_snapshot_write(const struct catalog *cat, struct snapfile_writer *w);
 
 /* Fills cat (caller-owned) from snapshot s: products and strings are read
  * where they lie in the mapping (borrowed: s must outlive cat). Returns 0,

@@ -250,11 +250,13 @@ enum {
     SNAP_ITEMS_CHUNK = 4096, /* products copied (without their padding) per write */
 };
 
-void catalog_snapshot_write(const struct catalog *cat, struct snapfile_writer *w)
+int catalog_snapshot_write(const struct catalog *cat, struct snapfile_writer *w)
 {
     /* Field by field into zeroed records: the padding between fields is
      * written as zeros, not as whatever the heap held. */
-    static struct product chunk[SNAP_ITEMS_CHUNK];
+    struct product *chunk = malloc(SNAP_ITEMS_CHUNK * sizeof(*chunk));
+    if (chunk == NULL)
+        return -1;
     snapfile_begin(w, "catalog.items");
     for (size_t k = 0; k < cat->count; k += SNAP_ITEMS_CHUNK) {
         size_t n = cat->count - k < SNAP_ITEMS_CHUNK ? cat->count - k : SNAP_ITEMS_CHUNK;
@@ -272,7 +274,9 @@ void catalog_snapshot_write(const struct catalog *cat, struct snapfile_writer *w
         snapfile_write(w, chunk, n * sizeof(*chunk));
     }
     snapfile_end(w);
+    free(chunk);
     snapfile_section(w, "catalog.arena", cat->arena, cat->arena_len);
+    return 0;
 }
 
 int catalog_snapshot_open(struct catalog *cat, const struct snapfile *s, char *err)

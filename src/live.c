@@ -148,8 +148,7 @@ int live_gen_write_snapshot(const struct live_gen *g, const char *path, char *er
         return -1;
     }
     snapfile_section(&w, "about", &a, sizeof(a));
-    catalog_snapshot_write(&g->cat, &w);
-    if (search_snapshot_write(&g->engine, &w) != 0) {
+    if (catalog_snapshot_write(&g->cat, &w) != 0 || search_snapshot_write(&g->engine, &w) != 0) {
         snapfile_abandon(&w);
         snprintf(err, LIVE_ERROR_MAX, "--write-snapshot %.300s: out of memory", path);
         return -1;

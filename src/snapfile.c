@@ -297,10 +297,9 @@ int snapfile_open(struct snapfile *s, const char *path, char *err)
         at = section_end(s, i, h->table_offset);
     }
     /* The sections shared out by size, largest first to the lighter worker. */
-    static bool mine[VERIFY_THREADS][SNAPFILE_MAX_SECTIONS];
+    bool mine[VERIFY_THREADS][SNAPFILE_MAX_SECTIONS] = {{false}};
     bool taken[SNAPFILE_MAX_SECTIONS] = {false};
     uint64_t load[VERIFY_THREADS] = {0};
-    memset(mine, 0, sizeof(mine));
     for (uint32_t n = 0; n < s->nsections; n++) {
         uint32_t big = 0;
         uint64_t most = 0;

@@ -177,7 +177,7 @@ START_TEST(snapshot_equals_reference)
     struct snapfile_writer w;
     char err[SNAPFILE_ERROR_MAX];
     ck_assert_int_eq(snapfile_create(&w, path, err), 0);
-    catalog_snapshot_write(&built, &w);
+    ck_assert_int_eq(catalog_snapshot_write(&built, &w), 0);
     tables_snapshot_write(&t, &w);
     ck_assert_int_eq(index_snapshot_write(ix, &w), 0);
     ck_assert_msg(snapfile_finish(&w, err) == 0, "%s", err);
