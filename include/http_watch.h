@@ -26,6 +26,7 @@ struct http_watch_request {
 /* The connections of one daemon, as the watchdog and the accept policy see them. */
 struct http_watch {
     atomic_long open_conns;        /* connections open now */
+    atomic_bool refusing;          /* every new connection is closed at once */
     long conn_limit;               /* CONN_LIMIT: connections past it are closed at once */
     long long limit_ms;            /* a request waiting longer than this is cut */
     pthread_mutex_t lock;          /* guards conns and stop */
@@ -48,6 +49,10 @@ void http_watch_init(struct http_watch *w, unsigned conn_limit, unsigned conn_ti
  * force (RLIM_INFINITY as ULLONG_MAX, 0 when they cannot be read). */
 unsigned http_watch_fit_nofile(unsigned want, unsigned reserve, unsigned long long *soft,
                                unsigned long long *hard);
+
+/* From now on the accept policy closes every new connection at once (the
+ * server is stopping). */
+void http_watch_refuse(struct http_watch *w);
 
 /* Starts the watchdog thread. Returns 0, or -1. */
 int http_watch_start(struct http_watch *w);

@@ -402,9 +402,12 @@ void http_server_stop(struct http_server *s, unsigned wait_ms)
     if (s->daemon == NULL)
         return;
     atomic_store(&s->stopping, true);
-    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    /* New connections are closed by the accept policy until the daemon
+     * stops and closes the listening socket. Not MHD_quiesce_daemon: on an
+     * epoll daemon it races the worker threads, which remove the listening
+     * socket from their epoll sets too, and the loser aborts the process
+     * ("Failed to remove listen FD from epoll set", libmicrohttpd 0.9.75). */
+    http_watch_refuse(&s->watch);
     for (unsigned waited = 0; waited < wait_ms; waited += 5) {
         if (atomic_load_explicit(&s->metrics->in_flight, memory_order_relaxed) <= 0)
             break;

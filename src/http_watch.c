@@ -29,6 +29,7 @@ struct http_watch_conn {
 void http_watch_init(struct http_watch *w, unsigned conn_limit, unsigned conn_timeout_s)
 {
     atomic_init(&w->open_conns, 0);
+    atomic_init(&w->refusing, false);
     w->conn_limit = (long)conn_limit;
     /* A second past the idle timeout, so that the library closes idle
      * connections itself and the watchdog only cuts the ones kept busy. */
@@ -163,8 +164,15 @@ enum MHD_Result http_watch_accept(void *cls, const struct sockaddr *addr, sockle
     struct http_watch *w = cls;
     (void)addr;
     (void)addrlen;
+    if (atomic_load_explicit(&w->refusing, memory_order_relaxed))
+        return MHD_NO;
     return atomic_load_explicit(&w->open_conns, memory_order_relaxed) < w->conn_limit ? MHD_YES
                                                                                        : MHD_NO;
+}
+
+void http_watch_refuse(struct http_watch *w)
+{
+    atomic_store(&w->refusing, true);
 }
 
 /* The record of c, NULL when it is not watched. */
