@@ -105,7 +105,7 @@ static size_t char_len(const char *w, size_t n, size_t i)
  * Returns the new length. */
 static size_t edit(char *w, size_t n, unsigned *seed)
 {
-    size_t start[64], chars = 0; /* where each character starts */
+    size_t start[64] = {0}, chars = 0; /* where each character starts */
     for (size_t i = 0; i < n && chars < 64; i += char_len(w, n, i))
         start[chars++] = i;
     size_t c = pick(seed, (unsigned)chars), at = start[c], len = char_len(w, n, at);

@@ -17,6 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const VARS[] = {
     "PORT",       "BIND",           "THREADS", "PRODUCT_COUNT", "SCAN_LIMIT",    "MAX_RESULTS",
     "CONN_LIMIT", "CONN_TIMEOUT_S", "DRAIN_S", "ACCESS_LOG",    "PRODUCTS_FILE", "RELOAD_S",
+    "SNAPSHOT_FILE", "UI",
 };
 enum { NVARS = sizeof(VARS) / sizeof(VARS[0]), MAX_ARGS = 64 };
 
@@ -31,12 +32,15 @@ static void check_ok(const struct config *c)
     if (c->port > 65535 || c->threads < 1 || c->threads > 1024 || c->product_count < 1 ||
         c->product_count > 10000000 || c->scan_limit > 10000000 || c->max_results < 1 ||
         c->max_results > 100 || c->conn_limit < 1 || c->conn_timeout_s < 1 ||
-        c->drain_s > 3600 || c->reload_s > 86400 || c->action > CONFIG_EXPORT_CATALOG)
+        c->drain_s > 3600 || c->reload_s > 86400 || c->action > CONFIG_WRITE_SNAPSHOT)
         abort();
     if (!bounded_string(c->bind, sizeof(c->bind)) ||
         (inet_pton(AF_INET, c->bind, a) != 1 && inet_pton(AF_INET6, c->bind, a) != 1))
         abort();
-    if (!bounded_string(c->products_file, sizeof(c->products_file)))
+    if (!bounded_string(c->products_file, sizeof(c->products_file)) ||
+        !bounded_string(c->snapshot_file, sizeof(c->snapshot_file)) ||
+        !bounded_string(c->write_snapshot, sizeof(c->write_snapshot)) ||
+        !bounded_string(c->import_csv, sizeof(c->import_csv)))
         abort();
 }
 
