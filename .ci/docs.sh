@@ -10,13 +10,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-missing=()
-command -v python3 >/dev/null || missing+=(python3)
-command -v curl >/dev/null || missing+=(curl)
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "docs: installing ${missing[*]}"
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+timeout 600 scripts/install-deps.sh docs || { echo "docs: installing python3 and curl failed" >&2; exit 1; }
 
 make -j2
 status=0

@@ -51,17 +51,7 @@ trap cleanup EXIT
 
 # ---------------------------------------------------------------- 1. tools
 say "step 1: tools"
-need=(podman buildah debootstrap fuse-overlayfs uidmap curl jq shellcheck git make ca-certificates iproute2 procps)
-missing=()
-for pkg in "${need[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    say "installing ${missing[*]}"
-    timeout 600 apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive timeout 1200 \
-        apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-fi
+timeout 1800 scripts/install-deps.sh image
 pass "podman $(podman --version | awk '{print $3}'), buildah $(buildah --version | awk '{print $3}')"
 
 # ----------------------------------------------- 2. lint, push-ecr refusals

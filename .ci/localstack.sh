@@ -37,18 +37,9 @@ finish() {
 trap finish EXIT
 
 # ------------------------------------------------------------------ 1. tools
-need=()
-[[ -x "$PY" ]] || need+=(python3)
-command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
-command -v curl >/dev/null 2>&1 || need+=(curl)
-command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
-command -v node >/dev/null 2>&1 || need+=(nodejs)
-command -v npm >/dev/null 2>&1 || need+=(npm)
-if ((${#need[@]})); then
-  say "installing ${need[*]}"
-  timeout 300 apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+groups=(localstack)
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || groups+=(node)
+timeout 900 scripts/install-deps.sh "${groups[@]}"
 pass "tools: $("$PY" --version 2>&1), shellcheck $(shellcheck --version | sed -n 's/^version: //p'), node $(node --version)"
 
 # ------------------------------------------------------- 2. Lambda unit tests

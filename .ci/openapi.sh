@@ -14,13 +14,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 py=/usr/bin/python3
 
-if ! "$py" -c 'import jsonschema' 2>/dev/null; then
-    echo "openapi: installing python3 python3-jsonschema"
-    export DEBIAN_FRONTEND=noninteractive
-    timeout 300 apt-get update -qq || die "apt-get update"
-    timeout 300 apt-get install -y -qq --no-install-recommends python3 python3-jsonschema \
-        >/dev/null || die "apt-get install python3-jsonschema"
-fi
+timeout 600 scripts/install-deps.sh openapi || die "installing python3 python3-jsonschema"
 
 echo "openapi: building build/product-search"
 timeout 300 make --no-print-directory -j2 all || die "make"

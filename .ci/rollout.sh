@@ -10,17 +10,7 @@ set -uo pipefail
 die() { echo "rollout: $*" >&2; exit 1; }
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
-missing=()
-for tool in haproxy wrk python3; do
-    command -v "$tool" >/dev/null || missing+=("$tool")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "rollout: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    timeout 300 apt-get update -qq || die "apt-get update"
-    timeout 300 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-        die "apt-get install ${missing[*]}"
-fi
+timeout 600 scripts/install-deps.sh rollout || die "installing haproxy wrk python3"
 timeout 300 make --no-print-directory -j2 all || die "make"
 
 echo "rollout: negative control (SIGKILL: requests must be seen lost)"

@@ -34,18 +34,9 @@ pass() { echo "terraform: ok   $*"; }
 fail() { echo "terraform: FAIL $*" >&2; exit 1; }
 
 say "1. tools"
-missing=()
-command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
-command -v node >/dev/null 2>&1 || missing+=(nodejs)
-command -v npm >/dev/null 2>&1 || missing+=(npm)
-[ -x /usr/bin/python3 ] || missing+=(python3)
-if [ "${#missing[@]}" -gt 0 ]; then
-    say "installing ${missing[*]} with apt"
-    export DEBIAN_FRONTEND=noninteractive
-    timeout 600 apt-get update -qq || fail "apt-get update"
-    timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-        fail "apt-get install ${missing[*]}"
-fi
+groups=(terraform)
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || groups+=(node)
+timeout 900 scripts/install-deps.sh "${groups[@]}" || fail "installing the tools (${groups[*]})"
 NODE="$(command -v node)"
 if [ "$("$NODE" -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
     say "$("$NODE" --version) is older than the checker's Node.js 20: installing Node.js 20 into scripts/tf-check/.node"

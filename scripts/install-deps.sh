@@ -22,6 +22,17 @@
 #             scripts/screenshot.py): chromium chromium-driver python3-selenium
 #             (Debian's; Ubuntu's chromium is a snap, which they do not use)
 #   ci        .ci/run's own tools: ca-certificates git curl shellcheck
+#   docs      .ci/docs.sh: python3 curl
+#   openapi   .ci/openapi.sh: python3 python3-jsonschema
+#   rollout   make rollout-test, .ci/rollout.sh: haproxy wrk python3
+#   terraform make tf-check's tools, .ci/terraform.sh: python3 shellcheck
+#   localstack .ci/localstack.sh: python3 shellcheck curl docker-compose
+#   node      Debian's nodejs npm, asked for only where no node and npm are on
+#             PATH (a NodeSource nodejs ships its own npm, which Debian's npm
+#             package conflicts with)
+#   image     .ci/image.sh (podman build, a Debian root): podman buildah
+#             debootstrap fuse-overlayfs uidmap curl jq shellcheck git make
+#             ca-certificates iproute2 procps
 #
 #   --list    print the packages of the groups, one a line; install nothing
 #   --check   print one line naming the missing packages and exit 1 when some
@@ -50,10 +61,17 @@ group_packages() {
     curl) echo "curl" ;;
     browser) echo "chromium chromium-driver python3-selenium" ;;
     ci) echo "ca-certificates git curl shellcheck" ;;
+    docs) echo "python3 curl" ;;
+    openapi) echo "python3 python3-jsonschema" ;;
+    rollout) echo "haproxy wrk python3" ;;
+    terraform) echo "python3 shellcheck" ;;
+    localstack) echo "python3 shellcheck curl docker-compose" ;;
+    node) echo "nodejs npm" ;;
+    image) echo "podman buildah debootstrap fuse-overlayfs uidmap curl jq shellcheck git make ca-certificates iproute2 procps" ;;
     *) return 1 ;;
     esac
 }
-GROUPS_KNOWN="build test bench fuzz valgrind curl browser ci"
+GROUPS_KNOWN="build test bench fuzz valgrind curl browser ci docs openapi rollout terraform localstack node image"
 
 die() {
     echo "$PROG: $*" >&2
