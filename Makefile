@@ -132,13 +132,17 @@ bench-smoke:
 
 # 60 s at 500 connections, resident memory sampled every second; then the
 # rolling deploy's long form: 20 restarts under load behind HAProxy.
-soak: all
+soak:
+	$(Q)$(DEPS) build bench rollout
+	$(Q)$(SUBMAKE) all
 	bench/soak.sh
 	ROLLOUT_ROUNDS=10 ROLLOUT_REPORT=bench/results/rollout-long.md bench/rollout.sh
 
 # Two instances behind HAProxy, each restarted in turn (3 rounds) under wrk at
 # 50 connections: not one request may be lost (bench/rollout.sh).
-rollout-test: all
+rollout-test:
+	$(Q)$(DEPS) build rollout
+	$(Q)$(SUBMAKE) all
 	bench/rollout.sh
 
 # The container image: docker when a daemon answers, podman otherwise.
