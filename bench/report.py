@@ -57,6 +57,13 @@ FEATURES_PHASE = "features-100k"
 WORST_QUERIES = ["product", "a", "1", "zzzz-none"]
 
 
+
+def repo_relative(command):
+    """command with the repository's own absolute paths made relative to it, so
+    that a report names no path of the machine it ran on."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    return command.replace(root, "")
+
 def errors_of(wrk):
     """wrk's socket errors (connect, read, write, timeout) plus non-2xx."""
     return sum(v for k, v in wrk.items() if k.startswith("errors_"))
@@ -776,7 +783,7 @@ def main():
                "load.", ""] + reload_table(reload)
     if readiness and "error" not in readiness:
         md += ["", "## Readiness: requests from the first moment", "",
-               f"`{readiness['command']}` with `ACCESS_LOG=on`; 8 clients send the "
+               f"`{repo_relative(readiness['command'])}` with `ACCESS_LOG=on`; 8 clients send the "
                "features mix over keep-alive connections as soon as the server "
                "listens, another GETs `/health` every 10 ms, until 3 s after the "
                "first `/health` 200. Server time is the access log's `duration_us` "
