@@ -256,8 +256,6 @@ size_t typo_dict_bytes(const struct typo_dict *d)
     return bytes;
 }
 
-/* ---- the dictionary ------------------------------------------------------- */
-
 /* ---- the words, gathered ----------------------------------------------------- */
 
 /* The slot holding w (n bytes), or the empty one where it would go. */
