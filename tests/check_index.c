@@ -133,16 +133,23 @@ static int build_catalog(struct catalog *cat, int i)
     }
 }
 
+/* Case i's catalog into cat, its value tables into t, and the index over
+ * them with the case's thresholds (the defaults when it sets none). */
+static struct index *build_case(int i, struct catalog *cat, struct tables *t)
+{
+    ck_assert_int_eq(build_catalog(cat, i), 0);
+    ck_assert_int_eq(tables_init(t, cat, 0), 0);
+    struct index_tuning tune = {CASES[i].heavy_min, CASES[i].heavy_depth, CASES[i].small_set};
+    struct index *ix = tune.heavy_min ? index_build_tuned(t, &tune, NULL) : index_build(t, NULL);
+    ck_assert_ptr_nonnull(ix);
+    return ix;
+}
+
 START_TEST(index_equals_reference)
 {
     struct catalog cat;
     struct tables t;
-    ck_assert_int_eq(build_catalog(&cat, _i), 0);
-    ck_assert_int_eq(tables_init(&t, &cat, 0), 0);
-    struct index_tuning tune = {CASES[_i].heavy_min, CASES[_i].heavy_depth, CASES[_i].small_set};
-    struct index *ix =
-        tune.heavy_min ? index_build_tuned(&t, &tune, NULL) : index_build(&t, NULL);
-    ck_assert_ptr_nonnull(ix);
+    struct index *ix = build_case(_i, &cat, &t);
     unsigned seed = 4242u + (unsigned)_i;
     struct reqgen_report rep;
     int ret = reqgen_compare(&cat, 0, reqgen_answer_index, ix, reqgen_url_mixed, &seed,
@@ -167,12 +174,7 @@ START_TEST(snapshot_equals_reference)
 {
     struct catalog built;
     struct tables t;
-    ck_assert_int_eq(build_catalog(&built, _i), 0);
-    ck_assert_int_eq(tables_init(&t, &built, 0), 0);
-    struct index_tuning tune = {CASES[_i].heavy_min, CASES[_i].heavy_depth, CASES[_i].small_set};
-    struct index *ix =
-        tune.heavy_min ? index_build_tuned(&t, &tune, NULL) : index_build(&t, NULL);
-    ck_assert_ptr_nonnull(ix);
+    struct index *ix = build_case(_i, &built, &t);
     const char *path = tu_tmp_path("index.snap");
     struct snapfile_writer w;
     char err[SNAPFILE_ERROR_MAX];
